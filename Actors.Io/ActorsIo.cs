@@ -1,0 +1,80 @@
+using Actors.Io.Native;
+using Actors.Io.Selection;
+using Akka.Actor;
+using Akka.Configuration;
+
+namespace Actors.Io;
+
+/// <summary>
+/// The Actors.Io extension of an actor system: its settings, its event loops and the IoManager actor that takes
+/// commands. Get it with <see cref="Get"/> or <see cref="ActorsIoSystemExtensions.Io"/>.
+/// </summary>
+public sealed class ActorsIo : IExtension
+{
+    private static readonly Lazy<Config> Reference = new(LoadReference);
+
+    private readonly EventLoopGroup _loops;
+    private readonly SelectorShared[] _selectors;
+
+    internal ActorsIo(ExtendedActorSystem system)
+    {
+        system.Settings.InjectTopLevelFallback(ReferenceConfig);
+        Settings = ActorsIoSettings.Create(system.Settings.Config);
+        _ = PollerFactory.Resolve(Settings.Backend, Platform.Os, Platform.Describe());
+        _loops = new EventLoopGroup(system, Settings);
+        Budget = new ChannelBudget(Settings.MaxChannels);
+        _selectors = new SelectorShared[Settings.NrOfSelectors];
+        Manager = system.SystemActorOf(IoManager.Props(Settings, _loops, Budget, _selectors), "actors-io");
+    }
+
+    /// <summary>The reference configuration (<c>HOCON/actors-io.conf</c>), embedded in this assembly.</summary>
+    public static Config ReferenceConfig => Reference.Value;
+
+    /// <summary>The IoManager: send it commands.</summary>
+    public IActorRef Manager { get; }
+
+    /// <summary>The settings read at start.</summary>
+    public ActorsIoSettings Settings { get; }
+
+    /// <summary>
+    /// The dispatcher id of each selector's event loop, by selector index. An actor created with
+    /// <c>Props.WithDispatcher(id)</c> runs on that loop's thread, next to the selector and its channels.
+    /// </summary>
+    public IReadOnlyList<string> LoopDispatcherIds => _loops.DispatcherIds;
+
+    internal ChannelBudget Budget { get; }
+
+    /// <summary>Channels currently placed on each selector, by index.</summary>
+    internal int[] SelectorLoads() => Array.ConvertAll(_selectors, s => s?.Load ?? 0);
+
+    internal EventLoopGroup Loops => _loops;
+
+    internal SelectorShared Selector(int index) => _selectors[index];
+
+    /// <summary>Returns the extension of <paramref name="system"/>, starting it on first use.</summary>
+    /// <exception cref="ActorsIoConfigurationException">The configuration holds a bad value.</exception>
+    /// <exception cref="PlatformNotSupportedException">The platform or the configured backend is not supported.</exception>
+    public static ActorsIo Get(ActorSystem system) => system.WithExtension<ActorsIo, ActorsIoProvider>();
+
+    private static Config LoadReference()
+    {
+        using Stream stream = typeof(ActorsIo).Assembly.GetManifestResourceStream("Actors.Io.actors-io.conf")
+            ?? throw new InvalidOperationException("The embedded reference configuration actors-io.conf is missing.");
+        using var reader = new StreamReader(stream);
+        return ConfigurationFactory.ParseString(reader.ReadToEnd());
+    }
+}
+
+/// <summary>Creates the <see cref="ActorsIo"/> extension.</summary>
+public sealed class ActorsIoProvider : ExtensionIdProvider<ActorsIo>
+{
+    /// <inheritdoc />
+    public override ActorsIo CreateExtension(ExtendedActorSystem system) => new(system);
+}
+
+/// <summary>Shortcuts on <see cref="ActorSystem"/>.</summary>
+public static class ActorsIoSystemExtensions
+{
+    /// <summary>The IoManager of <paramref name="system"/> (the Actors.Io counterpart of <c>system.Tcp()</c>).</summary>
+    public static IActorRef Io(this ActorSystem system) => ActorsIo.Get(system).Manager;
+}

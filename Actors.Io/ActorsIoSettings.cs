@@ -1,0 +1,121 @@
+using Actors.Io.Native;
+using Akka.Configuration;
+
+namespace Actors.Io;
+
+/// <summary>The <c>actors-io</c> configuration section, read once and checked when the extension starts.</summary>
+public sealed class ActorsIoSettings
+{
+    private ActorsIoSettings(PollerBackend backend, int nrOfSelectors, int maxEventsPerWait, int maxChannels, int loopThroughput, bool traceLogging)
+    {
+        Backend = backend;
+        NrOfSelectors = nrOfSelectors;
+        MaxEventsPerWait = maxEventsPerWait;
+        MaxChannels = maxChannels;
+        LoopThroughput = loopThroughput;
+        TraceLogging = traceLogging;
+    }
+
+    /// <summary><c>actors-io.backend</c>: the readiness backend.</summary>
+    public PollerBackend Backend { get; }
+
+    /// <summary><c>actors-io.nr-of-selectors</c>: selectors, each an event loop with its own thread.</summary>
+    public int NrOfSelectors { get; }
+
+    /// <summary><c>actors-io.max-events-per-wait</c>: the most events one wait returns.</summary>
+    public int MaxEventsPerWait { get; }
+
+    /// <summary><c>actors-io.max-channels</c>: the most channels open at once.</summary>
+    public int MaxChannels { get; }
+
+    /// <summary><c>actors-io.loop-dispatcher.throughput</c>: messages per actor per turn on a loop.</summary>
+    public int LoopThroughput { get; }
+
+    /// <summary><c>actors-io.trace-logging</c>: log registrations, interest changes and closes.</summary>
+    public bool TraceLogging { get; }
+
+    /// <summary>Reads and checks the <c>actors-io</c> section of <paramref name="config"/> (the whole system config).</summary>
+    /// <exception cref="ActorsIoConfigurationException">A value is missing, unparsable or out of range.</exception>
+    public static ActorsIoSettings Create(Config config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var reader = new SettingsReader(config, "actors-io");
+        return new ActorsIoSettings(
+            reader.Enum("backend", new Dictionary<string, PollerBackend>
+            {
+                ["auto"] = PollerBackend.Auto,
+                ["epoll"] = PollerBackend.Epoll,
+                ["kqueue"] = PollerBackend.Kqueue,
+            }),
+            reader.Int("nr-of-selectors", 1, 256),
+            reader.Int("max-events-per-wait", 1, 65536),
+            reader.Int("max-channels", 1, int.MaxValue),
+            reader.Int("loop-dispatcher.throughput", 1, 100_000),
+            reader.Bool("trace-logging"));
+    }
+}
+
+/// <summary>A configuration value of Actors.Io is missing, unparsable or out of range.</summary>
+public sealed class ActorsIoConfigurationException : ConfigurationException
+{
+    /// <summary>Creates the exception for <paramref name="key"/> (full path), the value given and what is allowed.</summary>
+    public ActorsIoConfigurationException(string key, string? value, string allowed)
+        : base($"Invalid configuration {key} = {value ?? "(missing)"}: allowed {allowed}.")
+    {
+        Key = key;
+        Value = value;
+        Allowed = allowed;
+    }
+
+    /// <summary>The full path of the key, such as <c>actors-io.nr-of-selectors</c>.</summary>
+    public string Key { get; }
+
+    /// <summary>The value given, as written; null when the key is missing.</summary>
+    public string? Value { get; }
+
+    /// <summary>What the key accepts.</summary>
+    public string Allowed { get; }
+}
+
+/// <summary>Reads typed values under one section, failing with the key's full path.</summary>
+internal sealed class SettingsReader(Config config, string section)
+{
+    public string Path(string key) => $"{section}.{key}";
+
+    public string? Raw(string key)
+    {
+        string path = Path(key);
+        return config.HasPath(path) ? config.GetValue(path)?.ToString() : null;
+    }
+
+    public int Int(string key, int min, int max)
+    {
+        string? raw = Raw(key);
+        string allowed = max == int.MaxValue ? $"an integer from {min}" : $"an integer from {min} to {max}";
+        if (raw is null || !long.TryParse(raw.Trim('"'), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out long value)
+            || value < min || value > max)
+        {
+            throw new ActorsIoConfigurationException(Path(key), raw, allowed);
+        }
+
+        return (int)value;
+    }
+
+    public bool Bool(string key)
+    {
+        string? raw = Raw(key)?.Trim('"').ToLowerInvariant();
+        return raw switch
+        {
+            "on" or "true" or "yes" => true,
+            "off" or "false" or "no" => false,
+            _ => throw new ActorsIoConfigurationException(Path(key), Raw(key), "on or off"),
+        };
+    }
+
+    public T Enum<T>(string key, IReadOnlyDictionary<string, T> names)
+    {
+        string? raw = Raw(key);
+        if (raw is not null && names.TryGetValue(raw.Trim('"').ToLowerInvariant(), out T? value)) return value;
+        throw new ActorsIoConfigurationException(Path(key), raw, string.Join(", ", names.Keys));
+    }
+}

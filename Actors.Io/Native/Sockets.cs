@@ -1,0 +1,63 @@
+using System.Runtime.InteropServices;
+
+namespace Actors.Io.Native;
+
+/// <summary>Socket calls made directly where <see cref="System.Net.Sockets.Socket"/> would throw or allocate.</summary>
+internal static unsafe partial class Sockets
+{
+    public const int SHUT_RD = 0;
+    public const int SHUT_WR = 1;
+    public const int SHUT_RDWR = 2;
+
+    public const int AF_UNIX = 1;
+
+    /// <summary><c>SOL_SOCKET</c>: 1 on Linux, 0xffff on the BSDs.</summary>
+    public static int SolSocket => Platform.Os == OsFamily.Linux ? 1 : 0xffff;
+
+    /// <summary><c>SO_ERROR</c>: 4 on Linux, 0x1007 on the BSDs.</summary>
+    public static int SoError => Platform.Os == OsFamily.Linux ? 4 : 0x1007;
+
+    /// <summary><c>SOCK_STREAM</c> is 1 everywhere.</summary>
+    public const int SOCK_STREAM = 1;
+
+    /// <summary>accept4 flags for a non-blocking, close-on-exec socket (Linux and FreeBSD values differ).</summary>
+    public static int Accept4Flags => Platform.Os == OsFamily.FreeBsd
+        ? 0x20000000 | 0x10000000
+        : Libc.O_NONBLOCK_LINUX | Libc.O_CLOEXEC_LINUX;
+
+    /// <summary><c>struct iovec</c>: a base pointer and a length, 16 bytes on 64-bit platforms.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct IoVec
+    {
+        public void* Base;
+        public nuint Length;
+    }
+
+    [LibraryImport(Libc.Name, EntryPoint = "accept4", SetLastError = true)]
+    public static partial int Accept4(SafeHandle fd, void* addr, int* addrLen, int flags);
+
+    [LibraryImport(Libc.Name, EntryPoint = "accept", SetLastError = true)]
+    public static partial int Accept(SafeHandle fd, void* addr, int* addrLen);
+
+    [LibraryImport(Libc.Name, EntryPoint = "writev", SetLastError = true)]
+    public static partial nint Writev(SafeHandle fd, IoVec* iov, int iovcnt);
+
+    [LibraryImport(Libc.Name, EntryPoint = "getsockopt", SetLastError = true)]
+    public static partial int GetSockOpt(SafeHandle fd, int level, int name, void* value, int* len);
+
+    [LibraryImport(Libc.Name, EntryPoint = "shutdown", SetLastError = true)]
+    public static partial int Shutdown(SafeHandle fd, int how);
+
+    [LibraryImport(Libc.Name, EntryPoint = "socketpair", SetLastError = true)]
+    public static partial int SocketPair(int domain, int type, int protocol, int* fds);
+
+    /// <summary>Reads and clears the socket's pending error (<c>SO_ERROR</c>); returns the errno of the call itself.</summary>
+    public static int GetPendingError(SafeHandle fd, out int socketError)
+    {
+        int value = 0;
+        int len = sizeof(int);
+        int rc = GetSockOpt(fd, SolSocket, SoError, &value, &len);
+        socketError = value;
+        return rc == 0 ? 0 : Errno.Last;
+    }
+}

@@ -1,0 +1,186 @@
+using System.Runtime.InteropServices;
+using Actors.Io.Native;
+using Akka.Actor;
+
+namespace Actors.Io.Selection;
+
+/// <summary>
+/// One channel's place on a selector: its token (slot + generation), its descriptor, its owner and the interest the
+/// owner has armed. The owner re-arms and disarms through this object with a direct, thread-safe system call (no message);
+/// the selector reports events through <see cref="OnEvent"/>. Interest is one-shot per operation: once an operation's
+/// message is sent it is disarmed until the owner arms it again.
+/// </summary>
+internal sealed class ChannelRegistration
+{
+    private readonly IPoller _poller;
+    private readonly SelectorShared _selector;
+    private readonly Lock _gate = new();
+    private Interest _interest;
+    private bool _kernelArmed;
+    private bool _hangUpReported;
+    private bool _closed;
+
+    internal ChannelRegistration(IPoller poller, SelectorShared selector, int slot, uint generation, SafeHandle handle, IActorRef owner)
+    {
+        _poller = poller;
+        _selector = selector;
+        Slot = slot;
+        Generation = generation;
+        Token = ((ulong)generation << 32) | (uint)slot;
+        Handle = handle;
+        Owner = owner;
+    }
+
+    /// <summary>The descriptor; owned by the registration and closed by <see cref="Close"/>.</summary>
+    public SafeHandle Handle { get; }
+
+    /// <summary>The actor that receives this channel's readiness events.</summary>
+    public IActorRef Owner { get; }
+
+    /// <summary>The id of the loop dispatcher of the selector holding this channel (put actors there to skip thread hops).</summary>
+    public string LoopDispatcherId => _selector.Loop.Id;
+
+    /// <summary>The index of the selector (and loop) holding this channel.</summary>
+    public int SelectorIndex => _selector.Index;
+
+    /// <summary>The interest currently armed (as far as the owner knows).</summary>
+    public Interest Interest
+    {
+        get
+        {
+            lock (_gate) return _interest;
+        }
+    }
+
+    /// <summary>True once <see cref="Close"/> ran (or the selector closed the channel).</summary>
+    public bool IsClosed
+    {
+        get
+        {
+            lock (_gate) return _closed;
+        }
+    }
+
+    internal int Slot { get; }
+
+    internal uint Generation { get; }
+
+    internal ulong Token { get; }
+
+    /// <summary>Next registration of the same owner (selector thread only).</summary>
+    internal ChannelRegistration? NextOfOwner { get; set; }
+
+    /// <summary>
+    /// Arms <paramref name="ops"/> in addition to what is armed. <c>Arm(Interest.None)</c> re-arms only the hang-up and
+    /// error watch after an event disarmed it (call it when you will not re-arm reading for a while).
+    /// Returns false when the channel is closed or the system call failed.
+    /// </summary>
+    public bool Arm(Interest ops)
+    {
+        lock (_gate)
+        {
+            if (_closed) return false;
+            Interest next = _interest | ops;
+            if (next == _interest && _kernelArmed) return true;
+            _interest = next;
+            return Apply();
+        }
+    }
+
+    /// <summary>Disarms <paramref name="ops"/>; hang-up and errors stay watched.</summary>
+    public bool Disarm(Interest ops)
+    {
+        lock (_gate)
+        {
+            if (_closed) return false;
+            if ((_interest & ops) == 0) return true;
+            _interest &= ~ops;
+            return Apply();
+        }
+    }
+
+    /// <summary>Deregisters the channel from the poller, then closes its descriptor. Safe from any thread, idempotent.</summary>
+    public void Close()
+    {
+        lock (_gate)
+        {
+            if (_closed) return;
+            _closed = true;
+            _interest = Interest.None;
+            _ = _poller.Remove(Handle);
+        }
+
+        Handle.Dispose();
+        _selector.Release(this);
+    }
+
+    /// <summary>Adds the channel to the poller (selector thread). Returns errno.</summary>
+    internal int Register(Interest initial)
+    {
+        lock (_gate)
+        {
+            _interest = initial;
+            int rc = _poller.Add(Handle, Token, ToPoll(initial));
+            _kernelArmed = rc == 0;
+            return rc;
+        }
+    }
+
+    /// <summary>Closes the channel from the selector's side without telling the selector (it is stopping).</summary>
+    internal void CloseBySelector()
+    {
+        lock (_gate)
+        {
+            if (_closed) return;
+            _closed = true;
+            _interest = Interest.None;
+            _ = _poller.Remove(Handle);
+        }
+
+        Handle.Dispose();
+    }
+
+    /// <summary>
+    /// Turns a poller event into the messages to send (selector thread): each armed operation the event covers fires and
+    /// is disarmed; a hang-up or error that no armed operation covers becomes <see cref="HangUp"/>, once.
+    /// Returns the operations that fired; <paramref name="hangUp"/> says whether to send <see cref="HangUp"/>.
+    /// </summary>
+    internal Interest OnEvent(PollEvents events, out bool hangUp)
+    {
+        hangUp = false;
+        lock (_gate)
+        {
+            if (_closed) return Interest.None;
+            _kernelArmed = false;
+            const PollEvents readLike = PollEvents.Readable | PollEvents.ReadHangUp | PollEvents.HangUp | PollEvents.Error;
+            const PollEvents writeLike = PollEvents.Writable | PollEvents.HangUp | PollEvents.Error;
+            Interest fired = Interest.None;
+            if ((events & readLike) != 0) fired |= _interest & (Interest.Read | Interest.Accept);
+            if ((events & writeLike) != 0) fired |= _interest & (Interest.Write | Interest.Connect);
+            if ((events & (PollEvents.ReadHangUp | PollEvents.HangUp | PollEvents.Error)) != 0)
+            {
+                hangUp = fired == Interest.None && !_hangUpReported;
+                _hangUpReported = true;
+            }
+
+            _interest &= ~fired;
+            if (_interest != Interest.None) Apply();
+            return fired;
+        }
+    }
+
+    private bool Apply()
+    {
+        int rc = _poller.Modify(Handle, Token, ToPoll(_interest), withHangUp: !_hangUpReported);
+        _kernelArmed = rc == 0;
+        return rc == 0;
+    }
+
+    private static PollInterest ToPoll(Interest interest)
+    {
+        PollInterest poll = PollInterest.None;
+        if ((interest & (Interest.Read | Interest.Accept)) != 0) poll |= PollInterest.Read;
+        if ((interest & (Interest.Write | Interest.Connect)) != 0) poll |= PollInterest.Write;
+        return poll;
+    }
+}

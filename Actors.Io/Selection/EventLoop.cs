@@ -1,0 +1,156 @@
+using System.Collections.Concurrent;
+using Actors.Io.Native;
+using Akka.Dispatch;
+
+namespace Actors.Io.Selection;
+
+/// <summary>
+/// One thread, a queue of mailbox runs, and the selector's poller as its idle wait: the executor behind one loop
+/// dispatcher. The <see cref="SelectorActor"/> on this loop blocks in its poller only when the queue is empty; work
+/// queued from another thread wakes whichever wait the thread is in (the poller, or a semaphore while no selector is
+/// attached), at most once per sleep.
+/// </summary>
+internal sealed class EventLoop : ExecutorService
+{
+    private const int Running = 0;
+    private const int SleepingInPoller = 1;
+    private const int SleepingIdle = 2;
+    private const int WakeSignalled = 3;
+
+    private readonly ConcurrentQueue<IRunnable> _queue = new();
+    private readonly SemaphoreSlim _idle = new(0);
+    private readonly Thread _thread;
+    private readonly Action<Exception> _onUnhandled;
+    private IPoller? _poller;
+    private int _state;
+    private volatile bool _stopped;
+
+    public EventLoop(string id, int index, Action<Exception> onUnhandled)
+        : base(id)
+    {
+        Index = index;
+        _onUnhandled = onUnhandled;
+        _thread = new Thread(RunLoop) { IsBackground = true, Name = id };
+        ManagedThreadId = _thread.ManagedThreadId;
+        _thread.Start();
+    }
+
+    /// <summary>This loop's position in its group.</summary>
+    public int Index { get; }
+
+    /// <summary>The managed id of the loop's thread.</summary>
+    public int ManagedThreadId { get; }
+
+    /// <summary>True when called on this loop's thread.</summary>
+    public bool InLoop => Environment.CurrentManagedThreadId == ManagedThreadId;
+
+    /// <summary>True when mailbox runs are waiting.</summary>
+    public bool HasQueuedWork => !_queue.IsEmpty;
+
+    /// <inheritdoc />
+    public override void Execute(IRunnable run)
+    {
+        if (_stopped)
+        {
+            // After the system stopped its loops, late work (a dead letter, a final system message) still runs.
+            ThreadPool.UnsafeQueueUserWorkItem(static r => r.Run(), run, preferLocal: false);
+            return;
+        }
+
+        _queue.Enqueue(run);
+        if (!InLoop) WakeIfSleeping();
+    }
+
+    /// <summary>The dispatcher may ask to shut the executor down when it has no actors; the group owns the thread, so
+    /// the loop stays until <see cref="Stop"/>.</summary>
+    public override void Shutdown()
+    {
+    }
+
+    /// <summary>Installs the poller that wakes this loop while its selector waits.</summary>
+    public void AttachPoller(IPoller poller) => Volatile.Write(ref _poller, poller);
+
+    /// <summary>Removes <paramref name="poller"/> (if still attached); the loop then sleeps on its semaphore.</summary>
+    public void DetachPoller(IPoller poller) => Interlocked.CompareExchange(ref _poller, null, poller);
+
+    /// <summary>
+    /// Called by the selector on this thread before waiting: returns true when the queue is empty, so the wait may
+    /// block (the caller must then call <see cref="EndPollerSleep"/>), or false when it must only poll.
+    /// </summary>
+    public bool TryBeginPollerSleep()
+    {
+        Interlocked.Exchange(ref _state, SleepingInPoller);
+        if (_queue.IsEmpty && !_stopped) return true;
+        Interlocked.Exchange(ref _state, Running);
+        return false;
+    }
+
+    /// <summary>Ends a sleep begun by <see cref="TryBeginPollerSleep"/>.</summary>
+    public void EndPollerSleep() => Interlocked.Exchange(ref _state, Running);
+
+    /// <summary>Stops the thread after the work queued so far; later work runs on the thread pool.</summary>
+    public void Stop()
+    {
+        _stopped = true;
+        WakeIfSleeping();
+        if (!InLoop) _thread.Join(TimeSpan.FromSeconds(5));
+    }
+
+    private void WakeIfSleeping()
+    {
+        int state = Volatile.Read(ref _state);
+        if ((state != SleepingInPoller && state != SleepingIdle)
+            || Interlocked.CompareExchange(ref _state, WakeSignalled, state) != state)
+        {
+            return;
+        }
+
+        if (state == SleepingIdle) _idle.Release();
+        else Volatile.Read(ref _poller)?.Wake();
+    }
+
+    private void RunLoop()
+    {
+        while (true)
+        {
+            while (_queue.TryDequeue(out IRunnable? run))
+            {
+                try
+                {
+                    run.Run();
+                }
+                catch (Exception e)
+                {
+                    _onUnhandled(e);
+                }
+            }
+
+            if (_stopped) break;
+            Interlocked.Exchange(ref _state, SleepingIdle);
+            if (_queue.IsEmpty && !_stopped) _idle.Wait();
+            Interlocked.Exchange(ref _state, Running);
+        }
+
+        // Anything that raced with the stop still runs.
+        while (_queue.TryDequeue(out IRunnable? run)) ThreadPool.UnsafeQueueUserWorkItem(static r => r.Run(), run, preferLocal: false);
+    }
+}
+
+/// <summary>Hands the dispatcher its loop.</summary>
+internal sealed class EventLoopExecutorFactory(EventLoop loop) : ExecutorServiceFactory
+{
+    public override ExecutorService Produce(string id) => loop;
+}
+
+/// <summary>A dispatcher whose single executor is one <see cref="EventLoop"/>, registered under the loop's id.</summary>
+internal sealed class EventLoopDispatcherConfigurator : MessageDispatcherConfigurator
+{
+    private readonly Dispatcher _dispatcher;
+
+    public EventLoopDispatcherConfigurator(
+        Akka.Configuration.Config config, IDispatcherPrerequisites prerequisites, EventLoop loop, int throughput)
+        : base(config, prerequisites) =>
+        _dispatcher = new Dispatcher(this, loop.Id, throughput, null, new EventLoopExecutorFactory(loop), TimeSpan.FromSeconds(1));
+
+    public override MessageDispatcher Dispatcher() => _dispatcher;
+}

@@ -1,0 +1,120 @@
+using Akka.Actor;
+using Akka.Event;
+
+namespace Actors.Io.Selection;
+
+/// <summary>The operations a registrant can arm on its channel.</summary>
+[Flags]
+internal enum Interest : byte
+{
+    /// <summary>Nothing armed; hang-up and errors are still reported.</summary>
+    None = 0,
+
+    /// <summary>Report <see cref="Readable"/>.</summary>
+    Read = 1,
+
+    /// <summary>Report <see cref="Writable"/>.</summary>
+    Write = 2,
+
+    /// <summary>Report <see cref="Acceptable"/> (a listening socket has a pending connection).</summary>
+    Accept = 4,
+
+    /// <summary>Report <see cref="Connectable"/> (a non-blocking connect finished, well or badly).</summary>
+    Connect = 8,
+}
+
+/// <summary>Marker for the readiness messages a selector sends its registrants.</summary>
+internal abstract class ReadinessEvent : INoSerializationVerificationNeeded, IDeadLetterSuppression
+{
+}
+
+/// <summary>The channel can be read (or has reached EOF or an error). Read interest is now disarmed.</summary>
+internal sealed class Readable : ReadinessEvent
+{
+    public static readonly Readable Instance = new();
+
+    private Readable()
+    {
+    }
+}
+
+/// <summary>The channel can be written (or has an error). Write interest is now disarmed.</summary>
+internal sealed class Writable : ReadinessEvent
+{
+    public static readonly Writable Instance = new();
+
+    private Writable()
+    {
+    }
+}
+
+/// <summary>A listening channel has connections to accept. Accept interest is now disarmed.</summary>
+internal sealed class Acceptable : ReadinessEvent
+{
+    public static readonly Acceptable Instance = new();
+
+    private Acceptable()
+    {
+    }
+}
+
+/// <summary>A connecting channel finished connecting (check SO_ERROR). Connect interest is now disarmed.</summary>
+internal sealed class Connectable : ReadinessEvent
+{
+    public static readonly Connectable Instance = new();
+
+    private Connectable()
+    {
+    }
+}
+
+/// <summary>
+/// The peer closed its side, or the channel has an error, and no armed interest covered it. Sent once per registration,
+/// even while nothing is armed, so a close is never missed while reading is suspended.
+/// </summary>
+internal sealed class HangUp : ReadinessEvent
+{
+    public static readonly HangUp Instance = new();
+
+    private HangUp()
+    {
+    }
+}
+
+/// <summary>Asks the IoManager to place a channel on a selector. The reply goes to <see cref="Owner"/>.</summary>
+/// <param name="Handle">The channel's descriptor. The registration owns it from now on and closes it.</param>
+/// <param name="Owner">The actor that receives readiness events; its death closes the registration.</param>
+/// <param name="InitialInterest">What to arm at once.</param>
+internal sealed record RegisterChannel(System.Runtime.InteropServices.SafeHandle Handle, IActorRef Owner, Interest InitialInterest)
+    : INoSerializationVerificationNeeded;
+
+/// <summary>The channel is registered; the owner drives its interest through <see cref="Registration"/>.</summary>
+internal sealed record ChannelRegistered(ChannelRegistration Registration) : INoSerializationVerificationNeeded;
+
+/// <summary>The channel could not be registered; its handle has been closed.</summary>
+internal sealed record RegistrationFailed(Exception Cause) : INoSerializationVerificationNeeded;
+
+/// <summary>The selector holding the channel failed; the channel is closed and the owner should stop with an error.</summary>
+internal sealed record SelectorFailed(Exception Cause) : INoSerializationVerificationNeeded;
+
+/// <summary>Raised when a registration would exceed <c>actors-io.max-channels</c>.</summary>
+public sealed class ChannelLimitExceededException : Exception
+{
+    /// <summary>Creates the exception for a limit of <paramref name="maxChannels"/>.</summary>
+    public ChannelLimitExceededException(int maxChannels)
+        : base($"actors-io.max-channels = {maxChannels} reached; the channel was refused and closed.") =>
+        MaxChannels = maxChannels;
+
+    /// <summary>The configured limit.</summary>
+    public int MaxChannels { get; }
+}
+
+/// <summary>Raised when a selector's poller fails; registrants of that selector receive it as the cause.</summary>
+public sealed class SelectorFailedException : Exception
+{
+    /// <summary>Creates the exception with a message naming the selector and the failed call.</summary>
+    public SelectorFailedException(string message)
+        : base(message)
+    {
+    }
+}
