@@ -49,7 +49,8 @@ internal static class Errno
     /// <summary>True for the "try again later" results (EAGAIN / EWOULDBLOCK).</summary>
     public static bool IsWouldBlock(int errno) => errno == EAGAIN;
 
-    /// <summary>Maps an errno to the <see cref="SocketError"/> that .NET would report for it.</summary>
+    /// <summary>Maps an errno to the closest <see cref="SocketError"/> (mostly what .NET reports; EBADF, ESHUTDOWN,
+    /// EPERM and ENOMEM are mapped to the more telling value).</summary>
     public static SocketError ToSocketError(int errno)
     {
         if (errno == 0) return SocketError.Success;

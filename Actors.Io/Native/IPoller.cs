@@ -48,8 +48,9 @@ internal enum PollEvents : byte
 /// whole registration is disarmed; on kqueue only the filter that fired. Callers filter events by what they armed.</item>
 /// <item>Hang-up and errors are reported even when neither read nor write is armed.</item>
 /// <item>Spurious events can happen; the reader drains until it would block.</item>
-/// <item>All methods except <see cref="Wait"/> and <see cref="GetEvent"/> are safe from any thread; those two belong
-/// to the thread that waits.</item>
+/// <item><see cref="Add"/>, <see cref="Modify"/>, <see cref="Remove"/> and <see cref="Wake"/> are safe from any
+/// thread; <see cref="Wait"/>, <see cref="GetEvent"/>, <see cref="ClearWake"/> and <see cref="IDisposable.Dispose"/>
+/// belong to the thread that waits (disposing under a blocked wait would free its event buffer).</item>
 /// </list>
 /// Every method returns errno as a value (0 on success); none throws on the hot path.
 /// </summary>

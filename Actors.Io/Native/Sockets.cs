@@ -20,7 +20,8 @@ internal static unsafe partial class Sockets
     /// <summary><c>SOCK_STREAM</c> is 1 everywhere.</summary>
     public const int SOCK_STREAM = 1;
 
-    /// <summary>accept4 flags for a non-blocking, close-on-exec socket (Linux and FreeBSD values differ).</summary>
+    /// <summary>accept4 flags for a non-blocking, close-on-exec socket (Linux and FreeBSD values differ; macOS has no
+    /// accept4, so callers there use <see cref="Accept"/> and set the flags with fcntl).</summary>
     public static int Accept4Flags => Platform.Os == OsFamily.FreeBsd
         ? 0x20000000 | 0x10000000
         : Libc.O_NONBLOCK_LINUX | Libc.O_CLOEXEC_LINUX;

@@ -6,9 +6,12 @@ namespace Actors.Io.Selection;
 
 /// <summary>
 /// One thread, a queue of mailbox runs, and the selector's poller as its idle wait: the executor behind one loop
-/// dispatcher. The <see cref="SelectorActor"/> on this loop blocks in its poller only when the queue is empty; work
-/// queued from another thread wakes whichever wait the thread is in (the poller, or a semaphore while no selector is
-/// attached), at most once per sleep.
+/// dispatcher. When the queue is empty and the selector has asked to be run on idle (<see cref="SelectWhenIdle"/>),
+/// the thread blocks in the poller, keeps what it returned for the selector, and runs the selector's request, which
+/// sends it <c>Select</c>. The wait happens here rather than inside the selector's message handler because Akka does not
+/// schedule a mailbox that is running: a message or stop request for a selector blocked in its handler would not wake
+/// it. Work queued from another thread wakes whichever wait the thread is in (the poller, or a semaphore while no
+/// selector is attached), at most once per sleep.
 /// </summary>
 internal sealed class EventLoop : ExecutorService
 {
@@ -16,12 +19,15 @@ internal sealed class EventLoop : ExecutorService
     private const int SleepingInPoller = 1;
     private const int SleepingIdle = 2;
     private const int WakeSignalled = 3;
+    private const int NoPendingEvents = int.MinValue;
 
     private readonly ConcurrentQueue<IRunnable> _queue = new();
     private readonly SemaphoreSlim _idle = new(0);
     private readonly Thread _thread;
     private readonly Action<Exception> _onUnhandled;
     private IPoller? _poller;
+    private IRunnable? _onIdle;
+    private int _pendingEvents = NoPendingEvents;
     private int _state;
     private volatile bool _stopped;
 
@@ -70,23 +76,31 @@ internal sealed class EventLoop : ExecutorService
     /// <summary>Installs the poller that wakes this loop while its selector waits.</summary>
     public void AttachPoller(IPoller poller) => Volatile.Write(ref _poller, poller);
 
-    /// <summary>Removes <paramref name="poller"/> (if still attached); the loop then sleeps on its semaphore.</summary>
-    public void DetachPoller(IPoller poller) => Interlocked.CompareExchange(ref _poller, null, poller);
-
-    /// <summary>
-    /// Called by the selector on this thread before waiting: returns true when the queue is empty, so the wait may
-    /// block (the caller must then call <see cref="EndPollerSleep"/>), or false when it must only poll.
-    /// </summary>
-    public bool TryBeginPollerSleep()
+    /// <summary>Removes <paramref name="poller"/> (if still attached); the loop then sleeps on its semaphore.
+    /// Called on this thread, so no wait is in progress.</summary>
+    public void DetachPoller(IPoller poller)
     {
-        Interlocked.Exchange(ref _state, SleepingInPoller);
-        if (_queue.IsEmpty && !_stopped) return true;
-        Interlocked.Exchange(ref _state, Running);
-        return false;
+        if (Interlocked.CompareExchange(ref _poller, null, poller) != poller) return;
+        _onIdle = null;
+        _pendingEvents = NoPendingEvents;
     }
 
-    /// <summary>Ends a sleep begun by <see cref="TryBeginPollerSleep"/>.</summary>
-    public void EndPollerSleep() => Interlocked.Exchange(ref _state, Running);
+    /// <summary>
+    /// Called by the selector (on this thread) after a round: once the queue is empty the loop waits in the poller and
+    /// then runs <paramref name="select"/>. If other work is queued the loop runs it first, then polls without blocking.
+    /// </summary>
+    public void SelectWhenIdle(IRunnable select) => _onIdle = select;
+
+    /// <summary>
+    /// The result of the loop's last idle wait, if the selector has not taken it yet: an event count, or minus errno.
+    /// Returns false when the selector must poll itself.
+    /// </summary>
+    public bool TryTakeWaitResult(out int result)
+    {
+        result = _pendingEvents;
+        _pendingEvents = NoPendingEvents;
+        return result != NoPendingEvents;
+    }
 
     /// <summary>Stops the thread after the work queued so far; later work runs on the thread pool.</summary>
     public void Stop()
@@ -126,6 +140,18 @@ internal sealed class EventLoop : ExecutorService
             }
 
             if (_stopped) break;
+            IRunnable? select = _onIdle;
+            IPoller? poller = _poller;
+            if (select is not null && poller is not null)
+            {
+                _onIdle = null;
+                Interlocked.Exchange(ref _state, SleepingInPoller);
+                if (_queue.IsEmpty && !_stopped) _pendingEvents = poller.Wait(-1);
+                Interlocked.Exchange(ref _state, Running);
+                select.Run();
+                continue;
+            }
+
             Interlocked.Exchange(ref _state, SleepingIdle);
             if (_queue.IsEmpty && !_stopped) _idle.Wait();
             Interlocked.Exchange(ref _state, Running);

@@ -6,10 +6,11 @@ using Akka.Event;
 namespace Actors.Io.Selection;
 
 /// <summary>
-/// Owns one poller and runs on its own loop (see <see cref="EventLoop"/>). Each self-sent <see cref="Select"/> waits in
-/// the poller (blocking only while the loop has no other work), turns each ready event into a cached readiness message
-/// for the registrant, and then queues the next <see cref="Select"/> behind the work it produced, so it yields the thread
-/// after every round whatever the dispatcher's throughput. Registrations and releases arrive as messages between rounds.
+/// Owns one poller and runs on its own loop (see <see cref="EventLoop"/>). Each self-sent <see cref="Select"/> takes the
+/// events of the loop's idle wait (or polls without blocking when the loop was busy), turns each into a cached readiness
+/// message for the registrant, and then yields the thread whatever the dispatcher's throughput: the next round is queued
+/// behind the work this one produced, or, with nothing queued, left to the loop's blocking wait in the poller.
+/// Registrations and releases arrive as messages between rounds.
 /// </summary>
 internal sealed class SelectorActor : UntypedActor
 {
@@ -18,10 +19,7 @@ internal sealed class SelectorActor : UntypedActor
     private readonly int _maxEventsPerWait;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<IActorRef, ChannelRegistration> _byOwner = [];
-    private readonly Stack<int> _freeSlots = new();
-    private ChannelRegistration?[] _slots = new ChannelRegistration?[64];
-    private uint[] _generations = new uint[64];
-    private int _slotCount;
+    private readonly RegistrationTable _table = new();
     private IPoller? _poller;
     private IRunnable? _selectAgain;
     private Exception? _failure;
@@ -77,11 +75,11 @@ internal sealed class SelectorActor : UntypedActor
     {
         IPoller? poller = _poller;
         _poller = null;
-        for (int i = 0; i < _slotCount; i++)
+        for (int i = 0; i < _table.Capacity; i++)
         {
-            ChannelRegistration? registration = _slots[i];
+            ChannelRegistration? registration = _table.At(i);
             if (registration is null) continue;
-            _slots[i] = null;
+            _table.Free(registration);
             registration.CloseBySelector();
             _shared.Removed();
             if (_failure is not null) registration.Owner.Tell(new SelectorFailed(_failure), ActorRefs.NoSender);
@@ -123,20 +121,16 @@ internal sealed class SelectorActor : UntypedActor
     {
         IPoller poller = _poller!;
         EventLoop loop = _shared.Loop;
-        bool block = loop.TryBeginPollerSleep();
-        int n = poller.Wait(block ? -1 : 0);
-        if (block) loop.EndPollerSleep();
-
+        if (!loop.TryTakeWaitResult(out int n)) n = poller.Wait(0);
         if (n < 0)
         {
             int errno = -n;
             _failure = new SelectorFailedException(
-                $"Selector {_shared.Index} ({poller.Backend}) failed waiting for events: {Errno.Describe(errno)}; its {CountLive()} channels are closed and a new selector takes its place.");
+                $"Selector {_shared.Index} ({poller.Backend}) failed waiting for events: {Errno.Describe(errno)}; its {_table.Live} channels are closed and a new selector takes its place.");
             throw _failure;
         }
 
-        ChannelRegistration?[] slots = _slots;
-        uint[] generations = _generations;
+        RegistrationTable table = _table;
         for (int i = 0; i < n; i++)
         {
             poller.GetEvent(i, out ulong token, out PollEvents events);
@@ -146,9 +140,7 @@ internal sealed class SelectorActor : UntypedActor
                 continue;
             }
 
-            int slot = (int)(uint)token;
-            if ((uint)slot >= (uint)_slotCount || generations[slot] != (uint)(token >> 32)) continue;
-            ChannelRegistration? registration = slots[slot];
+            ChannelRegistration? registration = table.Find(token);
             if (registration is null) continue;
 
             Interest fired = registration.OnEvent(events, out bool hangUp);
@@ -161,20 +153,20 @@ internal sealed class SelectorActor : UntypedActor
             EventsDispatched++;
         }
 
-        // Queue the next round behind everything this round produced: the thread is yielded, whatever the throughput.
-        loop.Execute(_selectAgain!);
+        // Yield the thread whatever the throughput: poll again behind the work this round produced, or, with nothing
+        // queued, let the loop block in the poller until the kernel or another thread has something.
+        if (loop.HasQueuedWork) loop.Execute(_selectAgain!);
+        else loop.SelectWhenIdle(_selectAgain!);
     }
 
     private void Register(RegisterChannel register)
     {
-        int slot = _freeSlots.Count > 0 ? _freeSlots.Pop() : NewSlot();
-        uint generation = ++_generations[slot];
-        if (generation == uint.MaxValue) generation = _generations[slot] = 1;
+        (int slot, uint generation) = _table.Reserve();
         var registration = new ChannelRegistration(_poller!, _shared, slot, generation, register.Handle, register.Owner);
         int rc = register.Handle.IsClosed ? Errno.EBADF : registration.Register(register.InitialInterest);
         if (rc != 0)
         {
-            _freeSlots.Push(slot);
+            _table.Unreserve(slot);
             register.Handle.Dispose();
             _shared.Removed();
             register.Owner.Tell(
@@ -183,7 +175,7 @@ internal sealed class SelectorActor : UntypedActor
             return;
         }
 
-        _slots[slot] = registration;
+        _table.Fill(registration);
         if (_byOwner.TryGetValue(register.Owner, out ChannelRegistration? first))
         {
             registration.NextOfOwner = first.NextOfOwner;
@@ -198,24 +190,9 @@ internal sealed class SelectorActor : UntypedActor
         register.Owner.Tell(new ChannelRegistered(registration), ActorRefs.NoSender);
     }
 
-    private int NewSlot()
-    {
-        if (_slotCount == _slots.Length)
-        {
-            Array.Resize(ref _slots, _slots.Length * 2);
-            Array.Resize(ref _generations, _generations.Length * 2);
-        }
-
-        return _slotCount++;
-    }
-
     private void Release(ChannelRegistration registration)
     {
-        int slot = registration.Slot;
-        if (_slots[slot] != registration) return;
-        _slots[slot] = null;
-        _generations[slot]++;
-        _freeSlots.Push(slot);
+        if (!_table.Free(registration)) return;
         _shared.Removed();
         UnlinkOwner(registration);
     }
@@ -253,28 +230,14 @@ internal sealed class SelectorActor : UntypedActor
         {
             ChannelRegistration? next = r.NextOfOwner;
             r.NextOfOwner = null;
-            if (_slots[r.Slot] == r)
+            if (_table.Free(r))
             {
-                _slots[r.Slot] = null;
-                _generations[r.Slot]++;
-                _freeSlots.Push(r.Slot);
                 r.CloseBySelector();
                 _shared.Removed();
             }
 
             r = next;
         }
-    }
-
-    private int CountLive()
-    {
-        int live = 0;
-        for (int i = 0; i < _slotCount; i++)
-        {
-            if (_slots[i] is not null) live++;
-        }
-
-        return live;
     }
 
     private sealed class SelectAgain(IActorRef self) : IRunnable

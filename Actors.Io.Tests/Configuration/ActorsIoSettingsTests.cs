@@ -1,0 +1,105 @@
+using Actors.Io.Native;
+using Actors.Io.Tests.Support;
+using Akka.Actor;
+using Akka.Configuration;
+
+namespace Actors.Io.Tests.Configuration;
+
+public sealed class ActorsIoSettingsTests
+{
+    private static Config WithReference(string hocon) =>
+        ConfigurationFactory.ParseString(hocon).WithFallback(ActorsIo.ReferenceConfig);
+
+    [Fact]
+    public void Reference_config_gives_the_documented_defaults()
+    {
+        ActorsIoSettings settings = ActorsIoSettings.Create(ActorsIo.ReferenceConfig);
+        Assert.Equal(PollerBackend.Auto, settings.Backend);
+        Assert.Equal(1, settings.NrOfSelectors);
+        Assert.Equal(512, settings.MaxEventsPerWait);
+        Assert.Equal(262144, settings.MaxChannels);
+        Assert.Equal(64, settings.LoopThroughput);
+        Assert.False(settings.TraceLogging);
+    }
+
+    [Theory]
+    [InlineData("actors-io.nr-of-selectors = 0", "actors-io.nr-of-selectors", "0", "an integer from 1 to 256")]
+    [InlineData("actors-io.nr-of-selectors = 257", "actors-io.nr-of-selectors", "257", "an integer from 1 to 256")]
+    [InlineData("actors-io.nr-of-selectors = many", "actors-io.nr-of-selectors", "many", "an integer from 1 to 256")]
+    [InlineData("actors-io.max-events-per-wait = -5", "actors-io.max-events-per-wait", "-5", "an integer from 1 to 65536")]
+    [InlineData("actors-io.max-channels = 0", "actors-io.max-channels", "0", "an integer from 1")]
+    [InlineData("actors-io.max-channels = 99999999999", "actors-io.max-channels", "99999999999", "an integer from 1")]
+    [InlineData("actors-io.loop-dispatcher.throughput = 0", "actors-io.loop-dispatcher.throughput", "0", "an integer from 1 to 100000")]
+    [InlineData("actors-io.backend = iocp", "actors-io.backend", "iocp", "auto, epoll, kqueue")]
+    [InlineData("actors-io.trace-logging = maybe", "actors-io.trace-logging", "maybe", "on or off")]
+    public void Bad_value_fails_naming_the_key_the_value_and_what_is_allowed(string hocon, string key, string value, string allowed)
+    {
+        ActorsIoConfigurationException e = Assert.Throws<ActorsIoConfigurationException>(() => ActorsIoSettings.Create(WithReference(hocon)));
+        Assert.Equal(key, e.Key);
+        Assert.Equal(value, e.Value);
+        Assert.Equal(allowed, e.Allowed);
+        Assert.Contains(key, e.Message);
+        Assert.Contains(value, e.Message);
+        Assert.Contains(allowed, e.Message);
+    }
+
+    [Fact]
+    public void Missing_key_is_reported_as_missing()
+    {
+        ActorsIoConfigurationException e = Assert.Throws<ActorsIoConfigurationException>(
+            () => ActorsIoSettings.Create(ConfigurationFactory.ParseString("actors-io.backend = auto")));
+        Assert.Equal("actors-io.nr-of-selectors", e.Key);
+        Assert.Contains("(missing)", e.Message);
+    }
+
+    [Fact]
+    public async Task Extension_start_fails_on_a_bad_value()
+    {
+        ActorSystem system = ActorSystem.Create("bad-config", TestConfigs.With("actors-io.nr-of-selectors = 0\n" + TestConfigs.Quiet));
+        try
+        {
+            Exception e = Assert.ThrowsAny<Exception>(() => ActorsIo.Get(system));
+            Assert.Contains("actors-io.nr-of-selectors", e.ToString());
+        }
+        finally
+        {
+            await system.Terminate();
+        }
+    }
+
+    [Fact]
+    public async Task Extension_start_fails_on_a_backend_this_platform_lacks()
+    {
+        ActorSystem system = ActorSystem.Create("bad-backend", TestConfigs.With("actors-io.backend = kqueue\n" + TestConfigs.Quiet));
+        try
+        {
+            Exception e = Assert.ThrowsAny<Exception>(() => ActorsIo.Get(system));
+            Assert.Contains("actors-io.backend = kqueue is not available", e.ToString());
+            Assert.Contains("epoll", e.ToString());
+        }
+        finally
+        {
+            await system.Terminate();
+        }
+    }
+
+    [Fact]
+    public async Task Extension_exposes_the_manager_and_one_loop_dispatcher_per_selector()
+    {
+        ActorSystem system = ActorSystem.Create("extension", TestConfigs.With("actors-io.nr-of-selectors = 3\n" + TestConfigs.Quiet));
+        try
+        {
+            ActorsIo io = ActorsIo.Get(system);
+            Assert.Same(io, ActorsIo.Get(system));
+            Assert.Equal(io.Manager, system.Io());
+            Assert.Equal(["actors-io.loop-dispatcher-0", "actors-io.loop-dispatcher-1", "actors-io.loop-dispatcher-2"], io.LoopDispatcherIds);
+            Assert.True(system.Dispatchers.HasDispatcher(io.LoopDispatcherIds[2]));
+            Assert.Equal(3, system.Settings.Config.GetInt("actors-io.nr-of-selectors"));
+            Assert.Equal(512, system.Settings.Config.GetInt("actors-io.max-events-per-wait"));
+        }
+        finally
+        {
+            await system.Terminate();
+        }
+    }
+}

@@ -1,0 +1,63 @@
+using System.Runtime.InteropServices;
+using Actors.Io.Native;
+
+namespace Actors.Io.Tests.Support;
+
+/// <summary>Real descriptors for tests: socketpairs, eventfds, and a count of the process's open descriptors.</summary>
+internal static unsafe class Descriptors
+{
+    /// <summary>A connected, non-blocking AF_UNIX stream pair.</summary>
+    public static (FileDescriptorHandle Local, FileDescriptorHandle Peer) SocketPair()
+    {
+        int* fds = stackalloc int[2];
+        if (Sockets.SocketPair(Sockets.AF_UNIX, Sockets.SOCK_STREAM, 0, fds) != 0)
+        {
+            throw new IOException($"socketpair failed: {Errno.Describe(Errno.Last)}");
+        }
+
+        SetNonBlocking(fds[0]);
+        SetNonBlocking(fds[1]);
+        return (new FileDescriptorHandle(fds[0]), new FileDescriptorHandle(fds[1]));
+    }
+
+    /// <summary>A non-blocking eventfd: one descriptor, writable at once.</summary>
+    public static FileDescriptorHandle EventFd()
+    {
+        int fd = Epoll.EventFd(0, Epoll.EFD_CLOEXEC | Epoll.EFD_NONBLOCK);
+        if (fd < 0) throw new IOException($"eventfd failed: {Errno.Describe(Errno.Last)}");
+        return new FileDescriptorHandle(fd);
+    }
+
+    public static int Write(SafeHandle fd, ReadOnlySpan<byte> data)
+    {
+        fixed (byte* p = data)
+        {
+            return (int)Libc.Write(fd, p, data.Length);
+        }
+    }
+
+    public static int Read(SafeHandle fd, Span<byte> buffer)
+    {
+        fixed (byte* p = buffer)
+        {
+            return (int)Libc.Read(fd, p, buffer.Length);
+        }
+    }
+
+    /// <summary>Open descriptors of this process (Linux: entries of /proc/self/fd).</summary>
+    public static int OpenCount() => Directory.GetFiles("/proc/self/fd").Length;
+
+    private static void SetNonBlocking(int fd)
+    {
+        int flags = Libc.Fcntl(fd, Libc.F_GETFL, 0);
+        _ = Libc.Fcntl(fd, Libc.F_SETFL, flags | Libc.O_NONBLOCK_LINUX);
+        _ = Libc.Fcntl(fd, Libc.F_SETFD, Libc.FD_CLOEXEC);
+    }
+}
+
+/// <summary>Tests that count process-wide resources (descriptors, threads) run alone.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class SerialCollection
+{
+    public const string Name = "Serial";
+}
