@@ -14,7 +14,6 @@ public sealed class ActorsIo : IExtension
     private static readonly Lazy<Config> Reference = new(LoadReference);
 
     private readonly EventLoopGroup _loops;
-    private readonly SelectorShared[] _selectors;
 
     internal ActorsIo(ExtendedActorSystem system)
     {
@@ -22,9 +21,8 @@ public sealed class ActorsIo : IExtension
         Settings = ActorsIoSettings.Create(system.Settings.Config);
         _ = PollerFactory.Resolve(Settings.Backend, Platform.Os, Platform.Describe());
         _loops = new EventLoopGroup(system, Settings);
-        Budget = new ChannelBudget(Settings.MaxChannels);
-        _selectors = new SelectorShared[Settings.NrOfSelectors];
-        Manager = system.SystemActorOf(IoManager.Props(Settings, _loops, Budget, _selectors), "actors-io");
+        Pool = new SelectorPool(_loops, new ChannelBudget(Settings.MaxChannels));
+        Manager = system.SystemActorOf(IoManager.Props(Settings, Pool), "actors-io");
     }
 
     /// <summary>The reference configuration (<c>HOCON/actors-io.conf</c>), embedded in this assembly.</summary>
@@ -42,14 +40,16 @@ public sealed class ActorsIo : IExtension
     /// </summary>
     public IReadOnlyList<string> LoopDispatcherIds => _loops.DispatcherIds;
 
-    internal ChannelBudget Budget { get; }
+    internal SelectorPool Pool { get; }
+
+    internal ChannelBudget Budget => Pool.Budget;
 
     /// <summary>Channels currently placed on each selector, by index.</summary>
-    internal int[] SelectorLoads() => Array.ConvertAll(_selectors, s => s?.Load ?? 0);
+    internal int[] SelectorLoads() => Pool.Loads();
 
     internal EventLoopGroup Loops => _loops;
 
-    internal SelectorShared Selector(int index) => _selectors[index];
+    internal SelectorShared Selector(int index) => Pool[index];
 
     /// <summary>Returns the extension of <paramref name="system"/>, starting it on first use.</summary>
     /// <exception cref="ActorsIoConfigurationException">The configuration holds a bad value.</exception>

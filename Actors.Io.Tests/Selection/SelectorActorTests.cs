@@ -163,7 +163,7 @@ public sealed class SelectorActorTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
-    public void Broken_poller_tells_registrants_and_a_new_selector_takes_its_place()
+    public void Broken_poller_tells_registrants_and_a_restarted_selector_takes_new_channels()
     {
         TestProbe owner = CreateTestProbe();
         ChannelRegistration registration = Register(Descriptors.EventFd(), owner, Interest.None);
@@ -175,11 +175,8 @@ public sealed class SelectorActorTests : Akka.TestKit.Xunit2.TestKit
         Assert.Contains("failed waiting for events", failed.Cause.Message);
         Assert.True(registration.IsClosed);
 
-        AwaitAssert(() => Assert.NotSame(broken, Io.Selector(registration.SelectorIndex)), TimeSpan.FromSeconds(3));
-        SelectorShared replacement = Io.Selector(registration.SelectorIndex);
-        Assert.Equal(broken.Loop, replacement.Loop);
-
-        // The replacement serves new channels, on the same loop.
+        // The selector restarted in place with a new poller: same ref, same loop, and it serves new channels.
+        Assert.Same(broken, Io.Selector(registration.SelectorIndex));
         (FileDescriptorHandle local, FileDescriptorHandle peer) = Descriptors.SocketPair();
         using (peer)
         {

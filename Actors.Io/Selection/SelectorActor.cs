@@ -65,7 +65,6 @@ internal sealed class SelectorActor : UntypedActor
     protected override void PreStart()
     {
         _poller = PollerFactory.Create(_backend, _maxEventsPerWait);
-        _shared.Selector = Self;
         _shared.Loop.AttachPoller(_poller);
         _selectAgain = new SelectAgain(Self);
         Self.Tell(Select.Instance, ActorRefs.NoSender);

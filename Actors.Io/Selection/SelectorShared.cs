@@ -25,8 +25,8 @@ internal sealed class ChannelBudget(int maxChannels)
 }
 
 /// <summary>
-/// What the manager and a selector's registrations share about one selector: its loop, its actor and its load.
-/// A new <see cref="SelectorShared"/> is made for each incarnation of a selector.
+/// What the manager, the channel actors and a selector's registrations share about one selector: its loop, its actor
+/// (the same ref across restarts) and its load.
 /// </summary>
 internal sealed class SelectorShared(int index, EventLoop loop, ChannelBudget budget)
 {
@@ -48,7 +48,7 @@ internal sealed class SelectorShared(int index, EventLoop loop, ChannelBudget bu
         set => Volatile.Write(ref _selector, value);
     }
 
-    /// <summary>Counts a channel placed here (manager side).</summary>
+    /// <summary>Counts a channel placed here (the budget was taken by <see cref="SelectorPool.TryPlace"/>).</summary>
     public void Placed() => Interlocked.Increment(ref _load);
 
     /// <summary>Uncounts a channel that is gone (refused or released).</summary>
@@ -61,4 +61,48 @@ internal sealed class SelectorShared(int index, EventLoop loop, ChannelBudget bu
     /// <summary>Called by a registration's <see cref="ChannelRegistration.Close"/>: the selector frees its slot.</summary>
     public void Release(ChannelRegistration registration) =>
         Selector.Tell(new SelectorActor.ReleaseRegistration(registration), ActorRefs.NoSender);
+}
+
+/// <summary>The selectors of one actor system and the channel budget: places channels on the least loaded selector.</summary>
+internal sealed class SelectorPool
+{
+    private readonly SelectorShared[] _selectors;
+
+    public SelectorPool(EventLoopGroup loops, ChannelBudget budget)
+    {
+        Budget = budget;
+        _selectors = new SelectorShared[loops.Count];
+        for (int i = 0; i < _selectors.Length; i++) _selectors[i] = new SelectorShared(i, loops[i], budget);
+    }
+
+    public ChannelBudget Budget { get; }
+
+    public int Count => _selectors.Length;
+
+    public SelectorShared this[int index] => _selectors[index];
+
+    /// <summary>
+    /// Takes one channel from the budget and counts it on the least loaded selector; false when <c>max-channels</c> is
+    /// reached. The channel gives both back when its registration is released (or when it never registers).
+    /// </summary>
+    public bool TryPlace([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out SelectorShared? selector)
+    {
+        if (!Budget.TryTake())
+        {
+            selector = null;
+            return false;
+        }
+
+        SelectorShared target = _selectors[0];
+        for (int i = 1; i < _selectors.Length; i++)
+        {
+            if (_selectors[i].Load < target.Load) target = _selectors[i];
+        }
+
+        target.Placed();
+        selector = target;
+        return true;
+    }
+
+    public int[] Loads() => Array.ConvertAll(_selectors, s => s.Load);
 }
