@@ -6,8 +6,9 @@ namespace Actors.Io;
 /// <summary>The <c>actors-io</c> configuration section, read once and checked when the extension starts.</summary>
 public sealed class ActorsIoSettings
 {
-    private ActorsIoSettings(PollerBackend backend, int nrOfSelectors, int maxEventsPerWait, int maxChannels, int loopThroughput, bool traceLogging)
+    private ActorsIoSettings(PollerBackend backend, int nrOfSelectors, int maxEventsPerWait, int maxChannels, int loopThroughput, bool traceLogging, TcpSettings tcp)
     {
+        Tcp = tcp;
         Backend = backend;
         NrOfSelectors = nrOfSelectors;
         MaxEventsPerWait = maxEventsPerWait;
@@ -34,6 +35,9 @@ public sealed class ActorsIoSettings
     /// <summary><c>actors-io.trace-logging</c>: log registrations, interest changes and closes.</summary>
     public bool TraceLogging { get; }
 
+    /// <summary><c>actors-io.tcp</c>.</summary>
+    public TcpSettings Tcp { get; }
+
     /// <summary>Reads and checks the <c>actors-io</c> section of <paramref name="config"/> (the whole system config).</summary>
     /// <exception cref="ActorsIoConfigurationException">A value is missing, unparsable or out of range.</exception>
     public static ActorsIoSettings Create(Config config)
@@ -51,7 +55,64 @@ public sealed class ActorsIoSettings
             reader.Int("max-events-per-wait", 1, 65536),
             reader.Int("max-channels", 1, int.MaxValue),
             reader.Int("loop-dispatcher.throughput", 1, 100_000),
-            reader.Bool("trace-logging"));
+            reader.Bool("trace-logging"),
+            TcpSettings.Create(reader));
+    }
+}
+
+/// <summary>The <c>actors-io.tcp</c> configuration section.</summary>
+public sealed class TcpSettings
+{
+    private TcpSettings()
+    {
+    }
+
+    /// <summary><c>batch-accept-limit</c>: connections accepted per readiness event.</summary>
+    public int BatchAcceptLimit { get; private init; }
+
+    /// <summary><c>max-pending-write-bytes</c>: queued unsent bytes per connection before writes are NACKed.</summary>
+    public long MaxPendingWriteBytes { get; private init; }
+
+    /// <summary><c>max-received-message-size</c>: the largest <see cref="Tcp.Received"/>.</summary>
+    public int MaxReceivedMessageSize { get; private init; }
+
+    /// <summary><c>receive-budget-per-event</c>: bytes read per readiness event before yielding.</summary>
+    public int ReceiveBudgetPerEvent { get; private init; }
+
+    /// <summary><c>max-writes-per-syscall</c>: buffers gathered into one writev.</summary>
+    public int MaxWritesPerSyscall { get; private init; }
+
+    /// <summary><c>register-timeout</c>: how long a new connection waits for <see cref="Tcp.Register"/>.</summary>
+    public TimeSpan RegisterTimeout { get; private init; }
+
+    /// <summary><c>connect-timeout</c>: the default <see cref="Tcp.Connect"/> timeout.</summary>
+    public TimeSpan ConnectTimeout { get; private init; }
+
+    /// <summary><c>accept-backoff-min</c>: first retry delay after EMFILE / ENFILE.</summary>
+    public TimeSpan AcceptBackoffMin { get; private init; }
+
+    /// <summary><c>accept-backoff-max</c>: longest retry delay after EMFILE / ENFILE.</summary>
+    public TimeSpan AcceptBackoffMax { get; private init; }
+
+    internal static TcpSettings Create(SettingsReader root)
+    {
+        const string Durations = "a duration from 1ms to 1h";
+        TimeSpan ms = TimeSpan.FromMilliseconds(1);
+        TimeSpan hour = TimeSpan.FromHours(1);
+        int maxReceived = (int)root.Bytes("tcp.max-received-message-size", 256, 16 << 20, "a size from 256 B to 16 MiB");
+        TimeSpan backoffMin = root.Duration("tcp.accept-backoff-min", ms, hour, Durations);
+        return new TcpSettings
+        {
+            BatchAcceptLimit = root.Int("tcp.batch-accept-limit", 1, 10_000),
+            MaxPendingWriteBytes = root.Bytes("tcp.max-pending-write-bytes", 1024, 1L << 30, "a size from 1 KiB to 1 GiB"),
+            MaxReceivedMessageSize = maxReceived,
+            ReceiveBudgetPerEvent = (int)root.Bytes("tcp.receive-budget-per-event", maxReceived, 64 << 20, $"a size from max-received-message-size ({maxReceived} B) to 64 MiB"),
+            MaxWritesPerSyscall = root.Int("tcp.max-writes-per-syscall", 1, 1024),
+            RegisterTimeout = root.Duration("tcp.register-timeout", ms, hour, Durations),
+            ConnectTimeout = root.Duration("tcp.connect-timeout", ms, hour, Durations),
+            AcceptBackoffMin = backoffMin,
+            AcceptBackoffMax = root.Duration("tcp.accept-backoff-max", backoffMin, hour, "a duration from accept-backoff-min to 1h"),
+        };
     }
 }
 
@@ -86,6 +147,40 @@ internal sealed class SettingsReader(Config config, string section)
     {
         string path = Path(key);
         return config.HasPath(path) ? config.GetValue(path)?.ToString() : null;
+    }
+
+    public long Bytes(string key, long min, long max, string allowed)
+    {
+        string? raw = Raw(key);
+        long? value = null;
+        try
+        {
+            value = raw is null ? null : config.GetByteSize(Path(key));
+        }
+        catch (Exception)
+        {
+            // Reported below with the key.
+        }
+
+        if (value is null || value < min || value > max) throw new ActorsIoConfigurationException(Path(key), raw, allowed);
+        return value.Value;
+    }
+
+    public TimeSpan Duration(string key, TimeSpan min, TimeSpan max, string allowed)
+    {
+        string? raw = Raw(key);
+        TimeSpan? value = null;
+        try
+        {
+            value = raw is null ? null : config.GetTimeSpan(Path(key), allowInfinite: false);
+        }
+        catch (Exception)
+        {
+            // Reported below with the key.
+        }
+
+        if (value is null || value < min || value > max) throw new ActorsIoConfigurationException(Path(key), raw, allowed);
+        return value.Value;
     }
 
     public int Int(string key, int min, int max)

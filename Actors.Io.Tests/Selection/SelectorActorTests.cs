@@ -134,7 +134,7 @@ public sealed class SelectorActorTests : Akka.TestKit.Xunit2.TestKit
             Io.Manager.Tell(new RegisterChannel(Descriptors.EventFd(), TestActor, Interest.None));
         }
 
-        for (int i = 0; i < 1000; i++) handles.Add(ExpectMsg<ChannelRegistered>().Registration);
+        for (int i = 0; i < 1000; i++) handles.Add((ChannelRegistration)ExpectMsg<ChannelRegistered>().Registration);
         Assert.Equal(new[] { 500, 500 }, Io.SelectorLoads());
         Assert.Equal(500, handles.Count(h => h.SelectorIndex == 0));
         foreach (ChannelRegistration h in handles) h.Close();
@@ -273,13 +273,13 @@ public sealed class SelectorActorTests : Akka.TestKit.Xunit2.TestKit
     {
         Assert.Equal(TestActor, testActor);
         Io.Manager.Tell(new RegisterChannel(handle, TestActor, interest));
-        return ExpectMsg<ChannelRegistered>().Registration;
+        return (ChannelRegistration)ExpectMsg<ChannelRegistered>().Registration;
     }
 
     private ChannelRegistration Register(System.Runtime.InteropServices.SafeHandle handle, TestProbe owner, Interest interest)
     {
         Io.Manager.Tell(new RegisterChannel(handle, owner.Ref, interest));
-        return owner.ExpectMsg<ChannelRegistered>().Registration;
+        return (ChannelRegistration)owner.ExpectMsg<ChannelRegistered>().Registration;
     }
 
     private sealed class Signaller : UntypedActor
@@ -307,7 +307,7 @@ public sealed class SelectorActorTests : Akka.TestKit.Xunit2.TestKit
             switch (message)
             {
                 case ChannelRegistered registered:
-                    _registration = registered.Registration;
+                    _registration = (ChannelRegistration)registered.Registration;
                     probe.Tell("registered");
                     break;
                 case Readable:
@@ -337,7 +337,7 @@ public sealed class SelectorActorTests : Akka.TestKit.Xunit2.TestKit
             switch (message)
             {
                 case ChannelRegistered registered:
-                    _registration = registered.Registration;
+                    _registration = (ChannelRegistration)registered.Registration;
                     break;
                 case Readable:
                     _events++;

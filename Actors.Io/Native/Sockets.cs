@@ -17,6 +17,9 @@ internal static unsafe partial class Sockets
     /// <summary><c>SO_ERROR</c>: 4 on Linux, 0x1007 on the BSDs.</summary>
     public static int SoError => Platform.Os == OsFamily.Linux ? 4 : 0x1007;
 
+    /// <summary><c>SO_REUSEPORT</c>: 15 on Linux, 0x200 on the BSDs.</summary>
+    public static int SoReusePort => Platform.Os == OsFamily.Linux ? 15 : 0x200;
+
     /// <summary><c>SOCK_STREAM</c> is 1 everywhere.</summary>
     public const int SOCK_STREAM = 1;
 
@@ -45,6 +48,9 @@ internal static unsafe partial class Sockets
 
     [LibraryImport(Libc.Name, EntryPoint = "getsockopt", SetLastError = true)]
     public static partial int GetSockOpt(SafeHandle fd, int level, int name, void* value, int* len);
+
+    [LibraryImport(Libc.Name, EntryPoint = "connect", SetLastError = true)]
+    public static partial int Connect(SafeHandle fd, byte* address, int addressLength);
 
     [LibraryImport(Libc.Name, EntryPoint = "shutdown", SetLastError = true)]
     public static partial int Shutdown(SafeHandle fd, int how);

@@ -10,7 +10,7 @@ namespace Actors.Io.Selection;
 /// the selector reports events through <see cref="OnEvent"/>. Interest is one-shot per operation: once an operation's
 /// message is sent it is disarmed until the owner arms it again.
 /// </summary>
-internal sealed class ChannelRegistration
+internal sealed class ChannelRegistration : IChannelRegistration
 {
     private readonly IPoller _poller;
     private readonly SelectorShared _selector;
@@ -51,6 +51,9 @@ internal sealed class ChannelRegistration
             lock (_gate) return _interest;
         }
     }
+
+    /// <inheritdoc />
+    public Exception? Failure { get; private set; }
 
     /// <summary>True once <see cref="Close"/> ran (or the selector closed the channel).</summary>
     public bool IsClosed
@@ -99,8 +102,8 @@ internal sealed class ChannelRegistration
         }
     }
 
-    /// <summary>Deregisters the channel from the poller, then closes its descriptor. Safe from any thread, idempotent.</summary>
-    public void Close()
+    /// <inheritdoc />
+    public void Close(IDisposable? resource = null)
     {
         lock (_gate)
         {
@@ -110,7 +113,7 @@ internal sealed class ChannelRegistration
             _ = _poller.Remove(Handle);
         }
 
-        Handle.Dispose();
+        (resource ?? Handle).Dispose();
         _selector.Release(this);
     }
 
@@ -127,8 +130,9 @@ internal sealed class ChannelRegistration
     }
 
     /// <summary>Closes the channel from the selector's side without telling the selector (it is stopping).</summary>
-    internal void CloseBySelector()
+    internal void CloseBySelector(Exception? failure)
     {
+        if (failure is not null) Failure ??= failure;
         lock (_gate)
         {
             if (_closed) return;

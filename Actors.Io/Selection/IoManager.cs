@@ -42,6 +42,31 @@ internal sealed class IoManager : UntypedActor
             case RegisterChannel register:
                 Place(register);
                 break;
+            case Tcp.Bind bind:
+                if (_pool.TryPlace(out SelectorShared? listenerHome))
+                {
+                    Context.ActorOf(Transport.TcpListener.Props(_pool, listenerHome, _settings.Tcp, Sender, bind));
+                }
+                else
+                {
+                    Sender.Tell(new Tcp.CommandFailed(bind, new ChannelLimitExceededException(_pool.Budget.MaxChannels)));
+                }
+
+                break;
+            case Tcp.Connect connect:
+                if (_pool.TryPlace(out SelectorShared? home))
+                {
+                    home.Selector.Tell(new SpawnChannel(Transport.TcpOutgoingConnection.Props(_settings.Tcp, home, Sender, connect), null, Interest.None));
+                }
+                else
+                {
+                    Sender.Tell(new Tcp.CommandFailed(connect, new ChannelLimitExceededException(_pool.Budget.MaxChannels)));
+                }
+
+                break;
+            case Tcp.Command command:
+                Sender.Tell(new Tcp.CommandFailed(command, new NotSupportedException($"The IoManager takes Bind and Connect; {command.GetType().Name} goes to a listener or a connection.")));
+                break;
             default:
                 Unhandled(message);
                 break;

@@ -89,7 +89,34 @@ internal sealed record RegisterChannel(System.Runtime.InteropServices.SafeHandle
     : INoSerializationVerificationNeeded;
 
 /// <summary>The channel is registered; the owner drives its interest through <see cref="Registration"/>.</summary>
-internal sealed record ChannelRegistered(ChannelRegistration Registration) : INoSerializationVerificationNeeded;
+internal sealed record ChannelRegistered(IChannelRegistration Registration) : INoSerializationVerificationNeeded;
+
+/// <summary>
+/// Asks a selector to create a channel actor as its child, on its loop, and (when <paramref name="Handle"/> is given) to
+/// register that descriptor for it at once: the child's first message is then <see cref="ChannelRegistered"/>. The
+/// sender has already placed the channel (<see cref="SelectorPool.TryPlace"/>).
+/// </summary>
+internal sealed record SpawnChannel(Props Props, System.Runtime.InteropServices.SafeHandle? Handle, Interest InitialInterest)
+    : INoSerializationVerificationNeeded;
+
+/// <summary>What a channel actor needs of its registration; the selector's <see cref="ChannelRegistration"/> or a test fake.</summary>
+internal interface IChannelRegistration
+{
+    /// <summary>Arms <paramref name="ops"/>; <c>Arm(Interest.None)</c> re-arms only the hang-up watch. False when closed.</summary>
+    bool Arm(Interest ops);
+
+    /// <summary>Disarms <paramref name="ops"/>.</summary>
+    bool Disarm(Interest ops);
+
+    /// <summary>
+    /// Deregisters, then closes the descriptor by disposing <paramref name="resource"/> (the <see cref="System.Net.Sockets.Socket"/>
+    /// that wraps it, so a TCP close is graceful) or, without one, the handle itself; idempotent.
+    /// </summary>
+    void Close(IDisposable? resource = null);
+
+    /// <summary>The selector's failure that closed the channel, if that is what closed it.</summary>
+    Exception? Failure { get; }
+}
 
 /// <summary>The channel could not be registered; its handle has been closed.</summary>
 internal sealed record RegistrationFailed(Exception Cause) : INoSerializationVerificationNeeded;
@@ -113,8 +140,8 @@ public sealed class ChannelLimitExceededException : Exception
 public sealed class SelectorFailedException : Exception
 {
     /// <summary>Creates the exception with a message naming the selector and the failed call.</summary>
-    public SelectorFailedException(string message)
-        : base(message)
+    public SelectorFailedException(string message, Exception? inner = null)
+        : base(message, inner)
     {
     }
 }

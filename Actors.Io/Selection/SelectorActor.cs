@@ -79,7 +79,7 @@ internal sealed class SelectorActor : UntypedActor
             ChannelRegistration? registration = _table.At(i);
             if (registration is null) continue;
             _table.Free(registration);
-            registration.CloseBySelector();
+            registration.CloseBySelector(_failure);
             _shared.Removed();
             if (_failure is not null) registration.Owner.Tell(new SelectorFailed(_failure), ActorRefs.NoSender);
         }
@@ -88,6 +88,20 @@ internal sealed class SelectorActor : UntypedActor
         {
             _shared.Loop.DetachPoller(poller);
             poller.Dispose();
+        }
+    }
+
+    protected override bool AroundReceive(Receive receive, object message)
+    {
+        try
+        {
+            return base.AroundReceive(receive, message);
+        }
+        catch (Exception e) when (e is not SelectorFailedException)
+        {
+            // Whatever broke, the way back is a fresh poller: restart rather than stop.
+            _failure = new SelectorFailedException($"Selector {_shared.Index} failed handling {message.GetType().Name}: {e.Message}", e);
+            throw _failure;
         }
     }
 
@@ -100,6 +114,9 @@ internal sealed class SelectorActor : UntypedActor
                 break;
             case RegisterChannel register:
                 Register(register);
+                break;
+            case SpawnChannel spawn:
+                Spawn(spawn);
                 break;
             case ReleaseRegistration release:
                 Release(release.Registration);
@@ -156,6 +173,34 @@ internal sealed class SelectorActor : UntypedActor
         // queued, let the loop block in the poller until the kernel or another thread has something.
         if (loop.HasQueuedWork) loop.Execute(_selectAgain!);
         else loop.SelectWhenIdle(_selectAgain!);
+    }
+
+    /// <summary>Channel actors are stopped when they fail, never restarted.</summary>
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(Decider.From(Directive.Stop));
+
+    /// <summary>Before the restart stops the children, mark their registrations so they report the selector's failure.</summary>
+    protected override void PreRestart(Exception reason, object message)
+    {
+        for (int i = 0; i < _table.Capacity; i++) _table.At(i)?.CloseBySelector(_failure ?? reason);
+        base.PreRestart(reason, message);
+    }
+
+    private void Spawn(SpawnChannel spawn)
+    {
+        IActorRef child;
+        try
+        {
+            child = Context.ActorOf(spawn.Props.WithDispatcher(_shared.Loop.Id));
+        }
+        catch (Exception e)
+        {
+            spawn.Handle?.Dispose();
+            _shared.Removed();
+            _log.Error(e, "Could not start a channel actor");
+            return;
+        }
+
+        if (spawn.Handle is not null) Register(new RegisterChannel(spawn.Handle, child, spawn.InitialInterest));
     }
 
     private void Register(RegisterChannel register)
@@ -231,7 +276,7 @@ internal sealed class SelectorActor : UntypedActor
             r.NextOfOwner = null;
             if (_table.Free(r))
             {
-                r.CloseBySelector();
+                r.CloseBySelector(null);
                 _shared.Removed();
             }
 

@@ -1,0 +1,583 @@
+using System.Collections;
+using System.Net;
+using System.Net.Sockets;
+using Akka.Actor;
+using Akka.Event;
+using Akka.IO;
+
+namespace Actors.Io;
+
+/// <summary>
+/// The TCP protocol of Actors.Io. It mirrors Akka.IO's <c>Tcp</c>: send <see cref="Bind"/> or <see cref="Connect"/> to the
+/// manager (<c>system.Io()</c>), answer each <see cref="Connected"/> with <see cref="Register"/>, then exchange
+/// <see cref="Write"/> and <see cref="Received"/> with the connection actor (the sender of <see cref="Connected"/>).
+/// <para>
+/// Flow control: every <see cref="Write"/> is either accepted (queued or sent) or answered with
+/// <see cref="CommandFailed"/> (a NACK) when the connection's queue of unsent bytes would exceed
+/// <c>actors-io.tcp.max-pending-write-bytes</c>. A write's ack (any <see cref="Event"/>) is sent to the writer once all
+/// its bytes are in the kernel. With <c>useResumeWriting</c> (the default), after a NACK every further write is NACKed
+/// until you send <see cref="ResumeWriting"/>; <see cref="WritingResumed"/> then says the queued bytes are all sent.
+/// </para>
+/// </summary>
+public static class Tcp
+{
+    /// <summary>Every message of the protocol.</summary>
+    public abstract class Message : INoSerializationVerificationNeeded
+    {
+    }
+
+    /// <summary>A request to the manager, a listener or a connection.</summary>
+    public abstract class Command : Message
+    {
+        /// <summary>The failure reply for this command with <paramref name="cause"/>.</summary>
+        public CommandFailed FailureMessage(Exception cause) => new(this, cause);
+    }
+
+    /// <summary>A notification from the manager, a listener or a connection; also the type of write acks.</summary>
+    public abstract class Event : Message
+    {
+    }
+
+    // ---------------------------------------------------------------- socket options
+
+    /// <summary>The socket options.</summary>
+    public static class SO
+    {
+        /// <summary><c>TCP_NODELAY</c>: send small segments at once (Nagle off). On by default in Actors.Io.</summary>
+        public sealed record NoDelay(bool On) : SocketOption
+        {
+            internal override void AfterConnect(Socket socket) => socket.NoDelay = On;
+        }
+
+        /// <summary><c>SO_KEEPALIVE</c>: probe idle connections.</summary>
+        public sealed record KeepAlive(bool On) : SocketOption
+        {
+            internal override void BeforeConnect(Socket socket) =>
+                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, On);
+
+            internal override void AfterConnect(Socket socket) =>
+                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, On);
+        }
+
+        /// <summary><c>SO_REUSEADDR</c>: bind a port that still has connections in TIME_WAIT.</summary>
+        public sealed record ReuseAddress(bool On) : SocketOption
+        {
+            internal override void BeforeBind(Socket socket) =>
+                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, On);
+
+            internal override void BeforeConnect(Socket socket) => BeforeBind(socket);
+        }
+
+        /// <summary><c>SO_REUSEPORT</c>: let several sockets bind the same port (the kernel spreads connections).</summary>
+        public sealed record ReusePort(bool On) : SocketOption
+        {
+            internal override void BeforeBind(Socket socket) =>
+                socket.SetRawSocketOption(Native.Sockets.SolSocket, Native.Sockets.SoReusePort, BitConverter.GetBytes(On ? 1 : 0));
+        }
+
+        /// <summary><c>SO_RCVBUF</c> in bytes (set before bind or connect so the TCP window can use it).</summary>
+        public sealed record ReceiveBufferSize(int Bytes) : SocketOption
+        {
+            internal override void BeforeBind(Socket socket) => socket.ReceiveBufferSize = Bytes;
+
+            internal override void BeforeConnect(Socket socket) => socket.ReceiveBufferSize = Bytes;
+
+            internal override bool AppliesToUnixSockets => true;
+        }
+
+        /// <summary><c>SO_SNDBUF</c> in bytes.</summary>
+        public sealed record SendBufferSize(int Bytes) : SocketOption
+        {
+            internal override void BeforeConnect(Socket socket) => socket.SendBufferSize = Bytes;
+
+            internal override void AfterConnect(Socket socket) => socket.SendBufferSize = Bytes;
+
+            internal override bool AppliesToUnixSockets => true;
+        }
+
+        /// <summary><c>SO_LINGER</c>: null turns lingering off; a timeout makes close wait up to it for unsent data.</summary>
+        public sealed record Linger(TimeSpan? Timeout) : SocketOption
+        {
+            internal override void AfterConnect(Socket socket) =>
+                socket.LingerState = Timeout is { } t ? new LingerOption(true, (int)t.TotalSeconds) : new LingerOption(false, 0);
+        }
+    }
+
+    /// <summary>A socket option, applied at the moment it takes effect (before bind, before connect, or after connect).</summary>
+    public abstract record SocketOption
+    {
+        internal virtual void BeforeBind(Socket socket)
+        {
+        }
+
+        internal virtual void BeforeConnect(Socket socket)
+        {
+        }
+
+        internal virtual void AfterConnect(Socket socket)
+        {
+        }
+
+        internal virtual bool AppliesToUnixSockets => false;
+    }
+
+    // ---------------------------------------------------------------- commands to the manager
+
+    /// <summary>
+    /// Listen on <see cref="LocalAddress"/> (port 0 picks a free port). The sender receives <see cref="Bound"/> (from the
+    /// listener actor) or <see cref="CommandFailed"/>. Each accepted connection sends <see cref="Connected"/> to
+    /// <see cref="Handler"/>. The listener stops, closing the port, when the handler dies or on <see cref="Unbind"/>.
+    /// With <see cref="PullMode"/> the listener accepts only after <see cref="ResumeAccepting"/>, and at most that many.
+    /// </summary>
+    public sealed class Bind : Command
+    {
+        /// <summary>Creates the command.</summary>
+        public Bind(IActorRef handler, EndPoint localAddress, int backlog = 1024, IEnumerable<SocketOption>? options = null, bool pullMode = false)
+        {
+            ArgumentNullException.ThrowIfNull(handler);
+            ArgumentNullException.ThrowIfNull(localAddress);
+            Handler = handler;
+            LocalAddress = localAddress;
+            Backlog = backlog;
+            Options = options?.ToArray() ?? [];
+            PullMode = pullMode;
+        }
+
+        /// <summary>The actor told of each new connection.</summary>
+        public IActorRef Handler { get; }
+
+        /// <summary>Where to listen.</summary>
+        public EndPoint LocalAddress { get; }
+
+        /// <summary>The kernel's queue of connections not yet accepted.</summary>
+        public int Backlog { get; }
+
+        /// <summary>Options for the listening socket and every accepted connection.</summary>
+        public IReadOnlyList<SocketOption> Options { get; }
+
+        /// <summary>Accept only when asked with <see cref="ResumeAccepting"/>.</summary>
+        public bool PullMode { get; }
+
+        /// <inheritdoc />
+        public override string ToString() => $"Bind({LocalAddress}, handler {Handler.Path}, backlog {Backlog}{(PullMode ? ", pull mode" : string.Empty)})";
+    }
+
+    /// <summary>
+    /// Open a connection to <see cref="RemoteAddress"/> (an <see cref="IPEndPoint"/> or a <see cref="DnsEndPoint"/>, resolved
+    /// without blocking an actor thread). The sender receives <see cref="Connected"/> from the new connection actor, then
+    /// must answer <see cref="Register"/>; or <see cref="CommandFailed"/> naming host and port when the name does not
+    /// resolve, the peer refuses, the network is unreachable, or <see cref="Timeout"/> passes.
+    /// </summary>
+    public sealed class Connect : Command
+    {
+        /// <summary>Creates the command.</summary>
+        public Connect(EndPoint remoteAddress, EndPoint? localAddress = null, IEnumerable<SocketOption>? options = null, TimeSpan? timeout = null, bool pullMode = false)
+        {
+            ArgumentNullException.ThrowIfNull(remoteAddress);
+            RemoteAddress = remoteAddress;
+            LocalAddress = localAddress;
+            Options = options?.ToArray() ?? [];
+            Timeout = timeout;
+            PullMode = pullMode;
+        }
+
+        /// <summary>Where to connect.</summary>
+        public EndPoint RemoteAddress { get; }
+
+        /// <summary>The local address to bind first, if any.</summary>
+        public EndPoint? LocalAddress { get; }
+
+        /// <summary>Socket options.</summary>
+        public IReadOnlyList<SocketOption> Options { get; }
+
+        /// <summary>Give up after this long (default: <c>actors-io.tcp.connect-timeout</c>).</summary>
+        public TimeSpan? Timeout { get; }
+
+        /// <summary>Start in pull mode: nothing is read until <see cref="ResumeReading"/>.</summary>
+        public bool PullMode { get; }
+
+        /// <inheritdoc />
+        public override string ToString() => $"Connect({RemoteAddress})";
+    }
+
+    // ---------------------------------------------------------------- commands to a listener
+
+    /// <summary>Stop listening; the listener answers <see cref="Unbound"/> and the port is free again. Connections stay.</summary>
+    public sealed class Unbind : Command
+    {
+        /// <summary>The instance.</summary>
+        public static readonly Unbind Instance = new();
+
+        private Unbind()
+        {
+        }
+    }
+
+    /// <summary>In pull mode, accept up to <see cref="BatchSize"/> more connections.</summary>
+    public sealed class ResumeAccepting(int batchSize) : Command
+    {
+        /// <summary>How many connections to accept.</summary>
+        public int BatchSize { get; } = batchSize;
+    }
+
+    // ---------------------------------------------------------------- commands to a connection
+
+    /// <summary>
+    /// Answer to <see cref="Connected"/>: <see cref="Handler"/> receives this connection's events. Data that arrived before is
+    /// delivered now. Without it within <c>actors-io.tcp.register-timeout</c> the connection is closed. The handler's death
+    /// aborts the connection.
+    /// </summary>
+    public sealed class Register(IActorRef handler, bool keepOpenOnPeerClosed = false, bool useResumeWriting = true) : Command
+    {
+        /// <summary>The actor that receives <see cref="Received"/> and the close events.</summary>
+        public IActorRef Handler { get; } = handler ?? throw new ArgumentNullException(nameof(handler));
+
+        /// <summary>After the peer's EOF (<see cref="PeerClosed"/>), keep the connection open for writing.</summary>
+        public bool KeepOpenOnPeerClosed { get; } = keepOpenOnPeerClosed;
+
+        /// <summary>After a NACK, refuse every write until <see cref="ResumeWriting"/>.</summary>
+        public bool UseResumeWriting { get; } = useResumeWriting;
+    }
+
+    /// <summary>Stop reading from the socket (the kernel buffers, then the peer waits). A peer close or reset is still reported.</summary>
+    public sealed class SuspendReading : Command
+    {
+        /// <summary>The instance.</summary>
+        public static readonly SuspendReading Instance = new();
+
+        private SuspendReading()
+        {
+        }
+    }
+
+    /// <summary>Resume reading; in pull mode, deliver the next <see cref="Received"/> (one per <see cref="ResumeReading"/>).</summary>
+    public sealed class ResumeReading : Command
+    {
+        /// <summary>The instance.</summary>
+        public static readonly ResumeReading Instance = new();
+
+        private ResumeReading()
+        {
+        }
+    }
+
+    /// <summary>After a NACK with <c>useResumeWriting</c>: answered with <see cref="WritingResumed"/> once the queue is sent.</summary>
+    public sealed class ResumeWriting : Command
+    {
+        /// <summary>The instance.</summary>
+        public static readonly ResumeWriting Instance = new();
+
+        private ResumeWriting()
+        {
+        }
+    }
+
+    /// <summary>The close commands; each names the event that confirms it.</summary>
+    public abstract class CloseCommand : Command
+    {
+        /// <summary>The event sent to the closer and the handler when done.</summary>
+        public abstract ConnectionClosed Event { get; }
+    }
+
+    /// <summary>Send what is queued, then close. The closer and the handler receive <see cref="Closed"/> (once each).</summary>
+    public sealed class Close : CloseCommand
+    {
+        /// <summary>The instance.</summary>
+        public static readonly Close Instance = new();
+
+        private Close()
+        {
+        }
+
+        /// <inheritdoc />
+        public override ConnectionClosed Event => Closed.Instance;
+    }
+
+    /// <summary>
+    /// Send what is queued, then half-close (FIN) and keep reading until the peer closes too:
+    /// <see cref="ConfirmedClosed"/> then. Data arriving meanwhile is still delivered.
+    /// </summary>
+    public sealed class ConfirmedClose : CloseCommand
+    {
+        /// <summary>The instance.</summary>
+        public static readonly ConfirmedClose Instance = new();
+
+        private ConfirmedClose()
+        {
+        }
+
+        /// <inheritdoc />
+        public override ConnectionClosed Event => ConfirmedClosed.Instance;
+    }
+
+    /// <summary>Drop what is queued and reset the connection (the peer sees RST): <see cref="Aborted"/>.</summary>
+    public sealed class Abort : CloseCommand
+    {
+        /// <summary>The instance.</summary>
+        public static readonly Abort Instance = new();
+
+        private Abort()
+        {
+        }
+
+        /// <inheritdoc />
+        public override ConnectionClosed Event => Aborted.Instance;
+    }
+
+    // ---------------------------------------------------------------- writes
+
+    /// <summary>A write: one <see cref="Write"/> or a <see cref="CompoundWrite"/> of several.</summary>
+    public abstract class WriteCommand : Command, IEnumerable<Write>
+    {
+        /// <summary>Total bytes.</summary>
+        public abstract long Length { get; }
+
+        /// <summary>This write followed by <paramref name="next"/>, sent atomically, each part acked on its own.</summary>
+        public CompoundWrite Append(WriteCommand next) => new([.. this, .. next]);
+
+        /// <summary>A compound write of <paramref name="writes"/>.</summary>
+        public static CompoundWrite Create(params WriteCommand[] writes) => new([.. writes.SelectMany(w => w)]);
+
+        /// <inheritdoc />
+        public abstract IEnumerator<Write> GetEnumerator();
+
+        IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+
+    /// <summary>
+    /// Write <see cref="Data"/>. <see cref="Ack"/> (unless a <see cref="NoAck"/>) is sent to the writer once every byte is in
+    /// the kernel, never before; an empty write with an ack is acked in order with the writes around it.
+    /// </summary>
+    public sealed class Write : WriteCommand
+    {
+        /// <summary>An empty write without ack.</summary>
+        public static readonly Write Empty = new(ByteString.Empty, NoAck.Instance);
+
+        private Write(ByteString data, Event ack)
+        {
+            Data = data;
+            Ack = ack;
+        }
+
+        /// <summary>The bytes.</summary>
+        public ByteString Data { get; }
+
+        /// <summary>The event to send back when written; a <see cref="NoAck"/> for none.</summary>
+        public Event Ack { get; }
+
+        /// <summary>True when <see cref="Ack"/> is a real ack.</summary>
+        public bool WantsAck => Ack is not NoAck;
+
+        /// <inheritdoc />
+        public override long Length => Data.Count;
+
+        /// <summary>A write of <paramref name="data"/> without ack.</summary>
+        public static Write Create(ByteString data) => data.IsEmpty ? Empty : new Write(data, NoAck.Instance);
+
+        /// <summary>A write of <paramref name="data"/> acked with <paramref name="ack"/>.</summary>
+        public static Write Create(ByteString data, Event ack) => new(data ?? throw new ArgumentNullException(nameof(data)), ack ?? NoAck.Instance);
+
+        /// <inheritdoc />
+        public override IEnumerator<Write> GetEnumerator()
+        {
+            yield return this;
+        }
+
+        /// <inheritdoc />
+        public override string ToString() => $"Write({Data.Count} bytes, ack {Ack})";
+    }
+
+    /// <summary>Several writes queued atomically (all or none); each part is acked on its own.</summary>
+    public sealed class CompoundWrite : WriteCommand
+    {
+        /// <summary>Creates the compound write.</summary>
+        public CompoundWrite(IReadOnlyList<Write> writes)
+        {
+            Writes = writes ?? throw new ArgumentNullException(nameof(writes));
+            Length = writes.Sum(w => (long)w.Data.Count);
+        }
+
+        /// <summary>The parts, in order.</summary>
+        public IReadOnlyList<Write> Writes { get; }
+
+        /// <inheritdoc />
+        public override long Length { get; }
+
+        /// <inheritdoc />
+        public override IEnumerator<Write> GetEnumerator() => Writes.GetEnumerator();
+
+        /// <inheritdoc />
+        public override string ToString() => $"CompoundWrite({Writes.Count} parts, {Length} bytes)";
+    }
+
+    /// <summary>The "no ack" marker; its <see cref="Token"/> is echoed in nothing but lets writes be told apart in NACKs.</summary>
+    public class NoAck(object? token) : Event
+    {
+        /// <summary>The plain marker.</summary>
+        public static readonly NoAck Instance = new(null);
+
+        /// <summary>A token of the writer's choice.</summary>
+        public object? Token { get; } = token;
+    }
+
+    // ---------------------------------------------------------------- events
+
+    /// <summary>The listener is ready on <see cref="LocalAddress"/> (with the real port when port 0 was asked).</summary>
+    public sealed class Bound(EndPoint localAddress) : Event
+    {
+        /// <summary>The bound address.</summary>
+        public EndPoint LocalAddress { get; } = localAddress;
+
+        /// <inheritdoc />
+        public override string ToString() => $"Bound({LocalAddress})";
+    }
+
+    /// <summary>The listener stopped listening.</summary>
+    public sealed class Unbound : Event
+    {
+        /// <summary>The instance.</summary>
+        public static readonly Unbound Instance = new();
+
+        private Unbound()
+        {
+        }
+    }
+
+    /// <summary>A connection is established; the sender is the connection actor: answer it with <see cref="Register"/>.</summary>
+    public sealed class Connected(EndPoint remoteAddress, EndPoint localAddress) : Event
+    {
+        /// <summary>The peer's address.</summary>
+        public EndPoint RemoteAddress { get; } = remoteAddress;
+
+        /// <summary>This side's address.</summary>
+        public EndPoint LocalAddress { get; } = localAddress;
+
+        /// <inheritdoc />
+        public override string ToString() => $"Connected({RemoteAddress} -> {LocalAddress})";
+    }
+
+    /// <summary>Bytes read from the connection, at most <c>actors-io.tcp.max-received-message-size</c> per message.</summary>
+    public sealed class Received(ByteString data) : Event
+    {
+        /// <summary>The bytes.</summary>
+        public ByteString Data { get; } = data;
+
+        /// <inheritdoc />
+        public override string ToString() => $"Received({Data.Count} bytes)";
+    }
+
+    /// <summary>The writes queued before the NACK are all sent; writing is accepted again.</summary>
+    public sealed class WritingResumed : Event
+    {
+        /// <summary>The instance.</summary>
+        public static readonly WritingResumed Instance = new();
+
+        private WritingResumed()
+        {
+        }
+    }
+
+    /// <summary>A command could not be carried out; <see cref="Cause"/> says why.</summary>
+    public sealed class CommandFailed(Command cmd, Exception? cause = null) : Event
+    {
+        /// <summary>The command that failed (for a NACK, the write).</summary>
+        public Command Cmd { get; } = cmd;
+
+        /// <summary>Why it failed.</summary>
+        public Exception? Cause { get; } = cause;
+
+        /// <inheritdoc />
+        public override string ToString() => $"CommandFailed({Cmd}{(Cause is null ? string.Empty : ": " + Cause.Message)})";
+    }
+
+    /// <summary>The connection is closed; the subclass says how.</summary>
+    public abstract class ConnectionClosed : Event, IDeadLetterSuppression
+    {
+        /// <summary>Closed by <see cref="Abort"/>.</summary>
+        public virtual bool IsAborted => false;
+
+        /// <summary>Closed by <see cref="ConfirmedClose"/>.</summary>
+        public virtual bool IsConfirmed => false;
+
+        /// <summary>The peer closed its side.</summary>
+        public virtual bool IsPeerClosed => false;
+
+        /// <summary>Closed by an error.</summary>
+        public virtual bool IsErrorClosed => false;
+
+        /// <summary>The error, for <see cref="ErrorClosed"/>; otherwise null.</summary>
+        public virtual string? GetErrorCause() => null;
+    }
+
+    /// <summary>Closed after <see cref="Close"/>.</summary>
+    public sealed class Closed : ConnectionClosed
+    {
+        /// <summary>The instance.</summary>
+        public static readonly Closed Instance = new();
+
+        private Closed()
+        {
+        }
+    }
+
+    /// <summary>Both sides closed after <see cref="ConfirmedClose"/>.</summary>
+    public sealed class ConfirmedClosed : ConnectionClosed
+    {
+        /// <summary>The instance.</summary>
+        public static readonly ConfirmedClosed Instance = new();
+
+        private ConfirmedClosed()
+        {
+        }
+
+        /// <inheritdoc />
+        public override bool IsConfirmed => true;
+    }
+
+    /// <summary>Reset after <see cref="Abort"/> (or because the handler died).</summary>
+    public sealed class Aborted : ConnectionClosed
+    {
+        /// <summary>The instance.</summary>
+        public static readonly Aborted Instance = new();
+
+        private Aborted()
+        {
+        }
+
+        /// <inheritdoc />
+        public override bool IsAborted => true;
+    }
+
+    /// <summary>The peer closed its side (EOF). With <c>keepOpenOnPeerClosed</c> the connection stays open for writing.</summary>
+    public sealed class PeerClosed : ConnectionClosed
+    {
+        /// <summary>The instance.</summary>
+        public static readonly PeerClosed Instance = new();
+
+        private PeerClosed()
+        {
+        }
+
+        /// <inheritdoc />
+        public override bool IsPeerClosed => true;
+    }
+
+    /// <summary>The connection failed: reset by the peer, timed out, or the selector failed.</summary>
+    public sealed class ErrorClosed(string cause, SocketError error = SocketError.SocketError) : ConnectionClosed
+    {
+        /// <summary>A readable reason.</summary>
+        public string Cause { get; } = cause;
+
+        /// <summary>The socket error, when there is one.</summary>
+        public SocketError Error { get; } = error;
+
+        /// <inheritdoc />
+        public override bool IsErrorClosed => true;
+
+        /// <inheritdoc />
+        public override string? GetErrorCause() => Cause;
+
+        /// <inheritdoc />
+        public override string ToString() => $"ErrorClosed({Cause})";
+    }
+}

@@ -1,0 +1,506 @@
+using System.Net;
+using System.Net.Sockets;
+using Actors.Io.Native;
+using Actors.Io.Selection;
+using Akka.Actor;
+using Akka.Event;
+using Akka.IO;
+
+namespace Actors.Io.Transport;
+
+/// <summary>
+/// The per-connection actor (incoming and outgoing share it): reads on <see cref="Readable"/> until the kernel is empty
+/// or the per-event budget is spent, writes straight through while the kernel takes bytes and queues the rest (bounded),
+/// and implements acks, NACK + ResumeWriting, suspend/resume and pull-mode reading, and the close family.
+/// </summary>
+internal abstract class TcpConnection : UntypedActor
+{
+    [ThreadStatic]
+    private static byte[]? t_readBuffer;
+
+    private readonly WriteQueue _writes = new();
+    private IActorRef _handler = ActorRefs.Nobody;
+    private bool _registered;
+    private bool _keepOpenOnPeerClosed;
+    private bool _useResumeWriting = true;
+    private bool _readingSuspended;
+    private bool _pullRequested;
+    private bool _peerClosed;
+    private bool _eofPending;
+    private bool _writeArmed;
+    private bool _writingSuspended;
+    private IActorRef? _resumeWritingRequester;
+    private Tcp.CloseCommand? _closeCommand;
+    private IActorRef? _closer;
+    private bool _outputShutDown;
+    private bool _finished;
+    private ICancelable? _registerTimeout;
+    private Tcp.ConnectionClosed? _pendingCloseEvent;
+
+    protected TcpConnection(TcpSettings settings, SelectorShared home, bool pullMode, IReadOnlyList<Tcp.SocketOption> options)
+    {
+        Settings = settings;
+        Home = home;
+        PullMode = pullMode;
+        Options = options;
+        Log = Context.GetLogger();
+    }
+
+    protected TcpSettings Settings { get; }
+
+    protected SelectorShared Home { get; }
+
+    protected bool PullMode { get; }
+
+    protected IReadOnlyList<Tcp.SocketOption> Options { get; }
+
+    protected ILoggingAdapter Log { get; }
+
+    protected Socket? Socket { get; set; }
+
+    protected IChannelRegistration? Registration { get; private set; }
+
+    protected EndPoint? RemoteAddress { get; set; }
+
+    /// <summary>True while the connection may read: registered, not suspended, not closed for reading.</summary>
+    private bool WantsToRead =>
+        _registered && !_readingSuspended && !_peerClosed && !_finished
+        && (!PullMode || _pullRequested)
+        && _closeCommand is null or Tcp.ConfirmedClose;
+
+    protected override void PostStop()
+    {
+        _registerTimeout?.Cancel();
+        if (!_finished && _registered)
+        {
+            // Stopped from outside (or its selector failed): the handler still hears that the connection is gone.
+            Exception? failure = Registration?.Failure;
+            _handler.Tell(new Tcp.ErrorClosed(failure is null ? "The connection actor was stopped." : $"The selector failed: {failure.Message}"), Self);
+        }
+
+        CloseSocket(abort: !_finished);
+    }
+
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case Readable:
+            case ReadMore:
+                DoRead();
+                break;
+            case Writable:
+                _writeArmed = false;
+                Flush();
+                break;
+            case HangUp:
+                OnHangUp();
+                break;
+            case Tcp.WriteCommand write:
+                OnWrite(write);
+                break;
+            case ChannelRegistered registered:
+                Registration = registered.Registration;
+                OnChannelRegistered();
+                break;
+            case RegistrationFailed failed:
+                PlacementHeld = false;
+                OnRegistrationFailed(failed.Cause);
+                break;
+            case Tcp.Register register:
+                OnRegister(register);
+                break;
+            case Tcp.SuspendReading:
+                _readingSuspended = true;
+                break;
+            case Tcp.ResumeReading:
+                OnResumeReading();
+                break;
+            case Tcp.ResumeWriting:
+                OnResumeWriting();
+                break;
+            case Tcp.CloseCommand close:
+                OnClose(close, Sender);
+                break;
+            case Terminated terminated when terminated.ActorRef.Equals(_handler):
+                Log.Debug("Handler {0} of connection to {1} died; aborting the connection", _handler, RemoteAddress);
+                _finished = true;
+                CloseSocket(abort: true);
+                Context.Stop(Self);
+                break;
+            case RegisterTimedOut when !_registered:
+                Log.Warning("No Register for the connection to {0} within {1}; closing it", RemoteAddress, Settings.RegisterTimeout);
+                _finished = true;
+                CloseSocket(abort: false);
+                Context.Stop(Self);
+                break;
+            case SelectorFailed failed:
+                ErrorClose(SocketError.SocketError, $"The selector failed: {failed.Cause.Message}");
+                break;
+            default:
+                OnOtherMessage(message);
+                break;
+        }
+    }
+
+    /// <summary>Messages of the subclass (connect progress).</summary>
+    protected virtual void OnOtherMessage(object message) => Unhandled(message);
+
+    /// <summary>The channel is on the selector.</summary>
+    protected virtual void OnChannelRegistered()
+    {
+        if (WantsToRead) Registration!.Arm(Interest.Read);
+        if (!_writes.IsEmpty && !_writeArmed) Flush();
+    }
+
+    protected virtual void OnRegistrationFailed(Exception cause) =>
+        ErrorClose(SocketError.SocketError, $"Registering the connection failed: {cause.Message}");
+
+    /// <summary>Starts waiting for <see cref="Tcp.Register"/>; called once connected.</summary>
+    protected void AwaitRegistration() =>
+        _registerTimeout = Context.System.Scheduler.ScheduleTellOnceCancelable(Settings.RegisterTimeout, Self, RegisterTimedOut.Instance, Self);
+
+    /// <summary>Applies the after-connect options (TCP_NODELAY on unless an option says otherwise).</summary>
+    protected void ApplyAfterConnectOptions(Socket socket)
+    {
+        if (socket.AddressFamily != AddressFamily.Unix)
+        {
+            if (!Options.Any(o => o is Tcp.SO.NoDelay)) socket.NoDelay = true;
+            foreach (Tcp.SocketOption option in Options) option.AfterConnect(socket);
+        }
+    }
+
+    private void OnRegister(Tcp.Register register)
+    {
+        if (_registered)
+        {
+            Log.Debug("Connection to {0} is already registered; ignoring Register from {1}", RemoteAddress, Sender);
+            return;
+        }
+
+        _registered = true;
+        _registerTimeout?.Cancel();
+        _handler = register.Handler;
+        _keepOpenOnPeerClosed = register.KeepOpenOnPeerClosed;
+        _useResumeWriting = register.UseResumeWriting;
+        Context.Watch(_handler);
+        if (Registration is null) return;
+        if (_eofPending && !PullMode)
+        {
+            Registration.Arm(Interest.Read);
+            return;
+        }
+
+        if (WantsToRead) Registration.Arm(Interest.Read);
+    }
+
+    private void OnResumeReading()
+    {
+        if (PullMode) _pullRequested = true;
+        _readingSuspended = false;
+        if (WantsToRead) Registration?.Arm(Interest.Read);
+    }
+
+    private void DoRead()
+    {
+        if (!WantsToRead)
+        {
+            // A readiness event that raced a suspend: keep only the hang-up watch.
+            if (!_finished && !_peerClosed) Registration?.Arm(Interest.None);
+            return;
+        }
+
+        int chunk = Settings.MaxReceivedMessageSize;
+        byte[] buffer = t_readBuffer is { } b && b.Length >= chunk ? b : t_readBuffer = new byte[chunk];
+        int budget = PullMode ? chunk : Settings.ReceiveBudgetPerEvent;
+        Socket socket = Socket!;
+        while (true)
+        {
+            int want = Math.Min(chunk, budget);
+            int n = socket.Receive(buffer.AsSpan(0, want), SocketFlags.None, out SocketError error);
+            if (error == SocketError.WouldBlock)
+            {
+                Registration!.Arm(Interest.Read);
+                return;
+            }
+
+            if (error != SocketError.Success)
+            {
+                ErrorClose(error, $"Reading from {RemoteAddress} failed: {error}");
+                return;
+            }
+
+            if (n == 0)
+            {
+                OnPeerEof();
+                return;
+            }
+
+            _handler.Tell(new Tcp.Received(ByteString.CopyFrom(buffer, 0, n)), Self);
+            if (PullMode)
+            {
+                _pullRequested = false;
+                Registration!.Arm(Interest.None);
+                return;
+            }
+
+            budget -= n;
+            if (n < want)
+            {
+                // The kernel had less than asked: it is most likely empty. Level-triggered re-arm catches the rest.
+                Registration!.Arm(Interest.Read);
+                return;
+            }
+
+            if (budget <= 0)
+            {
+                // Yield the loop to other connections; carry on in the next turn.
+                Self.Tell(ReadMore.Instance, Self);
+                return;
+            }
+        }
+    }
+
+    private void OnHangUp()
+    {
+        if (_finished || Socket is null) return;
+        if (Sockets.GetPendingError(Socket.SafeHandle, out int socketError) == 0 && socketError != 0)
+        {
+            ErrorClose(Errno.ToSocketError(socketError), $"Connection to {RemoteAddress} failed: {Errno.Describe(socketError)}");
+            return;
+        }
+
+        if (!_registered)
+        {
+            // Handled once registered: the read that follows sees the EOF after any data.
+            _eofPending = true;
+            return;
+        }
+
+        int available;
+        try
+        {
+            available = Socket.Available;
+        }
+        catch (SocketException e)
+        {
+            ErrorClose(e.SocketErrorCode, $"Connection to {RemoteAddress} failed: {e.SocketErrorCode}");
+            return;
+        }
+
+        // The peer closed while reading is suspended (or in pull mode). With nothing unread the close is reported now;
+        // unread bytes are delivered first, and the EOF after them when reading resumes.
+        if (available == 0) OnPeerEof();
+        else _eofPending = true;
+    }
+
+    private void OnPeerEof()
+    {
+        _peerClosed = true;
+        if (_closeCommand is Tcp.ConfirmedClose)
+        {
+            if (_outputShutDown) Finish(Tcp.ConfirmedClosed.Instance);
+            return;
+        }
+
+        if (_keepOpenOnPeerClosed)
+        {
+            _handler.Tell(Tcp.PeerClosed.Instance, Self);
+            return;
+        }
+
+        BeginClose(Tcp.PeerClosed.Instance, null);
+    }
+
+    private void OnWrite(Tcp.WriteCommand write)
+    {
+        IActorRef commander = Sender;
+        if (_closeCommand is not null || _finished)
+        {
+            commander.Tell(new Tcp.CommandFailed(write, new InvalidOperationException($"The connection to {RemoteAddress} is closing; the write was dropped.")), Self);
+            return;
+        }
+
+        if (_writingSuspended)
+        {
+            commander.Tell(new Tcp.CommandFailed(write, new InvalidOperationException("Writing is suspended after an earlier NACK; send ResumeWriting and wait for WritingResumed.")), Self);
+            return;
+        }
+
+        if (!_writes.IsEmpty && _writes.Bytes + write.Length > Settings.MaxPendingWriteBytes)
+        {
+            if (_useResumeWriting) _writingSuspended = true;
+            commander.Tell(
+                new Tcp.CommandFailed(write, new InvalidOperationException(
+                    $"The connection to {RemoteAddress} already holds {_writes.Bytes} unsent bytes; {write.Length} more would pass actors-io.tcp.max-pending-write-bytes = {Settings.MaxPendingWriteBytes}.")),
+                Self);
+            return;
+        }
+
+        foreach (Tcp.Write part in write) _writes.Enqueue(part, commander);
+        if (!_writeArmed) Flush();
+    }
+
+    private void Flush()
+    {
+        if (_finished || Socket is null || Registration is null) return;
+        while (!_writes.IsEmpty)
+        {
+            long sent = _writes.Send(Socket, Settings.MaxWritesPerSyscall, Self, out SocketError error, out long attempted);
+            if (sent < 0)
+            {
+                ErrorClose(error, $"Writing to {RemoteAddress} failed: {error}");
+                return;
+            }
+
+            if (_writes.IsEmpty) break;
+            if (sent < attempted || error == SocketError.WouldBlock)
+            {
+                _writeArmed = true;
+                Registration.Arm(Interest.Write);
+                return;
+            }
+        }
+
+        OnWritesDrained();
+    }
+
+    private void OnWritesDrained()
+    {
+        if (_resumeWritingRequester is { } requester)
+        {
+            _resumeWritingRequester = null;
+            _writingSuspended = false;
+            requester.Tell(Tcp.WritingResumed.Instance, Self);
+        }
+
+        if (_closeCommand is not null && !_finished) CompleteClose();
+    }
+
+    private void OnResumeWriting()
+    {
+        if (!_writingSuspended || _writes.IsEmpty)
+        {
+            _writingSuspended = false;
+            Sender.Tell(Tcp.WritingResumed.Instance, Self);
+            return;
+        }
+
+        _resumeWritingRequester = Sender;
+    }
+
+    private void OnClose(Tcp.CloseCommand close, IActorRef closer)
+    {
+        if (_finished) return;
+        if (close is Tcp.Abort)
+        {
+            _writes.Clear();
+            _closer = closer;
+            Finish(Tcp.Aborted.Instance);
+            return;
+        }
+
+        if (_closeCommand is not null)
+        {
+            closer.Tell(new Tcp.CommandFailed(close, new InvalidOperationException($"The connection to {RemoteAddress} is already closing.")), Self);
+            return;
+        }
+
+        BeginClose(close.Event, closer, close);
+    }
+
+    private void BeginClose(Tcp.ConnectionClosed closedEvent, IActorRef? closer, Tcp.CloseCommand? command = null)
+    {
+        _closeCommand = command ?? Tcp.Close.Instance;
+        _closer = closer;
+        _pendingCloseEvent = closedEvent;
+        if (_writes.IsEmpty) CompleteClose();
+    }
+
+    private void CompleteClose()
+    {
+        if (_closeCommand is Tcp.ConfirmedClose && !_outputShutDown)
+        {
+            _outputShutDown = true;
+            _ = Sockets.Shutdown(Socket!.SafeHandle, Sockets.SHUT_WR);
+            if (_peerClosed) Finish(Tcp.ConfirmedClosed.Instance);
+            else if (_registered && !_readingSuspended) Registration?.Arm(Interest.Read);
+            return;
+        }
+
+        if (_closeCommand is not Tcp.ConfirmedClose) Finish(_pendingCloseEvent ?? Tcp.Closed.Instance);
+    }
+
+    /// <summary>Reports <paramref name="closedEvent"/> to the closer and the handler (once each), closes, stops.</summary>
+    private void Finish(Tcp.ConnectionClosed closedEvent)
+    {
+        if (_finished) return;
+        _finished = true;
+        if (_closer is { } closer && !closer.IsNobody()) closer.Tell(closedEvent, Self);
+        if (_registered && !_handler.Equals(_closer)) _handler.Tell(closedEvent, Self);
+        CloseSocket(abort: closedEvent.IsAborted);
+        Context.Stop(Self);
+    }
+
+    /// <summary>Reports an error to the handler (and a pending closer), closes, stops.</summary>
+    protected void ErrorClose(SocketError error, string cause)
+    {
+        if (_finished) return;
+        _finished = true;
+        var closed = new Tcp.ErrorClosed(cause, error);
+        if (_registered) _handler.Tell(closed, Self);
+        if (_closer is { } closer && !closer.Equals(_handler)) closer.Tell(closed, Self);
+        OnErrorClosed(closed);
+        CloseSocket(abort: true);
+        Context.Stop(Self);
+    }
+
+    /// <summary>Marks the connection as done, so stopping reports nothing more.</summary>
+    protected void MarkFinished() => _finished = true;
+
+    /// <summary>Lets the subclass tell whoever waits on it (an unanswered Connect) about an error close.</summary>
+    protected virtual void OnErrorClosed(Tcp.ErrorClosed closed)
+    {
+    }
+
+    /// <summary>Deregisters, then closes the socket; an abort resets the connection (RST).</summary>
+    protected void CloseSocket(bool abort)
+    {
+        Socket? socket = Socket;
+        if (abort && socket is not null && Registration is not { Failure: not null })
+        {
+            try
+            {
+                socket.LingerState = new LingerOption(true, 0);
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                // Already gone: nothing to reset.
+            }
+        }
+
+        if (Registration is not null) Registration.Close(socket);
+        else if (PlacementHeld)
+        {
+            PlacementHeld = false;
+            Home.Removed();
+        }
+
+        socket?.Dispose();
+    }
+
+    /// <summary>True while this actor holds its place on <see cref="Home"/> without having handed the channel to the
+    /// selector (which takes over the accounting once it gets the channel).</summary>
+    protected bool PlacementHeld { get; set; }
+
+    /// <summary>Continue a read that yielded after its budget.</summary>
+    private sealed class ReadMore
+    {
+        public static readonly ReadMore Instance = new();
+    }
+
+    private sealed class RegisterTimedOut
+    {
+        public static readonly RegisterTimedOut Instance = new();
+    }
+}

@@ -1,0 +1,199 @@
+using System.Net;
+using System.Net.Sockets;
+using Actors.Io.Native;
+using Actors.Io.Selection;
+using Akka.Actor;
+using Akka.Event;
+
+namespace Actors.Io.Transport;
+
+/// <summary>
+/// A listening socket: accepts up to <c>batch-accept-limit</c> connections per <see cref="Acceptable"/> (or what pull mode
+/// allows), places each on the least loaded selector as a new <see cref="TcpIncomingConnection"/>, and re-arms.
+/// Out of descriptors (EMFILE / ENFILE) it backs off on a timer, logging once per shortage, and never spins.
+/// </summary>
+internal sealed class TcpListener : UntypedActor, IWithTimers
+{
+    private readonly SelectorPool _pool;
+    private readonly SelectorShared _home;
+    private readonly TcpSettings _settings;
+    private readonly IActorRef _commander;
+    private readonly Tcp.Bind _bind;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private Socket? _socket;
+    private IChannelRegistration? _registration;
+    private bool _placementHeld = true;
+    private int _acceptsAllowed;
+    private TimeSpan _backoff;
+    private bool _backingOff;
+    private bool _limitLogged;
+
+    public TcpListener(SelectorPool pool, SelectorShared home, TcpSettings settings, IActorRef commander, Tcp.Bind bind)
+    {
+        _pool = pool;
+        _home = home;
+        _settings = settings;
+        _commander = commander;
+        _bind = bind;
+        _acceptsAllowed = bind.PullMode ? 0 : int.MaxValue;
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(SelectorPool pool, SelectorShared home, TcpSettings settings, IActorRef commander, Tcp.Bind bind) =>
+        Akka.Actor.Props.Create(() => new TcpListener(pool, home, settings, commander, bind)).WithDispatcher(home.Loop.Id);
+
+    protected override void PreStart()
+    {
+        EndPoint local = _bind.LocalAddress;
+        Socket socket;
+        try
+        {
+            socket = new Socket(local.AddressFamily, SocketType.Stream, local.AddressFamily == AddressFamily.Unix ? ProtocolType.Unspecified : ProtocolType.Tcp)
+            {
+                Blocking = false,
+            };
+            _socket = socket;
+            foreach (Tcp.SocketOption option in _bind.Options) option.BeforeBind(socket);
+            socket.Bind(local);
+            socket.Listen(_bind.Backlog);
+        }
+        catch (SocketException e)
+        {
+            _commander.Tell(new Tcp.CommandFailed(_bind, new SocketException((int)e.SocketErrorCode, $"Bind to {local} failed: {e.SocketErrorCode} ({e.Message})")), Self);
+            Context.Stop(Self);
+            return;
+        }
+
+        Context.Watch(_bind.Handler);
+        _placementHeld = false;
+        _home.Selector.Tell(new RegisterChannel(socket.SafeHandle, Self, Interest.None));
+    }
+
+    protected override void PostStop()
+    {
+        if (_registration is not null) _registration.Close(_socket);
+        else if (_placementHeld) _home.Removed();
+        _socket?.Dispose();
+    }
+
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case Acceptable:
+                AcceptBatch();
+                break;
+            case ChannelRegistered registered:
+                _registration = registered.Registration;
+                _commander.Tell(new Tcp.Bound(_socket!.LocalEndPoint!), Self);
+                if (_acceptsAllowed > 0) _registration.Arm(Interest.Accept);
+                break;
+            case RegistrationFailed failed:
+                _commander.Tell(new Tcp.CommandFailed(_bind, failed.Cause), Self);
+                _socket?.Dispose();
+                Context.Stop(Self);
+                break;
+            case Tcp.ResumeAccepting resume:
+                _acceptsAllowed = Math.Max(0, resume.BatchSize);
+                if (_acceptsAllowed > 0 && !_backingOff) _registration?.Arm(Interest.Accept);
+                break;
+            case Tcp.Unbind:
+                _registration?.Close(_socket);
+                _registration = null;
+                _socket?.Dispose();
+                Sender.Tell(Tcp.Unbound.Instance, Self);
+                Context.Stop(Self);
+                break;
+            case RetryAccept:
+                _backingOff = false;
+                AcceptBatch();
+                break;
+            case Terminated terminated when terminated.ActorRef.Equals(_bind.Handler):
+                _log.Debug("Bind handler {0} died; closing the listener on {1}", _bind.Handler, _bind.LocalAddress);
+                Context.Stop(Self);
+                break;
+            case SelectorFailed failed:
+                _log.Error(failed.Cause, "The selector of the listener on {0} failed; the listener stops", _bind.LocalAddress);
+                Context.Stop(Self);
+                break;
+            case HangUp:
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    private unsafe void AcceptBatch()
+    {
+        if (_socket is null || _registration is null) return;
+        int limit = Math.Min(_settings.BatchAcceptLimit, _acceptsAllowed);
+        for (int i = 0; i < limit; i++)
+        {
+            int fd = Platform.Os == OsFamily.MacOs
+                ? Sockets.Accept(_socket.SafeHandle, null, null)
+                : Sockets.Accept4(_socket.SafeHandle, null, null, Sockets.Accept4Flags);
+            if (fd < 0)
+            {
+                int errno = Errno.Last;
+                if (errno == Errno.EAGAIN) break;
+                if (errno == Errno.EINTR || errno == Errno.ECONNABORTED || errno == Errno.EPERM) continue;
+                if (errno == Errno.EMFILE || errno == Errno.ENFILE || errno == Errno.ENOBUFS || errno == Errno.ENOMEM)
+                {
+                    BackOff(errno);
+                    return;
+                }
+
+                _log.Error("accept on {0} failed: {1}; retrying after {2}", _bind.LocalAddress, Errno.Describe(errno), _settings.AcceptBackoffMin);
+                BackOff(errno, log: false);
+                return;
+            }
+
+            if (Platform.Os == OsFamily.MacOs)
+            {
+                _ = Libc.Fcntl(fd, Libc.F_SETFD, Libc.FD_CLOEXEC);
+            }
+
+            _backoff = TimeSpan.Zero;
+            _limitLogged = false;
+            var handle = new SafeSocketHandle(fd, ownsHandle: true);
+            if (_acceptsAllowed != int.MaxValue) _acceptsAllowed--;
+            if (!_pool.TryPlace(out SelectorShared? target))
+            {
+                handle.Dispose();
+                if (!_limitLogged)
+                {
+                    _limitLogged = true;
+                    _log.Warning("actors-io.max-channels = {0} reached; closing new connections on {1} until channels close", _pool.Budget.MaxChannels, _bind.LocalAddress);
+                }
+
+                continue;
+            }
+
+            target.Selector.Tell(
+                new SpawnChannel(TcpIncomingConnection.Props(_settings, target, handle, _bind.Handler, _bind.PullMode, _bind.Options), handle, Interest.None),
+                Self);
+        }
+
+        if (_acceptsAllowed > 0) _registration.Arm(Interest.Accept);
+    }
+
+    private void BackOff(int errno, bool log = true)
+    {
+        bool first = _backoff == TimeSpan.Zero;
+        _backoff = first ? _settings.AcceptBackoffMin : TimeSpan.FromTicks(Math.Min(_backoff.Ticks * 2, _settings.AcceptBackoffMax.Ticks));
+        if (log && first)
+        {
+            _log.Warning("Accepting on {0} failed: {1}; pausing accepts and retrying every {2} to {3} until descriptors are free", _bind.LocalAddress, Errno.Describe(errno), _settings.AcceptBackoffMin, _settings.AcceptBackoffMax);
+        }
+
+        _backingOff = true;
+        Timers.StartSingleTimer(RetryAccept.Instance, RetryAccept.Instance, _backoff);
+    }
+
+    private sealed class RetryAccept
+    {
+        public static readonly RetryAccept Instance = new();
+    }
+}

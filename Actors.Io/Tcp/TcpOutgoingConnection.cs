@@ -1,0 +1,221 @@
+using System.Net;
+using System.Net.Sockets;
+using Actors.Io.Native;
+using Actors.Io.Selection;
+using Akka.Actor;
+
+namespace Actors.Io.Transport;
+
+/// <summary>
+/// A connection opened by <see cref="Tcp.Connect"/>: resolves a host name without blocking, connects without blocking
+/// (waiting for <see cref="Connectable"/>), then tells the commander <see cref="Tcp.Connected"/> and waits for Register.
+/// </summary>
+internal sealed class TcpOutgoingConnection : TcpConnection
+{
+    private readonly IActorRef _commander;
+    private readonly Tcp.Connect _connect;
+    private ICancelable? _timeout;
+    private bool _connected;
+    private IPEndPoint? _target;
+    private bool _immediatelyConnected;
+
+    public TcpOutgoingConnection(TcpSettings settings, SelectorShared home, IActorRef commander, Tcp.Connect connect)
+        : base(settings, home, connect.PullMode, connect.Options)
+    {
+        _commander = commander;
+        _connect = connect;
+        PlacementHeld = true;
+    }
+
+    public static Props Props(TcpSettings settings, SelectorShared home, IActorRef commander, Tcp.Connect connect) =>
+        Akka.Actor.Props.Create(() => new TcpOutgoingConnection(settings, home, commander, connect));
+
+    private string Target => _connect.RemoteAddress switch
+    {
+        DnsEndPoint dns => $"{dns.Host}:{dns.Port}",
+        _ => _connect.RemoteAddress.ToString() ?? "?",
+    };
+
+    protected override void PreStart()
+    {
+        RemoteAddress = _connect.RemoteAddress;
+        _timeout = Context.System.Scheduler.ScheduleTellOnceCancelable(
+            _connect.Timeout ?? Settings.ConnectTimeout, Self, ConnectTimedOut.Instance, Self);
+        switch (_connect.RemoteAddress)
+        {
+            case IPEndPoint ip:
+                StartConnect(ip);
+                break;
+            case DnsEndPoint dns:
+                Resolve(dns);
+                break;
+            default:
+                Fail(new NotSupportedException($"Connecting to {_connect.RemoteAddress} ({_connect.RemoteAddress.GetType().Name}) is not supported; use an IPEndPoint or a DnsEndPoint."));
+                break;
+        }
+    }
+
+    protected override void PostStop()
+    {
+        _timeout?.Cancel();
+        base.PostStop();
+    }
+
+    protected override void OnOtherMessage(object message)
+    {
+        switch (message)
+        {
+            case Resolved resolved:
+                OnResolved(resolved);
+                break;
+            case Connectable:
+                FinishConnect();
+                break;
+            case ConnectTimedOut when !_connected:
+                Fail(new TimeoutException($"Connecting to {Target} timed out after {_connect.Timeout ?? Settings.ConnectTimeout}."));
+                break;
+            case ConnectTimedOut:
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    protected override void OnChannelRegistered()
+    {
+        if (!_connected)
+        {
+            // An immediate connect (rare, but loopback does it) needs no Connectable.
+            if (_immediatelyConnected) Connected();
+            return;
+        }
+
+        base.OnChannelRegistered();
+    }
+
+    protected override void OnRegistrationFailed(Exception cause)
+    {
+        if (_connected) base.OnRegistrationFailed(cause);
+        else Fail(cause);
+    }
+
+    protected override void OnErrorClosed(Tcp.ErrorClosed closed)
+    {
+        if (!_connected) _commander.Tell(new Tcp.CommandFailed(_connect, new SocketException((int)closed.Error)), Self);
+    }
+
+    private void Resolve(DnsEndPoint dns)
+    {
+        IActorRef self = Self;
+        Dns.GetHostAddressesAsync(dns.Host).ContinueWith(
+            t => self.Tell(t.IsCompletedSuccessfully ? new Resolved(t.Result, null) : new Resolved([], t.Exception?.GetBaseException())),
+            TaskContinuationOptions.ExecuteSynchronously);
+    }
+
+    private void OnResolved(Resolved resolved)
+    {
+        if (_connected || Socket is not null) return;
+        var dns = (DnsEndPoint)_connect.RemoteAddress;
+        IPAddress? address = resolved.Addresses.FirstOrDefault(a => dns.AddressFamily == AddressFamily.Unspecified || a.AddressFamily == dns.AddressFamily);
+        if (address is null)
+        {
+            Fail(new SocketException(
+                (int)SocketError.HostNotFound,
+                $"Could not resolve {Target}: {resolved.Error?.Message ?? "no address"}"));
+            return;
+        }
+
+        StartConnect(new IPEndPoint(address, dns.Port));
+    }
+
+    private unsafe void StartConnect(IPEndPoint target)
+    {
+        _target = target;
+        Socket socket;
+        try
+        {
+            socket = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { Blocking = false };
+            Socket = socket;
+            foreach (Tcp.SocketOption option in Options) option.BeforeConnect(socket);
+            if (_connect.LocalAddress is { } local) socket.Bind(local);
+        }
+        catch (SocketException e)
+        {
+            Fail(new SocketException((int)e.SocketErrorCode, $"Connecting to {Target} failed before connect: {e.Message}"));
+            return;
+        }
+
+        SocketAddress address = target.Serialize();
+        int rc;
+        fixed (byte* p = address.Buffer.Span)
+        {
+            rc = Sockets.Connect(socket.SafeHandle, p, address.Size);
+        }
+
+        if (rc != 0)
+        {
+            int errno = Errno.Last;
+            if (errno != Errno.EINPROGRESS && errno != Errno.EINTR)
+            {
+                Fail(new SocketException((int)Errno.ToSocketError(errno), $"Connecting to {Target} failed: {Errno.Describe(errno)}"));
+                return;
+            }
+        }
+        else
+        {
+            _immediatelyConnected = true;
+        }
+
+        PlacementHeld = false;
+        Context.Parent.Tell(new RegisterChannel(socket.SafeHandle, Self, rc == 0 ? Interest.None : Interest.Connect));
+    }
+
+    private void FinishConnect()
+    {
+        if (_connected || Socket is null) return;
+        if (Sockets.GetPendingError(Socket.SafeHandle, out int error) != 0 || error != 0)
+        {
+            Fail(new SocketException((int)Errno.ToSocketError(error), $"Connecting to {Target} failed: {Errno.Describe(error)}"));
+            return;
+        }
+
+        Connected();
+    }
+
+    private void Connected()
+    {
+        _connected = true;
+        _timeout?.Cancel();
+        Socket socket = Socket!;
+        try
+        {
+            ApplyAfterConnectOptions(socket);
+            _commander.Tell(new Tcp.Connected(socket.RemoteEndPoint ?? _target!, socket.LocalEndPoint!), Self);
+        }
+        catch (SocketException e)
+        {
+            Fail(new SocketException((int)e.SocketErrorCode, $"Connecting to {Target} failed: {e.SocketErrorCode}"));
+            return;
+        }
+
+        AwaitRegistration();
+        base.OnChannelRegistered();
+    }
+
+    private void Fail(Exception cause)
+    {
+        _commander.Tell(new Tcp.CommandFailed(_connect, cause), Self);
+        _connected = true;
+        CloseSocket(abort: true);
+        MarkFinished();
+        Context.Stop(Self);
+    }
+
+    private sealed record Resolved(IPAddress[] Addresses, Exception? Error);
+
+    private sealed class ConnectTimedOut
+    {
+        public static readonly ConnectTimedOut Instance = new();
+    }
+}

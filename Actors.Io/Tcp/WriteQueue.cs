@@ -1,0 +1,162 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Actors.Io.Native;
+using Akka.Actor;
+using Akka.IO;
+
+namespace Actors.Io.Transport;
+
+/// <summary>
+/// A connection's writes that the kernel has not taken yet, in order, with their acks. The queue keeps the callers'
+/// <see cref="ByteString"/> segments (no copy) and hands as many as fit to the kernel in one gathered <c>writev</c>.
+/// </summary>
+internal sealed class WriteQueue
+{
+    private Entry[] _entries = new Entry[8];
+    private int _head;
+    private int _count;
+
+    /// <summary>Bytes queued and not yet taken by the kernel.</summary>
+    public long Bytes { get; private set; }
+
+    public int Count => _count;
+
+    public bool IsEmpty => _count == 0;
+
+    public void Enqueue(Tcp.Write write, IActorRef commander)
+    {
+        ByteString data = write.Data.IsCompact ? write.Data : write.Data.Compact();
+        if (_count == _entries.Length)
+        {
+            var grown = new Entry[_entries.Length * 2];
+            for (int i = 0; i < _count; i++) grown[i] = _entries[(_head + i) % _entries.Length];
+            _entries = grown;
+            _head = 0;
+        }
+
+        _entries[(_head + _count) % _entries.Length] = new Entry(data, write.WantsAck ? write.Ack : null, commander);
+        _count++;
+        Bytes += data.Count;
+    }
+
+    /// <summary>Drops everything (abort); nothing is acked.</summary>
+    public void Clear()
+    {
+        Array.Clear(_entries);
+        _head = 0;
+        _count = 0;
+        Bytes = 0;
+    }
+
+    /// <summary>
+    /// Acks the writes at the head that are complete (empty writes included), then hands up to
+    /// <paramref name="maxSegments"/> queued writes to the kernel in one call. Returns the bytes the kernel took (and acks
+    /// the writes it completed), 0 when it took nothing (<paramref name="error"/> is then WouldBlock), or -1 with
+    /// <paramref name="error"/> set. <paramref name="attempted"/> is what was offered.
+    /// </summary>
+    public unsafe long Send(Socket socket, int maxSegments, IActorRef self, out SocketError error, out long attempted)
+    {
+        AckCompleted(self);
+        error = SocketError.Success;
+        attempted = 0;
+        if (_count == 0) return 0;
+
+        long sent;
+        if (_count == 1 || maxSegments == 1)
+        {
+            // One write: a plain send.
+            ref Entry first = ref _entries[_head];
+            ReadOnlySpan<byte> span = first.Data.ToReadOnlySpan()[first.Offset..];
+            attempted = span.Length;
+            sent = socket.Send(span, SocketFlags.None, out error);
+        }
+        else
+        {
+            int segments = Math.Min(Math.Min(_count, maxSegments), MaxGather);
+            Sockets.IoVec* iov = stackalloc Sockets.IoVec[segments];
+            sent = PinAndWrite(socket.SafeHandle, iov, 0, segments, ref attempted, out error);
+        }
+
+        if (error != SocketError.Success) return error == SocketError.WouldBlock ? 0 : -1;
+        Consume(sent, self);
+        return sent;
+    }
+
+    /// <summary>Acks the writes at the head that have nothing left to send (empty writes, finished writes).</summary>
+    public void AckCompleted(IActorRef self)
+    {
+        while (_count > 0)
+        {
+            ref Entry entry = ref _entries[_head];
+            if (entry.Offset < entry.Data.Count) return;
+            Complete(ref entry, self);
+        }
+    }
+
+    // Each queued write is one contiguous span (non-compact data is compacted when queued); one stack frame pins one
+    // span, so the kernel sees them all pinned at once.
+    private const int MaxGather = 64;
+
+    private unsafe long PinAndWrite(SafeHandle fd, Sockets.IoVec* iov, int index, int segments, ref long attempted, out SocketError error)
+    {
+        if (index == segments)
+        {
+            nint written = Sockets.Writev(fd, iov, segments);
+            if (written >= 0)
+            {
+                error = SocketError.Success;
+                return written;
+            }
+
+            error = Errno.ToSocketError(Errno.Last);
+            return 0;
+        }
+
+        ref Entry entry = ref _entries[(_head + index) % _entries.Length];
+        ReadOnlySpan<byte> span = entry.Data.ToReadOnlySpan()[entry.Offset..];
+        fixed (byte* p = span)
+        {
+            iov[index].Base = p;
+            iov[index].Length = (nuint)span.Length;
+            attempted += span.Length;
+            return PinAndWrite(fd, iov, index + 1, segments, ref attempted, out error);
+        }
+    }
+
+    private void Consume(long bytes, IActorRef self)
+    {
+        Bytes -= bytes;
+        while (bytes > 0 && _count > 0)
+        {
+            ref Entry entry = ref _entries[_head];
+            long left = entry.Data.Count - entry.Offset;
+            if (bytes < left)
+            {
+                entry.Offset += (int)bytes;
+                return;
+            }
+
+            bytes -= left;
+            entry.Offset = entry.Data.Count;
+            Complete(ref entry, self);
+        }
+
+        AckCompleted(self);
+    }
+
+    private void Complete(ref Entry entry, IActorRef self)
+    {
+        if (entry.Ack is not null) entry.Commander.Tell(entry.Ack, self);
+        entry = default;
+        _head = (_head + 1) % _entries.Length;
+        _count--;
+    }
+
+    private struct Entry(ByteString data, Tcp.Event? ack, IActorRef commander)
+    {
+        public readonly ByteString Data = data;
+        public readonly Tcp.Event? Ack = ack;
+        public readonly IActorRef Commander = commander;
+        public int Offset;
+    }
+}
