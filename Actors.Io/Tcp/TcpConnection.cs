@@ -16,7 +16,7 @@ namespace Actors.Io.Transport;
 internal abstract class TcpConnection : UntypedActor
 {
     [ThreadStatic]
-    private static byte[]? t_readBuffer;
+    private static byte[]? _threadReadBuffer;
 
     private readonly WriteQueue _writes = new();
     private IActorRef _handler = ActorRefs.Nobody;
@@ -211,7 +211,7 @@ internal abstract class TcpConnection : UntypedActor
         }
 
         int chunk = Settings.MaxReceivedMessageSize;
-        byte[] buffer = t_readBuffer is { } b && b.Length >= chunk ? b : t_readBuffer = new byte[chunk];
+        byte[] buffer = _threadReadBuffer is { } b && b.Length >= chunk ? b : _threadReadBuffer = new byte[chunk];
         int budget = PullMode ? chunk : Settings.ReceiveBudgetPerEvent;
         Socket socket = Socket!;
         while (true)
