@@ -19,7 +19,7 @@ public sealed class ActorsIo : IExtension
     {
         system.Settings.InjectTopLevelFallback(ReferenceConfig);
         Settings = ActorsIoSettings.Create(system.Settings.Config);
-        _ = PollerFactory.Resolve(Settings.Backend, Platform.Os, Platform.Describe());
+        Backend = PollerFactory.Resolve(Settings.Backend, Platform.Os, Platform.Describe());
         _loops = new EventLoopGroup(system, Settings);
         Pool = new SelectorPool(_loops, new ChannelBudget(Settings.MaxChannels));
         Manager = system.SystemActorOf(IoManager.Props(Settings, Pool), "actors-io");
@@ -30,6 +30,9 @@ public sealed class ActorsIo : IExtension
 
     /// <summary>The IoManager: send it commands.</summary>
     public IActorRef Manager { get; }
+
+    /// <summary>The readiness backend in use (<c>actors-io.backend = auto</c> resolved for this platform).</summary>
+    public PollerBackend Backend { get; }
 
     /// <summary>The settings read at start.</summary>
     public ActorsIoSettings Settings { get; }

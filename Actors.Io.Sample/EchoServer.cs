@@ -1,0 +1,54 @@
+using System.Net;
+using Akka.Actor;
+
+namespace Actors.Io.Sample;
+
+/// <summary>Binds a port and echoes every connection, the way an Akka.IO user writes it.</summary>
+internal sealed class EchoServer : ReceiveActor
+{
+    private Tcp.Event? _binding;
+    private readonly List<IActorRef> _waiting = [];
+
+    public EchoServer(EndPoint endpoint)
+    {
+        Context.System.Io().Tell(new Tcp.Bind(Self, endpoint));
+        Receive<Tcp.Bound>(Answer);
+        Receive<Tcp.CommandFailed>(Answer);
+        Receive<GetBinding>(_ =>
+        {
+            if (_binding is null) _waiting.Add(Sender);
+            else Sender.Tell(_binding);
+        });
+        Receive<Tcp.Connected>(_ =>
+        {
+            IActorRef handler = Context.ActorOf(Props.Create(() => new EchoConnection(Sender)));
+            // Keep the connection open after the client's EOF so the echo of its last bytes still goes out.
+            Sender.Tell(new Tcp.Register(handler, keepOpenOnPeerClosed: true));
+        });
+    }
+
+    private void Answer(Tcp.Event binding)
+    {
+        _binding = binding;
+        foreach (IActorRef waiter in _waiting) waiter.Tell(binding);
+        _waiting.Clear();
+    }
+
+    /// <summary>Asks for the Bound (or CommandFailed) answer.</summary>
+    internal sealed class GetBinding
+    {
+        public static readonly GetBinding Instance = new();
+    }
+}
+
+/// <summary>Writes back what it receives; stops with its connection.</summary>
+internal sealed class EchoConnection : ReceiveActor
+{
+    public EchoConnection(IActorRef connection)
+    {
+        Receive<Tcp.Received>(received => connection.Tell(Tcp.Write.Create(received.Data)));
+        Receive<Tcp.PeerClosed>(_ => connection.Tell(Tcp.Close.Instance));
+        Receive<Tcp.ConnectionClosed>(_ => Context.Stop(Self));
+        Receive<Tcp.CommandFailed>(_ => connection.Tell(Tcp.Abort.Instance));
+    }
+}

@@ -1,0 +1,53 @@
+// The README's examples, verbatim: ReadmeExamplesTests checks that README.md shows exactly this code and runs it.
+// Their own namespace, as in a user's project (Actors.Io.Tests.Tcp would shadow Actors.Io.Tcp here).
+using System.Net;
+using Actors.Io;
+using Akka.Actor;
+using ByteString = Akka.IO.ByteString;
+
+namespace ReadmeSamples;
+
+public sealed class EchoServer : ReceiveActor
+{
+    public EchoServer(int port)
+    {
+        Context.System.Io().Tell(new Tcp.Bind(Self, new IPEndPoint(IPAddress.Loopback, port)));
+        Receive<Tcp.Bound>(bound => Console.WriteLine($"listening on {bound.LocalAddress}"));
+        Receive<Tcp.Connected>(_ =>
+        {
+            IActorRef connection = Sender;
+            IActorRef handler = Context.ActorOf(Props.Create(() => new EchoHandler(connection)));
+            connection.Tell(new Tcp.Register(handler, keepOpenOnPeerClosed: true));
+        });
+    }
+}
+
+public sealed class EchoHandler : ReceiveActor
+{
+    public EchoHandler(IActorRef connection)
+    {
+        Receive<Tcp.Received>(received => connection.Tell(Tcp.Write.Create(received.Data)));
+        Receive<Tcp.PeerClosed>(_ => connection.Tell(Tcp.Close.Instance));
+        Receive<Tcp.ConnectionClosed>(_ => Context.Stop(Self));
+    }
+}
+
+public sealed class EchoClient : ReceiveActor
+{
+    public EchoClient(EndPoint server, string message, IActorRef reportTo)
+    {
+        Context.System.Io().Tell(new Tcp.Connect(server));
+        Receive<Tcp.Connected>(_ =>
+        {
+            Sender.Tell(new Tcp.Register(Self));
+            Sender.Tell(Tcp.Write.Create(ByteString.FromString(message)));
+        });
+        Receive<Tcp.Received>(received =>
+        {
+            reportTo.Tell(received.Data.ToString());
+            Sender.Tell(Tcp.Close.Instance);
+        });
+        Receive<Tcp.CommandFailed>(failed => reportTo.Tell($"failed: {failed.Cause?.Message}"));
+        Receive<Tcp.ConnectionClosed>(_ => Context.Stop(Self));
+    }
+}

@@ -1,0 +1,67 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Actors.Io.Tests.Support;
+using Akka.Actor;
+using ReadmeSamples;
+
+namespace Actors.Io.Tests.Readme;
+
+public sealed partial class ReadmeExamplesTests()
+    : Akka.TestKit.Xunit2.TestKit(TestConfigs.With(TestConfigs.Quiet))
+{
+    [Fact]
+    public void Readme_shows_the_tested_examples_verbatim()
+    {
+        string root = FindRoot();
+        string readme = File.ReadAllText(Path.Combine(root, "README.md"));
+        string examples = Normalize(File.ReadAllText(Path.Combine(root, "Actors.Io.Tests", "Readme", "ReadmeExamples.cs")));
+        MatchCollection blocks = CodeBlock().Matches(readme);
+        string[] classes = ["EchoServer", "EchoHandler", "EchoClient"];
+        foreach (string name in classes)
+        {
+            Match? block = blocks.FirstOrDefault(b => b.Groups[1].Value.Contains($"class {name} "));
+            Assert.True(block is not null, $"README.md has no csharp block with class {name}");
+            foreach (string line in block.Groups[1].Value.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith("using ", StringComparison.Ordinal)))
+            {
+                Assert.Contains(line, examples);
+            }
+
+            Assert.True(block.Groups[1].Value.Split('\n').Length <= 30, $"the README example with {name} is longer than 30 lines");
+        }
+    }
+
+    [Fact]
+    public void Readme_echo_server_and_client_run_as_written()
+    {
+        int port;
+        using (var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        }
+
+        Sys.ActorOf(Props.Create(() => new EchoServer(port)));
+        AwaitAssert(
+            () =>
+            {
+                Sys.ActorOf(Props.Create(() => new EchoClient(new IPEndPoint(IPAddress.Loopback, port), "hello", TestActor)));
+                Assert.Equal("hello", ExpectMsg<string>(TimeSpan.FromSeconds(2)));
+            },
+            TimeSpan.FromSeconds(10));
+    }
+
+    private static string Normalize(string code) => string.Join('\n', code.Split('\n').Select(l => l.Trim()));
+
+    private static string FindRoot()
+    {
+        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "actors-io.sln"))) return dir.FullName;
+        }
+
+        throw new InvalidOperationException("actors-io.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    [GeneratedRegex("```csharp\\n(.*?)```", RegexOptions.Singleline)]
+    private static partial Regex CodeBlock();
+}
