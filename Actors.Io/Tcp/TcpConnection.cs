@@ -337,7 +337,13 @@ internal abstract class TcpConnection : UntypedActor
             return;
         }
 
-        foreach (Tcp.Write part in write) _writes.Enqueue(part, commander);
+        if (write is Tcp.Write single) _writes.Enqueue(single, commander);
+        else
+        {
+            IReadOnlyList<Tcp.Write> parts = ((Tcp.CompoundWrite)write).Writes;
+            for (int i = 0; i < parts.Count; i++) _writes.Enqueue(parts[i], commander);
+        }
+
         if (!_writeArmed) Flush();
     }
 
