@@ -22,6 +22,15 @@ public sealed class ActorsIo : IExtension
         Backend = PollerFactory.Resolve(Settings.Backend, Platform.Os, Platform.Describe());
         _loops = new EventLoopGroup(system, Settings);
         Pool = new SelectorPool(_loops, new ChannelBudget(Settings.MaxChannels));
+        Metrics = new IoMetrics(system.Name, Pool);
+        Akka.Event.ILoggingAdapter? trace = Settings.TraceLogging ? Akka.Event.Logging.GetLogger(system, "Actors.Io.Trace") : null;
+        for (int i = 0; i < Pool.Count; i++)
+        {
+            Pool[i].Metrics = Metrics;
+            Pool[i].Trace = trace;
+        }
+
+        system.RegisterOnTermination(Metrics.Dispose);
         Manager = system.SystemActorOf(IoManager.Props(Settings, Pool), "actors-io");
     }
 
@@ -44,6 +53,12 @@ public sealed class ActorsIo : IExtension
     public IReadOnlyList<string> LoopDispatcherIds => _loops.DispatcherIds;
 
     internal SelectorPool Pool { get; }
+
+    internal IoMetrics Metrics { get; }
+
+    /// <summary>The name of the <see cref="System.Diagnostics.Metrics.Meter"/> Actors.Io reports to
+    /// (<c>dotnet-counters monitor --counters Actors.Io</c>).</summary>
+    public const string MeterName = IoMetrics.MeterName;
 
     internal ChannelBudget Budget => Pool.Budget;
 

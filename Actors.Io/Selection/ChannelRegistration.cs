@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Actors.Io.Native;
 using Akka.Actor;
+using Akka.Event;
 
 namespace Actors.Io.Selection;
 
@@ -113,6 +114,7 @@ internal sealed class ChannelRegistration : IChannelRegistration
             _ = _poller.Remove(Handle);
         }
 
+        _selector.Trace?.Debug("Channel of {0} deregistered and closed", Owner.Path);
         (resource ?? Handle).Dispose();
         _selector.Release(this);
     }
@@ -175,6 +177,7 @@ internal sealed class ChannelRegistration : IChannelRegistration
 
     private bool Apply()
     {
+        _selector.Trace?.Debug("Channel of {0}: interest {1}{2}", Owner.Path, _interest, _hangUpReported ? string.Empty : " + hang-up");
         int rc = _poller.Modify(Handle, Token, ToPoll(_interest), withHangUp: !_hangUpReported);
         _kernelArmed = rc == 0;
         return rc == 0;

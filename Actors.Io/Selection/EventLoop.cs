@@ -50,6 +50,9 @@ internal sealed class EventLoop : ExecutorService
     /// <summary>True when called on this loop's thread.</summary>
     public bool InLoop => Environment.CurrentManagedThreadId == ManagedThreadId;
 
+    /// <summary>Returns from a blocking wait (loop thread writes; readers tolerate staleness).</summary>
+    public long WakeUps { get; private set; }
+
     /// <summary>True when mailbox runs are waiting.</summary>
     public bool HasQueuedWork => !_queue.IsEmpty;
 
@@ -146,7 +149,12 @@ internal sealed class EventLoop : ExecutorService
             {
                 _onIdle = null;
                 Interlocked.Exchange(ref _state, SleepingInPoller);
-                if (_queue.IsEmpty && !_stopped) _pendingEvents = poller.Wait(-1);
+                if (_queue.IsEmpty && !_stopped)
+                {
+                    _pendingEvents = poller.Wait(-1);
+                    WakeUps++;
+                }
+
                 Interlocked.Exchange(ref _state, Running);
                 select.Run();
                 continue;

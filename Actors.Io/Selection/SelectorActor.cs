@@ -31,9 +31,6 @@ internal sealed class SelectorActor : UntypedActor
         _maxEventsPerWait = maxEventsPerWait;
     }
 
-    /// <summary>Events dispatched to registrants since start (selector thread writes; readers tolerate staleness).</summary>
-    internal long EventsDispatched { get; private set; }
-
     /// <summary>Waits in the poller and dispatches one round of events.</summary>
     internal sealed class Select : INoSerializationVerificationNeeded
     {
@@ -166,7 +163,7 @@ internal sealed class SelectorActor : UntypedActor
             if ((fired & Interest.Write) != 0) owner.Tell(Writable.Instance, ActorRefs.NoSender);
             if ((fired & Interest.Connect) != 0) owner.Tell(Connectable.Instance, ActorRefs.NoSender);
             if (hangUp) owner.Tell(HangUp.Instance, ActorRefs.NoSender);
-            EventsDispatched++;
+            SelectorCounters.Add(ref _shared.Counters.EventsDispatched, 1);
         }
 
         // Yield the thread whatever the throughput: poll again behind the work this round produced, or, with nothing
@@ -231,6 +228,7 @@ internal sealed class SelectorActor : UntypedActor
             Context.Watch(register.Owner);
         }
 
+        _shared.Trace?.Debug("Registered channel {0} for {1} on selector {2} (slot {3}, interest {4})", register.Handle.DangerousGetHandle(), register.Owner.Path, _shared.Index, slot, register.InitialInterest);
         register.Owner.Tell(new ChannelRegistered(registration), ActorRefs.NoSender);
     }
 

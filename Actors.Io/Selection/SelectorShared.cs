@@ -39,6 +39,15 @@ internal sealed class SelectorShared(int index, EventLoop loop, ChannelBudget bu
 
     public ChannelBudget Budget { get; } = budget;
 
+    /// <summary>This selector's metrics.</summary>
+    public SelectorCounters Counters { get; } = new();
+
+    /// <summary>The metrics of the whole system (set once at start).</summary>
+    public IoMetrics? Metrics { get; set; }
+
+    /// <summary>Trace logger; null unless <c>actors-io.trace-logging = on</c>.</summary>
+    public Akka.Event.ILoggingAdapter? Trace { get; set; }
+
     /// <summary>Channels placed on this selector and not yet released.</summary>
     public int Load => Volatile.Read(ref _load);
 

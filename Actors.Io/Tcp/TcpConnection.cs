@@ -36,6 +36,7 @@ internal abstract class TcpConnection : UntypedActor
     private bool _finished;
     private ICancelable? _registerTimeout;
     private Tcp.ConnectionClosed? _pendingCloseEvent;
+    private bool _countedOpen;
 
     protected TcpConnection(TcpSettings settings, SelectorShared home, bool pullMode, IReadOnlyList<Tcp.SocketOption> options)
     {
@@ -68,8 +69,18 @@ internal abstract class TcpConnection : UntypedActor
         && (!PullMode || _pullRequested)
         && _closeCommand is null or Tcp.ConfirmedClose;
 
+    /// <summary>Counts this connection as open (once it is connected).</summary>
+    protected void CountOpen()
+    {
+        _countedOpen = true;
+        SelectorCounters.Add(ref Home.Counters.OpenConnections, 1);
+    }
+
     protected override void PostStop()
     {
+        if (_countedOpen) SelectorCounters.Add(ref Home.Counters.OpenConnections, -1);
+        if (_writes.Bytes > 0) SelectorCounters.Add(ref Home.Counters.QueuedWriteBytes, -_writes.Bytes);
+        Home.Trace?.Debug("Connection to {0} stopped", RemoteAddress);
         _registerTimeout?.Cancel();
         if (!_finished && _registered)
         {
@@ -237,6 +248,8 @@ internal abstract class TcpConnection : UntypedActor
             }
 
             _handler.Tell(new Tcp.Received(ByteString.CopyFrom(buffer, 0, n)), Self);
+            SelectorCounters.Add(ref Home.Counters.BytesRead, n);
+            SelectorCounters.Add(ref Home.Counters.ReceivedMessages, 1);
             if (PullMode)
             {
                 _pullRequested = false;
@@ -337,12 +350,15 @@ internal abstract class TcpConnection : UntypedActor
             return;
         }
 
+        long queuedBefore = _writes.Bytes;
         if (write is Tcp.Write single) _writes.Enqueue(single, commander);
         else
         {
             IReadOnlyList<Tcp.Write> parts = ((Tcp.CompoundWrite)write).Writes;
             for (int i = 0; i < parts.Count; i++) _writes.Enqueue(parts[i], commander);
         }
+
+        SelectorCounters.Add(ref Home.Counters.QueuedWriteBytes, _writes.Bytes - queuedBefore);
 
         if (!_writeArmed) Flush();
     }
@@ -353,6 +369,12 @@ internal abstract class TcpConnection : UntypedActor
         while (!_writes.IsEmpty)
         {
             long sent = _writes.Send(Socket, Settings.MaxWritesPerSyscall, Self, out SocketError error, out long attempted);
+            if (sent > 0)
+            {
+                SelectorCounters.Add(ref Home.Counters.BytesWritten, sent);
+                SelectorCounters.Add(ref Home.Counters.QueuedWriteBytes, -sent);
+            }
+
             if (sent < 0)
             {
                 ErrorClose(error, $"Writing to {RemoteAddress} failed: {error}");
@@ -400,6 +422,7 @@ internal abstract class TcpConnection : UntypedActor
         if (_finished) return;
         if (close is Tcp.Abort)
         {
+            SelectorCounters.Add(ref Home.Counters.QueuedWriteBytes, -_writes.Bytes);
             _writes.Clear();
             _closer = closer;
             Finish(Tcp.Aborted.Instance);
@@ -454,6 +477,7 @@ internal abstract class TcpConnection : UntypedActor
         if (_finished) return;
         _finished = true;
         var closed = new Tcp.ErrorClosed(cause, error);
+        Home.Metrics?.ConnectionFailed(error.ToString());
         if (_registered) _handler.Tell(closed, Self);
         if (_closer is { } closer && !closer.Equals(_handler)) closer.Tell(closed, Self);
         OnErrorClosed(closed);

@@ -31,6 +31,8 @@ internal sealed class TcpIncomingConnection : TcpConnection
             ApplyAfterConnectOptions(socket);
             RemoteAddress = socket.RemoteEndPoint;
             _bindHandler.Tell(new Tcp.Connected(socket.RemoteEndPoint!, socket.LocalEndPoint!), Self);
+            CountOpen();
+            Home.Trace?.Debug("Accepted connection {0} -> {1}", socket.RemoteEndPoint, socket.LocalEndPoint);
         }
         catch (SocketException e)
         {

@@ -156,7 +156,7 @@ internal sealed class TcpListener : UntypedActor, IWithTimers
             }
 
             _backoff = TimeSpan.Zero;
-            _limitLogged = false;
+            SelectorCounters.Add(ref _home.Counters.Accepted, 1);
             var handle = new SafeSocketHandle(fd, ownsHandle: true);
             if (_acceptsAllowed != int.MaxValue) _acceptsAllowed--;
             if (!_pool.TryPlace(out SelectorShared? target))
@@ -171,6 +171,7 @@ internal sealed class TcpListener : UntypedActor, IWithTimers
                 continue;
             }
 
+            _limitLogged = false;
             target.Selector.Tell(
                 new SpawnChannel(TcpIncomingConnection.Props(_settings, target, handle, _bind.Handler, _bind.PullMode, _bind.Options), handle, Interest.None),
                 Self);
@@ -189,6 +190,7 @@ internal sealed class TcpListener : UntypedActor, IWithTimers
         }
 
         _backingOff = true;
+        SelectorCounters.Add(ref _home.Counters.AcceptBackoffs, 1);
         Timers.StartSingleTimer(RetryAccept.Instance, RetryAccept.Instance, _backoff);
     }
 

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Actors.Io.Native;
 using Actors.Io.Selection;
 using Akka.Actor;
+using Akka.Event;
 
 namespace Actors.Io.Transport;
 
@@ -192,6 +193,9 @@ internal sealed class TcpOutgoingConnection : TcpConnection
         {
             ApplyAfterConnectOptions(socket);
             _commander.Tell(new Tcp.Connected(socket.RemoteEndPoint ?? _target!, socket.LocalEndPoint!), Self);
+            CountOpen();
+            SelectorCounters.Add(ref Home.Counters.Connected, 1);
+            Home.Trace?.Debug("Connected {0} -> {1}", socket.LocalEndPoint, socket.RemoteEndPoint);
         }
         catch (SocketException e)
         {

@@ -1,0 +1,95 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using System.Net;
+using System.Net.Sockets;
+using Actors.Io.Tests.Support;
+using Akka.Actor;
+using ByteString = Akka.IO.ByteString;
+using TcpMsg = Actors.Io.Tcp;
+
+namespace Actors.Io.Tests.Observability;
+
+public sealed class MetricsTests() : Akka.TestKit.Xunit2.TestKit(TestConfigs.With(TestConfigs.Quiet))
+{
+    private readonly ConcurrentDictionary<string, long> _counted = new();
+    private readonly ConcurrentDictionary<string, long> _observed = new();
+
+    [Fact]
+    public void Meter_reports_connections_bytes_and_selector_activity_for_this_system()
+    {
+        using MeterListener listener = Listen();
+        Sys.Io().Tell(new TcpMsg.Bind(TestActor, new IPEndPoint(IPAddress.Loopback, 0)));
+        int port = ((IPEndPoint)ExpectMsg<TcpMsg.Bound>().LocalAddress).Port;
+        using var client = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveTimeout = 5000 };
+        client.Connect(IPAddress.Loopback, port);
+        ExpectMsg<TcpMsg.Connected>();
+        IActorRef connection = LastSender;
+        connection.Tell(new TcpMsg.Register(TestActor));
+        client.Send(new byte[1000]);
+        int received = 0;
+        while (received < 1000) received += ExpectMsg<TcpMsg.Received>().Data.Count;
+        connection.Tell(TcpMsg.Write.Create(ByteString.FromBytes(new byte[700])));
+        int echoed = 0;
+        byte[] buffer = new byte[1024];
+        while (echoed < 700) echoed += client.Receive(buffer);
+
+        Dictionary<string, long> open = Observe(listener);
+        Assert.Equal(1, open["actors-io.connections.open"]);
+        Assert.Equal(1, open["actors-io.connections.accepted"]);
+        Assert.Equal(1000, open["actors-io.bytes.read"]);
+        Assert.True(open["actors-io.received.messages"] >= 1);
+        Assert.Equal(700, open["actors-io.bytes.written"]);
+        Assert.Equal(0, open["actors-io.write.queued-bytes"]);
+        Assert.True(open["actors-io.selector.events"] >= 2);
+        Assert.True(open["actors-io.selector.wakeups"] >= 1);
+
+        // A reset counts as a failure by cause, and the connection is no longer open.
+        client.LingerState = new LingerOption(true, 0);
+        client.Close();
+        ExpectMsg<TcpMsg.ErrorClosed>();
+        AwaitAssert(
+            () =>
+            {
+                Assert.Equal(0, Observe(listener)["actors-io.connections.open"]);
+                Assert.Equal(1, _counted.GetValueOrDefault("actors-io.connections.failures|ConnectionReset"));
+            },
+            TimeSpan.FromSeconds(3));
+    }
+
+    /// <summary>Listens to every Actors.Io instrument of this test's system (other systems in the process are ignored).</summary>
+    private MeterListener Listen()
+    {
+        var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == ActorsIo.MeterName) l.EnableMeasurementEvents(instrument);
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            string? system = null;
+            string? cause = null;
+            foreach (KeyValuePair<string, object?> tag in tags)
+            {
+                if (tag.Key == "system") system = tag.Value as string;
+                if (tag.Key == "cause") cause = tag.Value as string;
+            }
+
+            if (system != Sys.Name) return;
+            bool observable = instrument.GetType().Name.StartsWith("Observable", StringComparison.Ordinal);
+            string key = cause is null ? instrument.Name : $"{instrument.Name}|{cause}";
+            (observable ? _observed : _counted).AddOrUpdate(key, value, (_, old) => old + value);
+        });
+        listener.Start();
+        return listener;
+    }
+
+    /// <summary>Collects the observable instruments once (per-selector values summed).</summary>
+    private Dictionary<string, long> Observe(MeterListener listener)
+    {
+        _observed.Clear();
+        listener.RecordObservableInstruments();
+        return new Dictionary<string, long>(_observed);
+    }
+}

@@ -1,0 +1,79 @@
+using System.Diagnostics.Metrics;
+
+namespace Actors.Io.Selection;
+
+/// <summary>
+/// Counters of one selector. Channel actors and the selector add to them with plain atomic adds (no lock, no
+/// allocation); the <see cref="IoMetrics"/> instruments read them when a listener collects.
+/// </summary>
+internal sealed class SelectorCounters
+{
+    public long OpenConnections;
+    public long Accepted;
+    public long Connected;
+    public long BytesRead;
+    public long ReceivedMessages;
+    public long BytesWritten;
+    public long QueuedWriteBytes;
+    public long EventsDispatched;
+    public long AcceptBackoffs;
+
+    public static void Add(ref long counter, long value) => Interlocked.Add(ref counter, value);
+}
+
+/// <summary>
+/// The <c>Actors.Io</c> meter of one actor system (tagged <c>system</c>), read by <c>dotnet-counters</c>, OpenTelemetry
+/// or a <see cref="MeterListener"/>. Observable instruments sum the selectors' counters when collected.
+/// </summary>
+internal sealed class IoMetrics : IDisposable
+{
+    /// <summary>The meter name to subscribe to.</summary>
+    public const string MeterName = "Actors.Io";
+
+    private readonly Meter _meter;
+    private readonly SelectorPool _pool;
+    private readonly Counter<long> _failures;
+    private readonly KeyValuePair<string, object?> _systemTag;
+
+    public IoMetrics(string systemName, SelectorPool pool)
+    {
+        _pool = pool;
+        _systemTag = new KeyValuePair<string, object?>("system", systemName);
+        _meter = new Meter(MeterName);
+        _meter.CreateObservableUpDownCounter("actors-io.connections.open", () => Sum(c => c.OpenConnections), "{connection}", "Open TCP connections");
+        _meter.CreateObservableCounter("actors-io.connections.accepted", () => Sum(c => c.Accepted), "{connection}", "Connections accepted by listeners");
+        _meter.CreateObservableCounter("actors-io.connections.connected", () => Sum(c => c.Connected), "{connection}", "Outgoing connections established");
+        _meter.CreateObservableCounter("actors-io.bytes.read", () => Sum(c => c.BytesRead), "By", "Bytes read from connections");
+        _meter.CreateObservableCounter("actors-io.received.messages", () => Sum(c => c.ReceivedMessages), "{message}", "Received messages delivered to handlers");
+        _meter.CreateObservableCounter("actors-io.bytes.written", () => Sum(c => c.BytesWritten), "By", "Bytes handed to the kernel");
+        _meter.CreateObservableUpDownCounter("actors-io.write.queued-bytes", () => Sum(c => c.QueuedWriteBytes), "By", "Bytes written by handlers and not yet taken by the kernel");
+        _meter.CreateObservableCounter("actors-io.accept.backoffs", () => Sum(c => c.AcceptBackoffs), "{backoff}", "Times a listener paused accepting for lack of descriptors");
+        _meter.CreateObservableCounter("actors-io.selector.wakeups", PerSelector(s => s.Loop.WakeUps), "{wakeup}", "Returns from a blocking wait, per selector");
+        _meter.CreateObservableCounter("actors-io.selector.events", PerSelector(s => s.Counters.EventsDispatched), "{event}", "Readiness events dispatched, per selector");
+        _failures = _meter.CreateCounter<long>("actors-io.connections.failures", "{connection}", "Connections closed by an error, by cause");
+    }
+
+    /// <summary>Counts a connection that failed; <paramref name="cause"/> is a short, bounded name (a socket error).</summary>
+    public void ConnectionFailed(string cause) =>
+        _failures.Add(1, _systemTag, new KeyValuePair<string, object?>("cause", cause));
+
+    public void Dispose() => _meter.Dispose();
+
+    private Measurement<long> Sum(Func<SelectorCounters, long> read)
+    {
+        long total = 0;
+        for (int i = 0; i < _pool.Count; i++) total += read(_pool[i].Counters);
+        return new Measurement<long>(total, _systemTag);
+    }
+
+    private Func<IEnumerable<Measurement<long>>> PerSelector(Func<SelectorShared, long> read) => () =>
+    {
+        var measurements = new Measurement<long>[_pool.Count];
+        for (int i = 0; i < measurements.Length; i++)
+        {
+            measurements[i] = new Measurement<long>(read(_pool[i]), _systemTag, new KeyValuePair<string, object?>("selector", i));
+        }
+
+        return measurements;
+    };
+}
