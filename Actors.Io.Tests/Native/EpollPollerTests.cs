@@ -43,6 +43,21 @@ public sealed class EpollPollerTests
     }
 
     [Fact]
+    public void Persistent_ReportsAtEveryWaitWhileDataRemains_WithoutModify()
+    {
+        using var poller = new EpollPoller(16);
+        using var pair = UnixPair.Create();
+        Assert.Equal(0, poller.Add(pair.Left, Token, PollInterest.Read, oneShot: false));
+        RawIo.WriteAll(pair.Right, OneByte);
+
+        for (int i = 0; i < 3; i++) Assert.True(WaitSingle(poller, Token).HasFlag(PollEvents.Readable));
+
+        // Narrowed in one-shot mode: one more report at most, then quiet.
+        Assert.Equal(0, poller.Modify(pair.Left, Token, PollInterest.None, withHangUp: true, oneShot: true));
+        Assert.Equal(0, poller.Wait(50));
+    }
+
+    [Fact]
     public void Writable_FiresOnAnEmptySocket()
     {
         using var poller = new EpollPoller(16);

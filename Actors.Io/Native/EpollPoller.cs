@@ -53,11 +53,11 @@ internal sealed unsafe class EpollPoller : IPoller
     /// <summary>The epoll descriptor, for tests that break it on purpose.</summary>
     internal FileDescriptorHandle Handle => _epoll;
 
-    public int Add(SafeHandle fd, ulong token, PollInterest interest) =>
-        Control(Epoll.EPOLL_CTL_ADD, fd, Mask(interest, withHangUp: true), token);
+    public int Add(SafeHandle fd, ulong token, PollInterest interest, bool oneShot = true) =>
+        Control(Epoll.EPOLL_CTL_ADD, fd, Mask(interest, withHangUp: true, oneShot), token);
 
-    public int Modify(SafeHandle fd, ulong token, PollInterest interest, bool withHangUp) =>
-        Control(Epoll.EPOLL_CTL_MOD, fd, Mask(interest, withHangUp), token);
+    public int Modify(SafeHandle fd, ulong token, PollInterest interest, bool withHangUp, bool oneShot = true) =>
+        Control(Epoll.EPOLL_CTL_MOD, fd, Mask(interest, withHangUp, oneShot), token);
 
     public int Remove(SafeHandle fd)
     {
@@ -141,9 +141,9 @@ internal sealed unsafe class EpollPoller : IPoller
         }
     }
 
-    private static uint Mask(PollInterest interest, bool withHangUp)
+    private static uint Mask(PollInterest interest, bool withHangUp, bool oneShot)
     {
-        uint mask = Epoll.EPOLLONESHOT;
+        uint mask = oneShot ? Epoll.EPOLLONESHOT : 0;
         if ((interest & PollInterest.Read) != 0) mask |= Epoll.EPOLLIN;
         if ((interest & PollInterest.Write) != 0) mask |= Epoll.EPOLLOUT;
         if (withHangUp) mask |= Epoll.EPOLLRDHUP;

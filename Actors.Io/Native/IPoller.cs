@@ -43,9 +43,10 @@ internal enum PollEvents : byte
 /// One readiness poller (an epoll or kqueue instance). Contract, shared by both backends:
 /// <list type="bullet">
 /// <item>Registrations are keyed by a caller-chosen 64-bit token, never by the descriptor.</item>
-/// <item>Each <see cref="Add"/> / <see cref="Modify"/> arms one report: once an event for the descriptor is returned
-/// the interest that fired is disarmed until the next <see cref="Modify"/> (level-triggered, one-shot). On epoll the
-/// whole registration is disarmed; on kqueue only the filter that fired. Callers filter events by what they armed.</item>
+/// <item>Level-triggered. With <c>oneShot</c> (the default) each <see cref="Add"/> / <see cref="Modify"/> arms one
+/// report: once an event for the descriptor is returned the interest that fired is disarmed until the next
+/// <see cref="Modify"/> (on epoll the whole registration, on kqueue the filter that fired). Without it the interest
+/// stays armed and reports again at every wait while the condition holds. Callers filter events by what they armed.</item>
 /// <item>Hang-up and errors are reported even when neither read nor write is armed.</item>
 /// <item>Spurious events can happen; the reader drains until it would block.</item>
 /// <item><see cref="Add"/>, <see cref="Modify"/>, <see cref="Remove"/> and <see cref="Wake"/> are safe from any
@@ -66,11 +67,11 @@ internal interface IPoller : IDisposable
     int Capacity { get; }
 
     /// <summary>Registers <paramref name="fd"/> and arms <paramref name="interest"/> (plus hang-up and error).</summary>
-    int Add(SafeHandle fd, ulong token, PollInterest interest);
+    int Add(SafeHandle fd, ulong token, PollInterest interest, bool oneShot = true);
 
     /// <summary>Re-arms <paramref name="fd"/> with exactly <paramref name="interest"/> (plus hang-up and error unless
     /// <paramref name="withHangUp"/> is false, which a caller passes once it has been told of the hang-up).</summary>
-    int Modify(SafeHandle fd, ulong token, PollInterest interest, bool withHangUp);
+    int Modify(SafeHandle fd, ulong token, PollInterest interest, bool withHangUp, bool oneShot = true);
 
     /// <summary>Removes <paramref name="fd"/>; call it before the descriptor is closed.</summary>
     int Remove(SafeHandle fd);

@@ -47,10 +47,11 @@ internal sealed unsafe class KqueuePoller : IPoller
 
     public int Capacity { get; }
 
-    public int Add(SafeHandle fd, ulong token, PollInterest interest) => Apply(fd, token, interest, withHangUp: true);
+    public int Add(SafeHandle fd, ulong token, PollInterest interest, bool oneShot = true) =>
+        Apply(fd, token, interest, withHangUp: true, oneShot);
 
-    public int Modify(SafeHandle fd, ulong token, PollInterest interest, bool withHangUp) =>
-        Apply(fd, token, interest, withHangUp);
+    public int Modify(SafeHandle fd, ulong token, PollInterest interest, bool withHangUp, bool oneShot = true) =>
+        Apply(fd, token, interest, withHangUp, oneShot);
 
     public int Remove(SafeHandle fd)
     {
@@ -144,19 +145,20 @@ internal sealed unsafe class KqueuePoller : IPoller
         }
     }
 
-    private int Apply(SafeHandle fd, ulong token, PollInterest interest, bool withHangUp)
+    private int Apply(SafeHandle fd, ulong token, PollInterest interest, bool withHangUp, bool oneShot)
     {
         nuint ident = (nuint)fd.DangerousGetHandle();
         byte* changes = stackalloc byte[128];
+        ushort armed = (ushort)(Kqueue.EV_ADD | Kqueue.EV_ENABLE | (oneShot ? Kqueue.EV_DISPATCH : 0));
         int n = 0;
         if ((interest & PollInterest.Read) != 0)
         {
-            WriteChange(changes, ident, Kqueue.EVFILT_READ, Kqueue.EV_ADD | Kqueue.EV_ENABLE | Kqueue.EV_DISPATCH, 0, 0, token);
+            WriteChange(changes, ident, Kqueue.EVFILT_READ, armed, 0, 0, token);
             n++;
         }
         else if (withHangUp)
         {
-            WriteChange(changes, ident, Kqueue.EVFILT_READ, Kqueue.EV_ADD | Kqueue.EV_ENABLE | Kqueue.EV_DISPATCH, Kqueue.NOTE_LOWAT, HangUpOnlyLowWater, token);
+            WriteChange(changes, ident, Kqueue.EVFILT_READ, armed, Kqueue.NOTE_LOWAT, HangUpOnlyLowWater, token);
             n++;
         }
         else
@@ -166,7 +168,7 @@ internal sealed unsafe class KqueuePoller : IPoller
         }
 
         ushort writeFlags = (interest & PollInterest.Write) != 0
-            ? (ushort)(Kqueue.EV_ADD | Kqueue.EV_ENABLE | Kqueue.EV_DISPATCH)
+            ? armed
             : (ushort)(Kqueue.EV_ADD | Kqueue.EV_DISABLE);
         WriteChange(changes + (n * _stride), ident, Kqueue.EVFILT_WRITE, writeFlags, 0, 0, token);
         n++;

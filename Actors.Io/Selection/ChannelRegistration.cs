@@ -7,9 +7,15 @@ namespace Actors.Io.Selection;
 
 /// <summary>
 /// One channel's place on a selector: its token (slot + generation), its descriptor, its owner and the interest the
-/// owner has armed. The owner re-arms and disarms through this object with a direct, thread-safe system call (no message);
-/// the selector reports events through <see cref="OnEvent"/>. Interest is one-shot per operation: once an operation's
+/// owner has armed. The owner arms through this object with a direct, thread-safe system call (no message); the selector
+/// reports events through <see cref="OnEvent"/>. For the owner, interest is one-shot per operation: once an operation's
 /// message is sent it is disarmed until the owner arms it again.
+/// <para>
+/// In the kernel the interest stays armed (level-triggered, persistent) as long as it is wanted, so an owner that
+/// re-arms after each event (a connection reading on every <see cref="Readable"/>) costs no system call to re-arm.
+/// Disarming is lazy: only when an event arrives that nobody armed is the kernel's interest narrowed, and then in
+/// one-shot mode, so an unmaskable hang-up or error reports once more at most.
+/// </para>
 /// </summary>
 internal sealed class ChannelRegistration : IChannelRegistration
 {
@@ -17,7 +23,8 @@ internal sealed class ChannelRegistration : IChannelRegistration
     private readonly SelectorShared _selector;
     private readonly Lock _gate = new();
     private Interest _interest;
-    private bool _kernelArmed;
+    private PollInterest _kernel;
+    private bool _persistent;
     private bool _hangUpReported;
     private bool _closed;
 
@@ -84,22 +91,22 @@ internal sealed class ChannelRegistration : IChannelRegistration
         lock (_gate)
         {
             if (_closed) return false;
-            Interest next = _interest | ops;
-            if (next == _interest && _kernelArmed) return true;
-            _interest = next;
-            return Apply();
+            _interest |= ops;
+            PollInterest needed = ToPoll(_interest);
+            if (_persistent && (_kernel & needed) == needed) return true;
+            return Apply(needed, oneShot: false);
         }
     }
 
-    /// <summary>Disarms <paramref name="ops"/>; hang-up and errors stay watched.</summary>
+    /// <summary>Disarms <paramref name="ops"/>; hang-up and errors stay watched. The kernel is narrowed lazily, when an
+    /// unwanted event arrives.</summary>
     public bool Disarm(Interest ops)
     {
         lock (_gate)
         {
             if (_closed) return false;
-            if ((_interest & ops) == 0) return true;
             _interest &= ~ops;
-            return Apply();
+            return true;
         }
     }
 
@@ -125,8 +132,9 @@ internal sealed class ChannelRegistration : IChannelRegistration
         lock (_gate)
         {
             _interest = initial;
-            int rc = _poller.Add(Handle, Token, ToPoll(initial));
-            _kernelArmed = rc == 0;
+            _kernel = ToPoll(initial);
+            int rc = _poller.Add(Handle, Token, _kernel, oneShot: false);
+            _persistent = rc == 0;
             return rc;
         }
     }
@@ -157,7 +165,6 @@ internal sealed class ChannelRegistration : IChannelRegistration
         lock (_gate)
         {
             if (_closed) return Interest.None;
-            _kernelArmed = false;
             const PollEvents readLike = PollEvents.Readable | PollEvents.ReadHangUp | PollEvents.HangUp | PollEvents.Error;
             const PollEvents writeLike = PollEvents.Writable | PollEvents.HangUp | PollEvents.Error;
             Interest fired = Interest.None;
@@ -170,16 +177,27 @@ internal sealed class ChannelRegistration : IChannelRegistration
             }
 
             _interest &= ~fired;
-            if (_interest != Interest.None) Apply();
+            if (!_persistent)
+            {
+                // One-shot mode: the kernel disabled the registration with this event.
+                if (_interest != Interest.None) Apply(ToPoll(_interest), oneShot: false);
+            }
+            else if (fired == Interest.None)
+            {
+                // Nobody wanted this (level-triggered, it would repeat every wait): narrow the kernel to what is armed.
+                Apply(ToPoll(_interest), oneShot: true);
+            }
+
             return fired;
         }
     }
 
-    private bool Apply()
+    private bool Apply(PollInterest interest, bool oneShot)
     {
         _selector.Trace?.Debug("Channel of {0}: interest {1}{2}", Owner.Path, _interest, _hangUpReported ? string.Empty : " + hang-up");
-        int rc = _poller.Modify(Handle, Token, ToPoll(_interest), withHangUp: !_hangUpReported);
-        _kernelArmed = rc == 0;
+        int rc = _poller.Modify(Handle, Token, interest, withHangUp: !_hangUpReported, oneShot);
+        _kernel = interest;
+        _persistent = rc == 0 && !oneShot;
         return rc == 0;
     }
 

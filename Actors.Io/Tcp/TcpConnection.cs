@@ -97,7 +97,6 @@ internal abstract class TcpConnection : UntypedActor
         switch (message)
         {
             case Readable:
-            case ReadMore:
                 DoRead();
                 break;
             case Writable:
@@ -267,8 +266,8 @@ internal abstract class TcpConnection : UntypedActor
 
             if (budget <= 0)
             {
-                // Yield the loop to other connections; carry on in the next turn.
-                Self.Tell(ReadMore.Instance, Self);
+                // Yield to other connections: still armed (and still readable), the next selector round resumes here.
+                Registration!.Arm(Interest.Read);
                 return;
             }
         }
@@ -522,12 +521,6 @@ internal abstract class TcpConnection : UntypedActor
     /// <summary>True while this actor holds its place on <see cref="Home"/> without having handed the channel to the
     /// selector (which takes over the accounting once it gets the channel).</summary>
     protected bool PlacementHeld { get; set; }
-
-    /// <summary>Continue a read that yielded after its budget.</summary>
-    private sealed class ReadMore
-    {
-        public static readonly ReadMore Instance = new();
-    }
 
     private sealed class RegisterTimedOut
     {
