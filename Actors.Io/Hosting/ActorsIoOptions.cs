@@ -1,0 +1,134 @@
+using System.Globalization;
+using System.Text;
+using Actors.Io.Native;
+
+namespace Actors.Io.Hosting;
+
+/// <summary>
+/// Typed settings for the <c>actors-io</c> configuration section, for
+/// <see cref="ActorsIoHostingExtensions.WithActorsIo(Akka.Hosting.AkkaConfigurationBuilder, Action{ActorsIoOptions}?)"/>.
+/// Every property is optional: a null one is not rendered, so the key keeps the value of the rest of the configuration,
+/// and in the end the reference default of <c>HOCON/actors-io.conf</c>. Values are not checked here: they are checked,
+/// like any HOCON, when the extension starts, and a bad one fails start with an
+/// <see cref="ActorsIoConfigurationException"/> naming the key.
+/// </summary>
+public sealed class ActorsIoOptions
+{
+    /// <summary><c>actors-io.backend</c>: the readiness backend (rendered lower-case).</summary>
+    public PollerBackend? Backend { get; set; }
+
+    /// <summary><c>actors-io.nr-of-selectors</c>: selectors, each an event loop with its own thread (1 to 256).</summary>
+    public int? NrOfSelectors { get; set; }
+
+    /// <summary><c>actors-io.max-events-per-wait</c>: the most readiness events one wait returns (1 to 65536).</summary>
+    public int? MaxEventsPerWait { get; set; }
+
+    /// <summary><c>actors-io.max-channels</c>: the most listeners and connections open at once (at least 1).</summary>
+    public int? MaxChannels { get; set; }
+
+    /// <summary><c>actors-io.loop-dispatcher.throughput</c>: messages per actor per turn on an event loop (1 to 100000).</summary>
+    public int? LoopThroughput { get; set; }
+
+    /// <summary><c>actors-io.trace-logging</c>: log registrations, interest changes and closes at debug level (rendered on / off).</summary>
+    public bool? TraceLogging { get; set; }
+
+    /// <summary>The <c>actors-io.tcp</c> section.</summary>
+    public ActorsIoTcpOptions Tcp { get; } = new();
+
+    /// <summary>Renders the set properties as HOCON under <c>actors-io</c>; empty when none is set.</summary>
+    /// <returns>One <c>actors-io.key = value</c> line per set property, values unquoted.</returns>
+    public string ToHocon()
+    {
+        var hocon = new HoconLines("actors-io");
+        hocon.Add("backend", Backend is { } backend ? backend.ToString().ToLowerInvariant() : null);
+        hocon.Add("nr-of-selectors", NrOfSelectors);
+        hocon.Add("max-events-per-wait", MaxEventsPerWait);
+        hocon.Add("max-channels", MaxChannels);
+        hocon.Add("loop-dispatcher.throughput", LoopThroughput);
+        hocon.Add("trace-logging", TraceLogging is { } trace ? (trace ? "on" : "off") : null);
+        Tcp.Render(hocon);
+        return hocon.ToString();
+    }
+
+    /// <summary>The same as <see cref="ToHocon"/>.</summary>
+    /// <returns>The HOCON of the set properties.</returns>
+    public override string ToString() => ToHocon();
+}
+
+/// <summary>
+/// Typed settings for the <c>actors-io.tcp</c> section; a null property keeps the configured (or reference) value.
+/// Sizes are in bytes, durations are rendered in milliseconds.
+/// </summary>
+public sealed class ActorsIoTcpOptions
+{
+    /// <summary><c>actors-io.tcp.batch-accept-limit</c>: connections accepted per readiness event of a listener (1 to 10000).</summary>
+    public int? BatchAcceptLimit { get; set; }
+
+    /// <summary>
+    /// <c>actors-io.tcp.max-pending-write-bytes</c>: bytes a connection may hold written but not sent before a write
+    /// is answered with <c>CommandFailed</c> (1 KiB to 1 GiB).
+    /// </summary>
+    public long? MaxPendingWriteBytes { get; set; }
+
+    /// <summary><c>actors-io.tcp.max-received-message-size</c>: the largest <c>Received</c>, in bytes (256 B to 16 MiB).</summary>
+    public int? MaxReceivedMessageSize { get; set; }
+
+    /// <summary>
+    /// <c>actors-io.tcp.receive-budget-per-event</c>: bytes read from one connection per readiness event
+    /// (from max-received-message-size to 64 MiB).
+    /// </summary>
+    public int? ReceiveBudgetPerEvent { get; set; }
+
+    /// <summary><c>actors-io.tcp.max-writes-per-syscall</c>: writes gathered into one writev (1 to 1024).</summary>
+    public int? MaxWritesPerSyscall { get; set; }
+
+    /// <summary><c>actors-io.tcp.register-timeout</c>: how long a new connection waits for <c>Register</c> (1ms to 1h).</summary>
+    public TimeSpan? RegisterTimeout { get; set; }
+
+    /// <summary><c>actors-io.tcp.connect-timeout</c>: the default <c>Connect</c> timeout (1ms to 1h).</summary>
+    public TimeSpan? ConnectTimeout { get; set; }
+
+    /// <summary><c>actors-io.tcp.accept-backoff-min</c>: first retry delay of a listener after EMFILE / ENFILE (1ms to 1h).</summary>
+    public TimeSpan? AcceptBackoffMin { get; set; }
+
+    /// <summary><c>actors-io.tcp.accept-backoff-max</c>: longest retry delay after EMFILE / ENFILE (accept-backoff-min to 1h).</summary>
+    public TimeSpan? AcceptBackoffMax { get; set; }
+
+    internal void Render(HoconLines hocon)
+    {
+        hocon.Add("tcp.batch-accept-limit", BatchAcceptLimit);
+        hocon.Add("tcp.max-pending-write-bytes", MaxPendingWriteBytes);
+        hocon.Add("tcp.max-received-message-size", MaxReceivedMessageSize);
+        hocon.Add("tcp.receive-budget-per-event", ReceiveBudgetPerEvent);
+        hocon.Add("tcp.max-writes-per-syscall", MaxWritesPerSyscall);
+        hocon.Add("tcp.register-timeout", RegisterTimeout);
+        hocon.Add("tcp.connect-timeout", ConnectTimeout);
+        hocon.Add("tcp.accept-backoff-min", AcceptBackoffMin);
+        hocon.Add("tcp.accept-backoff-max", AcceptBackoffMax);
+    }
+}
+
+/// <summary>Collects <c>section.key = value</c> lines, skipping unset values.</summary>
+internal sealed class HoconLines(string section)
+{
+    private readonly StringBuilder _text = new();
+
+    public void Add(string key, string? value)
+    {
+        if (value is not null) _text.Append(section).Append('.').Append(key).Append(" = ").Append(value).Append('\n');
+    }
+
+    public void Add(string key, long? value) => Add(key, value?.ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>Whole milliseconds as <c>250ms</c>; a finer value exactly, in nanoseconds.</summary>
+    public void Add(string key, TimeSpan? value)
+    {
+        if (value is not { } span) return;
+        string text = span.Ticks % TimeSpan.TicksPerMillisecond == 0
+            ? (span.Ticks / TimeSpan.TicksPerMillisecond).ToString(CultureInfo.InvariantCulture) + "ms"
+            : ((decimal)span.Ticks * 100).ToString(CultureInfo.InvariantCulture) + "ns";
+        Add(key, text);
+    }
+
+    public override string ToString() => _text.ToString();
+}
