@@ -146,7 +146,7 @@ internal sealed class SettingsReader(Config config, string section)
     public string? Raw(string key)
     {
         string path = Path(key);
-        return config.HasPath(path) ? config.GetValue(path)?.ToString() : null;
+        return config.HasPath(path) ? config.GetValue(path)?.ToString()?.Trim('"') : null;
     }
 
     public long Bytes(string key, long min, long max, string allowed)

@@ -20,6 +20,15 @@ public sealed class ActorsIoSettingsTests
         Assert.Equal(262144, settings.MaxChannels);
         Assert.Equal(64, settings.LoopThroughput);
         Assert.False(settings.TraceLogging);
+        Assert.Equal(16, settings.Tcp.BatchAcceptLimit);
+        Assert.Equal(4L << 20, settings.Tcp.MaxPendingWriteBytes);
+        Assert.Equal(64 << 10, settings.Tcp.MaxReceivedMessageSize);
+        Assert.Equal(256 << 10, settings.Tcp.ReceiveBudgetPerEvent);
+        Assert.Equal(64, settings.Tcp.MaxWritesPerSyscall);
+        Assert.Equal(TimeSpan.FromSeconds(5), settings.Tcp.RegisterTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(10), settings.Tcp.ConnectTimeout);
+        Assert.Equal(TimeSpan.FromMilliseconds(50), settings.Tcp.AcceptBackoffMin);
+        Assert.Equal(TimeSpan.FromSeconds(2), settings.Tcp.AcceptBackoffMax);
     }
 
     [Theory]
@@ -32,6 +41,13 @@ public sealed class ActorsIoSettingsTests
     [InlineData("actors-io.loop-dispatcher.throughput = 0", "actors-io.loop-dispatcher.throughput", "0", "an integer from 1 to 100000")]
     [InlineData("actors-io.backend = iocp", "actors-io.backend", "iocp", "auto, epoll, kqueue")]
     [InlineData("actors-io.trace-logging = maybe", "actors-io.trace-logging", "maybe", "on or off")]
+    [InlineData("actors-io.tcp.max-pending-write-bytes = -1", "actors-io.tcp.max-pending-write-bytes", "-1", "a size from 1 KiB to 1 GiB")]
+    [InlineData("actors-io.tcp.max-pending-write-bytes = lots", "actors-io.tcp.max-pending-write-bytes", "lots", "a size from 1 KiB to 1 GiB")]
+    [InlineData("actors-io.tcp.max-received-message-size = 32 MiB", "actors-io.tcp.max-received-message-size", "32 MiB", "a size from 256 B to 16 MiB")]
+    [InlineData("actors-io.tcp.receive-budget-per-event = 1 KiB", "actors-io.tcp.receive-budget-per-event", "1 KiB", "a size from max-received-message-size (65536 B) to 64 MiB")]
+    [InlineData("actors-io.tcp.register-timeout = soon", "actors-io.tcp.register-timeout", "soon", "a duration from 1ms to 1h")]
+    [InlineData("actors-io.tcp.connect-timeout = 0s", "actors-io.tcp.connect-timeout", "0s", "a duration from 1ms to 1h")]
+    [InlineData("actors-io.tcp.batch-accept-limit = 0", "actors-io.tcp.batch-accept-limit", "0", "an integer from 1 to 10000")]
     public void Bad_value_fails_naming_the_key_the_value_and_what_is_allowed(string hocon, string key, string value, string allowed)
     {
         ActorsIoConfigurationException e = Assert.Throws<ActorsIoConfigurationException>(() => ActorsIoSettings.Create(WithReference(hocon)));
