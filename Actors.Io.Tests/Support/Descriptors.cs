@@ -44,6 +44,30 @@ internal static unsafe class Descriptors
         }
     }
 
+    /// <summary>What each open descriptor is (its /proc/self/fd link target), for leak reports.</summary>
+    public static Dictionary<string, string> Describe()
+    {
+        var result = new Dictionary<string, string>();
+        foreach (string path in Directory.GetFiles("/proc/self/fd"))
+        {
+            try
+            {
+                result[Path.GetFileName(path)] = new FileInfo(path).LinkTarget ?? "?";
+            }
+            catch (IOException)
+            {
+                // Closed while listing.
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Open sockets, epoll instances and eventfds of this process: the kinds of descriptor Actors.Io opens
+    /// (the runtime's own, such as mapped assemblies and its pipes, come and go on their own).</summary>
+    public static int OpenSocketsAndPollers() =>
+        Describe().Values.Count(t => t.StartsWith("socket:", StringComparison.Ordinal) || t.StartsWith("anon_inode:", StringComparison.Ordinal));
+
     /// <summary>Open descriptors of this process (Linux: entries of /proc/self/fd).</summary>
     public static int OpenCount() => Directory.GetFiles("/proc/self/fd").Length;
 

@@ -37,6 +37,7 @@ internal abstract class TcpConnection : UntypedActor
     private ICancelable? _registerTimeout;
     private Tcp.ConnectionClosed? _pendingCloseEvent;
     private bool _countedOpen;
+    private Tcp.ConnectionClosed? _unreportedClose;
 
     protected TcpConnection(TcpSettings settings, SelectorShared home, bool pullMode, IReadOnlyList<Tcp.SocketOption> options)
     {
@@ -138,6 +139,9 @@ internal abstract class TcpConnection : UntypedActor
                 CloseSocket(abort: true);
                 Context.Stop(Self);
                 break;
+            case RegisterTimedOut when _unreportedClose is not null:
+                Context.Stop(Self);
+                break;
             case RegisterTimedOut when !_registered:
                 Log.Warning("No Register for the connection to {0} within {1}; closing it", RemoteAddress, Settings.RegisterTimeout);
                 _finished = true;
@@ -182,6 +186,13 @@ internal abstract class TcpConnection : UntypedActor
 
     private void OnRegister(Tcp.Register register)
     {
+        if (_unreportedClose is { } closed)
+        {
+            register.Handler.Tell(closed, Self);
+            Context.Stop(Self);
+            return;
+        }
+
         if (_registered)
         {
             Log.Debug("Connection to {0} is already registered; ignoring Register from {1}", RemoteAddress, Sender);
@@ -467,7 +478,17 @@ internal abstract class TcpConnection : UntypedActor
         if (_closer is { } closer && !closer.IsNobody()) closer.Tell(closedEvent, Self);
         if (_registered && !_handler.Equals(_closer)) _handler.Tell(closedEvent, Self);
         CloseSocket(abort: closedEvent.IsAborted);
-        Context.Stop(Self);
+        StopOrAwaitRegister(closedEvent);
+    }
+
+    /// <summary>
+    /// Stops, unless the connection was announced (Connected sent) and closed before anyone registered: then it stays
+    /// (socket closed) until Register or the register timeout, so the handler still learns how it ended.
+    /// </summary>
+    private void StopOrAwaitRegister(Tcp.ConnectionClosed closedEvent)
+    {
+        if (_registered || _registerTimeout is null) Context.Stop(Self);
+        else _unreportedClose = closedEvent;
     }
 
     /// <summary>Reports an error to the handler (and a pending closer), closes, stops.</summary>
@@ -481,7 +502,7 @@ internal abstract class TcpConnection : UntypedActor
         if (_closer is { } closer && !closer.Equals(_handler)) closer.Tell(closed, Self);
         OnErrorClosed(closed);
         CloseSocket(abort: true);
-        Context.Stop(Self);
+        StopOrAwaitRegister(closed);
     }
 
     /// <summary>Marks the connection as done, so stopping reports nothing more.</summary>
