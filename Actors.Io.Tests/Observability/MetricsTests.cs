@@ -9,7 +9,8 @@ using TcpMsg = Actors.Io.Tcp;
 
 namespace Actors.Io.Tests.Observability;
 
-public sealed class MetricsTests() : Akka.TestKit.Xunit2.TestKit(TestConfigs.With(TestConfigs.Quiet))
+// Its own system name: the meter's "system" tag tells this system's numbers from those of tests running alongside.
+public sealed class MetricsTests() : Akka.TestKit.Xunit2.TestKit(TestConfigs.With(TestConfigs.Quiet), "metrics-" + Guid.NewGuid().ToString("N"))
 {
     private readonly ConcurrentDictionary<string, long> _counted = new();
     private readonly ConcurrentDictionary<string, long> _observed = new();
