@@ -46,7 +46,9 @@ internal enum PollEvents : byte
 /// <item>Level-triggered. With <c>oneShot</c> (the default) each <see cref="Add"/> / <see cref="Modify"/> arms one
 /// report: once an event for the descriptor is returned the interest that fired is disarmed until the next
 /// <see cref="Modify"/> (on epoll the whole registration, on kqueue the filter that fired). Without it the interest
-/// stays armed and reports again at every wait while the condition holds. Callers filter events by what they armed.</item>
+/// stays armed and reports again at every wait while the condition holds. kqueue treats every registration as
+/// persistent (a caller that narrows never spins there, since every condition can be disabled); epoll needs one-shot to
+/// stop an unmaskable hang-up or error from repeating. Callers filter events by what they armed.</item>
 /// <item>Hang-up and errors are reported even when neither read nor write is armed.</item>
 /// <item>Spurious events can happen; the reader drains until it would block.</item>
 /// <item><see cref="Add"/>, <see cref="Modify"/>, <see cref="Remove"/> and <see cref="Wake"/> are safe from any

@@ -3,8 +3,9 @@ using System.Runtime.InteropServices;
 namespace Actors.Io.Native;
 
 /// <summary>
-/// macOS / FreeBSD backend: separate <c>EVFILT_READ</c> and <c>EVFILT_WRITE</c> filters with <c>EV_DISPATCH</c>
-/// (disabled after each report, re-enabled by <see cref="Modify"/>), and an <c>EVFILT_USER</c> waker.
+/// macOS / FreeBSD backend: separate, level-triggered <c>EVFILT_READ</c> and <c>EVFILT_WRITE</c> filters enabled or
+/// disabled by <see cref="Modify"/> (the <c>oneShot</c> hint is not needed here: every condition can be disabled), and an
+/// <c>EVFILT_USER</c> waker.
 /// While reading is not armed the read filter stays enabled with a huge <c>NOTE_LOWAT</c>, so it reports only EOF and
 /// errors: a peer's close is seen even while reading is suspended.
 /// </summary>
@@ -149,7 +150,10 @@ internal sealed unsafe class KqueuePoller : IPoller
     {
         nuint ident = (nuint)fd.DangerousGetHandle();
         byte* changes = stackalloc byte[128];
-        ushort armed = (ushort)(Kqueue.EV_ADD | Kqueue.EV_ENABLE | (oneShot ? Kqueue.EV_DISPATCH : 0));
+        // kqueue keeps the EV_DISPATCH flag a filter was created with, so filters stay persistent and one-shot is not
+        // needed: unlike epoll's hang-up and error, everything here can be disabled, so narrowing never spins.
+        _ = oneShot;
+        const ushort armed = Kqueue.EV_ADD | Kqueue.EV_ENABLE;
         int n = 0;
         if ((interest & PollInterest.Read) != 0)
         {
