@@ -52,6 +52,9 @@ internal static unsafe partial class Sockets
     [LibraryImport(Libc.Name, EntryPoint = "connect", SetLastError = true)]
     public static partial int Connect(SafeHandle fd, byte* address, int addressLength);
 
+    [LibraryImport(Libc.Name, EntryPoint = "getsockname", SetLastError = true)]
+    public static partial int GetSockName(SafeHandle fd, byte* address, int* addressLength);
+
     [LibraryImport(Libc.Name, EntryPoint = "shutdown", SetLastError = true)]
     public static partial int Shutdown(SafeHandle fd, int how);
 

@@ -27,6 +27,7 @@ internal sealed class TcpListener : UntypedActor, IWithTimers
     private TimeSpan _backoff;
     private bool _backingOff;
     private bool _limitLogged;
+    private EndPoint _localAddress;
 
     public TcpListener(SelectorPool pool, SelectorShared home, TcpSettings settings, IActorRef commander, Tcp.Bind bind)
     {
@@ -36,6 +37,7 @@ internal sealed class TcpListener : UntypedActor, IWithTimers
         _commander = commander;
         _bind = bind;
         _acceptsAllowed = bind.PullMode ? 0 : int.MaxValue;
+        _localAddress = bind.LocalAddress;
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -57,6 +59,7 @@ internal sealed class TcpListener : UntypedActor, IWithTimers
             foreach (Tcp.SocketOption option in _bind.Options) option.BeforeBind(socket);
             socket.Bind(local);
             socket.Listen(_bind.Backlog);
+            _localAddress = socket.LocalEndPoint ?? local;
         }
         catch (SocketException e)
         {
@@ -110,11 +113,11 @@ internal sealed class TcpListener : UntypedActor, IWithTimers
                 AcceptBatch();
                 break;
             case Terminated terminated when terminated.ActorRef.Equals(_bind.Handler):
-                _log.Debug("Bind handler {0} died; closing the listener on {1}", _bind.Handler, _bind.LocalAddress);
+                _log.Debug("Bind handler {0} died; closing the listener on {1}", _bind.Handler, _localAddress);
                 Context.Stop(Self);
                 break;
             case SelectorFailed failed:
-                _log.Error(failed.Cause, "The selector of the listener on {0} failed; the listener stops", _bind.LocalAddress);
+                _log.Error(failed.Cause, "The selector of the listener on {0} failed; the listener stops", _localAddress);
                 Context.Stop(Self);
                 break;
             case HangUp:
@@ -145,7 +148,7 @@ internal sealed class TcpListener : UntypedActor, IWithTimers
                     return;
                 }
 
-                _log.Error("accept on {0} failed: {1}; retrying after {2}", _bind.LocalAddress, Errno.Describe(errno), _settings.AcceptBackoffMin);
+                _log.Error("accept on {0} failed: {1}; retrying after {2}", _localAddress, Errno.Describe(errno), _settings.AcceptBackoffMin);
                 BackOff(errno, log: false);
                 return;
             }
@@ -165,7 +168,7 @@ internal sealed class TcpListener : UntypedActor, IWithTimers
                 if (!_limitLogged)
                 {
                     _limitLogged = true;
-                    _log.Warning("actors-io.max-channels = {0} reached; closing new connections on {1} until channels close", _pool.Budget.MaxChannels, _bind.LocalAddress);
+                    _log.Warning("actors-io.max-channels = {0} reached; closing new connections on {1} until channels close", _pool.Budget.MaxChannels, _localAddress);
                 }
 
                 continue;
@@ -186,7 +189,7 @@ internal sealed class TcpListener : UntypedActor, IWithTimers
         _backoff = first ? _settings.AcceptBackoffMin : TimeSpan.FromTicks(Math.Min(_backoff.Ticks * 2, _settings.AcceptBackoffMax.Ticks));
         if (log && first)
         {
-            _log.Warning("Accepting on {0} failed: {1}; pausing accepts and retrying every {2} to {3} until descriptors are free", _bind.LocalAddress, Errno.Describe(errno), _settings.AcceptBackoffMin, _settings.AcceptBackoffMax);
+            _log.Warning("Accepting on {0} failed: {1}; pausing accepts and retrying every {2} to {3} until descriptors are free", _localAddress, Errno.Describe(errno), _settings.AcceptBackoffMin, _settings.AcceptBackoffMax);
         }
 
         _backingOff = true;

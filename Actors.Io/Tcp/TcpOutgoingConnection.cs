@@ -192,10 +192,11 @@ internal sealed class TcpOutgoingConnection : TcpConnection
         try
         {
             ApplyAfterConnectOptions(socket);
-            _commander.Tell(new Tcp.Connected(socket.RemoteEndPoint ?? _target!, socket.LocalEndPoint!), Self);
+            EndPoint localAddress = LocalEndPointOf(socket, _target!);
+            _commander.Tell(new Tcp.Connected(_target!, localAddress), Self);
             CountOpen();
             SelectorCounters.Add(ref Home.Counters.Connected, 1);
-            Home.Trace?.Debug("Connected {0} -> {1}", socket.LocalEndPoint, socket.RemoteEndPoint);
+            Home.Trace?.Debug("Connected {0} -> {1}", localAddress, _target);
         }
         catch (SocketException e)
         {
@@ -205,6 +206,25 @@ internal sealed class TcpOutgoingConnection : TcpConnection
 
         AwaitRegistration();
         base.OnChannelRegistered();
+    }
+
+    /// <summary>
+    /// The local address from <c>getsockname</c>: <see cref="System.Net.Sockets.Socket.LocalEndPoint"/> (and RemoteEndPoint)
+    /// stay null for a socket the framework itself neither bound nor connected, as here (connect is a native call).
+    /// </summary>
+    private static unsafe EndPoint LocalEndPointOf(Socket socket, IPEndPoint target)
+    {
+        var address = new SocketAddress(socket.AddressFamily, SocketAddress.GetMaximumAddressSize(socket.AddressFamily));
+        int length = address.Buffer.Length;
+        int rc;
+        fixed (byte* p = address.Buffer.Span)
+        {
+            rc = Sockets.GetSockName(socket.SafeHandle, p, &length);
+        }
+
+        if (rc != 0) throw new SocketException((int)Errno.ToSocketError(Errno.Last));
+        address.Size = length;
+        return target.Create(address);
     }
 
     private void Fail(Exception cause)
