@@ -172,8 +172,10 @@ internal sealed class ChannelRegistration : IChannelRegistration
             if ((events & writeLike) != 0) fired |= _interest & (Interest.Write | Interest.Connect);
             if ((events & (PollEvents.ReadHangUp | PollEvents.HangUp | PollEvents.Error)) != 0)
             {
+                // Only a HangUp actually sent counts as reported: when a Readable or Writable covered the event, the
+                // owner may not act on it (reading suspended) and re-arms the hang-up watch with Arm(Interest.None).
                 hangUp = fired == Interest.None && !_hangUpReported;
-                _hangUpReported = true;
+                if (hangUp) _hangUpReported = true;
             }
 
             _interest &= ~fired;

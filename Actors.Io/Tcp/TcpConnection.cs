@@ -212,7 +212,16 @@ internal abstract class TcpConnection : UntypedActor
             return;
         }
 
-        if (WantsToRead) Registration.Arm(Interest.Read);
+        // Pull mode: a close that came before Register is reported now when nothing is left unread.
+        if (_eofPending)
+        {
+            OnHangUp();
+            return;
+        }
+
+        // Not reading yet (pull mode): keep watching for the peer's close or reset; an outgoing connection's watch was
+        // used up by its Connectable event.
+        Registration.Arm(WantsToRead ? Interest.Read : Interest.None);
     }
 
     private void OnResumeReading()
@@ -292,6 +301,9 @@ internal abstract class TcpConnection : UntypedActor
             ErrorClose(Errno.ToSocketError(socketError), $"Connection to {RemoteAddress} failed: {Errno.Describe(socketError)}");
             return;
         }
+
+        // The EOF was already read (keepOpenOnPeerClosed): PeerClosed has been reported once.
+        if (_peerClosed) return;
 
         if (!_registered)
         {
