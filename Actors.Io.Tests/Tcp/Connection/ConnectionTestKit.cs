@@ -182,6 +182,10 @@ public abstract class ConnectionTestKit(string hocon, ITestOutputHelper output)
         }
     }
 
+    /// <summary>Waits (polling every 2 ms, at most <see cref="Step"/>) until <paramref name="condition"/> holds.</summary>
+    protected void AwaitTrue(Func<bool> condition, string? what = null) =>
+        AwaitCondition(condition, Step, TimeSpan.FromMilliseconds(2), what);
+
     /// <summary>
     /// Waits until the kernel of the other side has acknowledged everything <paramref name="sender"/> sent (its data and
     /// any FIN are then in the other side's kernel), read from Linux <c>TCP_INFO</c> (<c>tcpi_unacked</c>, offset 24).

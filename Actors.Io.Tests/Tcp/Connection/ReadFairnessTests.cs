@@ -59,7 +59,7 @@ public sealed class ReadFairnessTests(ITestOutputHelper output)
         finally
         {
             stop.Cancel();
-            AwaitCondition(() => flood.IsCompleted, Step);
+            AwaitTrue(() => flood.IsCompleted);
             Assert.Null(flood.Exception);
         }
     }

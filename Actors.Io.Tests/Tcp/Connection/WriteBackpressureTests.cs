@@ -87,19 +87,19 @@ public sealed class WriteBackpressureTests(ITestOutputHelper output)
 
         // The peer got exactly the accepted writes, in order.
         byte[] expected = [.. acked.SelectMany(Chunk)];
-        AwaitCondition(() => reader.Count >= expected.Length, Step);
+        AwaitTrue(() => reader.Count >= expected.Length);
         AssertSameBytes(expected, reader.Snapshot());
 
         // No ResumeWriting: with room in the queue a write is simply accepted.
         byte[] after = Pattern(WriteSize, seed: 99);
         connection.Tell(AckedWrite(after, 500), writer);
         writer.ExpectMsg(new Ack(500), Step);
-        AwaitCondition(() => reader.Count >= expected.Length + after.Length, Step);
+        AwaitTrue(() => reader.Count >= expected.Length + after.Length);
         AssertSameBytes([.. expected, .. after], reader.Snapshot());
 
         connection.Tell(TcpMsg.Close.Instance, writer);
         writer.ExpectMsg<TcpMsg.Closed>(Step);
-        AwaitCondition(() => reader.Completion.IsCompleted, Step);
+        AwaitTrue(() => reader.Completion.IsCompleted);
         Assert.Null(reader.Completion.Exception);
         Assert.Equal(expected.Length + after.Length, reader.Count);
     }
