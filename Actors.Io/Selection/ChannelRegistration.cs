@@ -173,7 +173,7 @@ internal sealed class ChannelRegistration : IChannelRegistration
             if ((events & (PollEvents.ReadHangUp | PollEvents.HangUp | PollEvents.Error)) != 0)
             {
                 // Only a HangUp actually sent counts as reported: when a Readable or Writable covered the event, the
-                // owner may not act on it (reading suspended) and re-arms the hang-up watch with Arm(Interest.None).
+                // owner may not act on it (reading suspended), so the hang-up must still be reported when it recurs.
                 hangUp = fired == Interest.None && !_hangUpReported;
                 if (hangUp) _hangUpReported = true;
             }
