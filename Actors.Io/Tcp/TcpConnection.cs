@@ -219,9 +219,7 @@ internal abstract class TcpConnection : UntypedActor
             return;
         }
 
-        // Not reading yet (pull mode): keep watching for the peer's close or reset; an outgoing connection's watch was
-        // used up by its Connectable event.
-        Registration.Arm(WantsToRead ? Interest.Read : Interest.None);
+        if (WantsToRead) Registration.Arm(Interest.Read);
     }
 
     private void OnResumeReading()
