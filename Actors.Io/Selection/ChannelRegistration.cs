@@ -139,19 +139,27 @@ internal sealed class ChannelRegistration : IChannelRegistration
         }
     }
 
-    /// <summary>Closes the channel from the selector's side without telling the selector (it is stopping).</summary>
-    internal void CloseBySelector(Exception? failure)
+    /// <summary>Set at registration: on a selector failure the descriptor is left open for the owner to register again.</summary>
+    internal bool KeepOpenOnSelectorFailure { get; init; }
+
+    /// <summary>
+    /// Closes the channel from the selector's side without telling the selector (it is stopping). On a failure a
+    /// registration that keeps its descriptor is only deregistered; returns true when the descriptor was kept.
+    /// </summary>
+    internal bool CloseBySelector(Exception? failure)
     {
         if (failure is not null) Failure ??= failure;
+        bool keep = failure is not null && KeepOpenOnSelectorFailure;
         lock (_gate)
         {
-            if (_closed) return;
+            if (_closed) return keep;
             _closed = true;
             _interest = Interest.None;
             _ = _poller.Remove(Handle);
         }
 
-        Handle.Dispose();
+        if (!keep) Handle.Dispose();
+        return keep;
     }
 
     /// <summary>

@@ -85,7 +85,9 @@ internal sealed class HangUp : ReadinessEvent
 /// <param name="Handle">The channel's descriptor. The registration owns it from now on and closes it.</param>
 /// <param name="Owner">The actor that receives readiness events; its death closes the registration.</param>
 /// <param name="InitialInterest">What to arm at once.</param>
-internal sealed record RegisterChannel(System.Runtime.InteropServices.SafeHandle Handle, IActorRef Owner, Interest InitialInterest)
+/// <param name="KeepOpenOnSelectorFailure">When the selector fails, deregister but leave the descriptor open and
+/// tell the owner (<see cref="SelectorFailed.HandleKept"/>), which registers it again: a listener survives that way.</param>
+internal sealed record RegisterChannel(System.Runtime.InteropServices.SafeHandle Handle, IActorRef Owner, Interest InitialInterest, bool KeepOpenOnSelectorFailure = false)
     : INoSerializationVerificationNeeded;
 
 /// <summary>The channel is registered; the owner drives its interest through <see cref="Registration"/>.</summary>
@@ -121,8 +123,12 @@ internal interface IChannelRegistration
 /// <summary>The channel could not be registered; its handle has been closed.</summary>
 internal sealed record RegistrationFailed(Exception Cause) : INoSerializationVerificationNeeded;
 
-/// <summary>The selector holding the channel failed; the channel is closed and the owner should stop with an error.</summary>
-internal sealed record SelectorFailed(Exception Cause) : INoSerializationVerificationNeeded;
+/// <summary>
+/// The selector holding the channel failed. The channel is deregistered; it is closed too unless it was registered with
+/// <see cref="RegisterChannel.KeepOpenOnSelectorFailure"/> (<see cref="HandleKept"/>), in which case the owner may
+/// register the same descriptor again (the selector restarts with a new poller).
+/// </summary>
+internal sealed record SelectorFailed(Exception Cause, bool HandleKept = false) : INoSerializationVerificationNeeded;
 
 /// <summary>Raised when a registration would exceed <c>actors-io.max-channels</c>.</summary>
 public sealed class ChannelLimitExceededException : Exception

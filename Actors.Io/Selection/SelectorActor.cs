@@ -76,9 +76,9 @@ internal sealed class SelectorActor : UntypedActor
             ChannelRegistration? registration = _table.At(i);
             if (registration is null) continue;
             _table.Free(registration);
-            registration.CloseBySelector(_failure);
+            bool kept = registration.CloseBySelector(_failure);
             _shared.Removed();
-            if (_failure is not null) registration.Owner.Tell(new SelectorFailed(_failure), ActorRefs.NoSender);
+            if (_failure is not null) registration.Owner.Tell(new SelectorFailed(_failure, kept), ActorRefs.NoSender);
         }
 
         if (poller is not null)
@@ -178,7 +178,7 @@ internal sealed class SelectorActor : UntypedActor
     /// <summary>Before the restart stops the children, mark their registrations so they report the selector's failure.</summary>
     protected override void PreRestart(Exception reason, object message)
     {
-        for (int i = 0; i < _table.Capacity; i++) _table.At(i)?.CloseBySelector(_failure ?? reason);
+        for (int i = 0; i < _table.Capacity; i++) _ = _table.At(i)?.CloseBySelector(_failure ?? reason);
         base.PreRestart(reason, message);
     }
 
@@ -203,7 +203,10 @@ internal sealed class SelectorActor : UntypedActor
     private void Register(RegisterChannel register)
     {
         (int slot, uint generation) = _table.Reserve();
-        var registration = new ChannelRegistration(_poller!, _shared, slot, generation, register.Handle, register.Owner);
+        var registration = new ChannelRegistration(_poller!, _shared, slot, generation, register.Handle, register.Owner)
+        {
+            KeepOpenOnSelectorFailure = register.KeepOpenOnSelectorFailure,
+        };
         int rc = register.Handle.IsClosed ? Errno.EBADF : registration.Register(register.InitialInterest);
         if (rc != 0)
         {
@@ -274,7 +277,7 @@ internal sealed class SelectorActor : UntypedActor
             r.NextOfOwner = null;
             if (_table.Free(r))
             {
-                r.CloseBySelector(null);
+                _ = r.CloseBySelector(null);
                 _shared.Removed();
             }
 

@@ -22,6 +22,9 @@ internal sealed class ChannelBudget(int maxChannels)
     }
 
     public void Return() => Interlocked.Decrement(ref _open);
+
+    /// <summary>Counts a channel that is already open (one registering again after a selector failure).</summary>
+    public void TakeUnchecked() => Interlocked.Increment(ref _open);
 }
 
 /// <summary>

@@ -70,7 +70,7 @@ internal sealed class TcpListener : UntypedActor, IWithTimers
 
         Context.Watch(_bind.Handler);
         _placementHeld = false;
-        _home.Selector.Tell(new RegisterChannel(socket.SafeHandle, Self, Interest.None));
+        _home.Selector.Tell(new RegisterChannel(socket.SafeHandle, Self, Interest.None, KeepOpenOnSelectorFailure: true));
     }
 
     protected override void PostStop()
@@ -88,9 +88,9 @@ internal sealed class TcpListener : UntypedActor, IWithTimers
                 AcceptBatch();
                 break;
             case ChannelRegistered registered:
+                if (_registration is null) _commander.Tell(new Tcp.Bound(_socket!.LocalEndPoint!), Self);
                 _registration = registered.Registration;
-                _commander.Tell(new Tcp.Bound(_socket!.LocalEndPoint!), Self);
-                if (_acceptsAllowed > 0) _registration.Arm(Interest.Accept);
+                if (_acceptsAllowed > 0 && !_backingOff) _registration.Arm(Interest.Accept);
                 break;
             case RegistrationFailed failed:
                 _commander.Tell(new Tcp.CommandFailed(_bind, failed.Cause), Self);
@@ -116,8 +116,17 @@ internal sealed class TcpListener : UntypedActor, IWithTimers
                 _log.Debug("Bind handler {0} died; closing the listener on {1}", _bind.Handler, _localAddress);
                 Context.Stop(Self);
                 break;
+            case SelectorFailed { HandleKept: true } failed when _socket is not null:
+                // The selector restarts with a new poller: register the same listening socket again and keep accepting
+                // (connections waiting in the kernel's backlog are not lost).
+                _log.Warning("The selector of the listener on {0} failed ({1}); registering the listener again", _localAddress, failed.Cause.Message);
+                _home.Placed();
+                _home.Budget.TakeUnchecked();
+                _home.Selector.Tell(new RegisterChannel(_socket.SafeHandle, Self, Interest.None, KeepOpenOnSelectorFailure: true));
+                break;
             case SelectorFailed failed:
                 _log.Error(failed.Cause, "The selector of the listener on {0} failed; the listener stops", _localAddress);
+                _registration = null;
                 Context.Stop(Self);
                 break;
             case HangUp:
