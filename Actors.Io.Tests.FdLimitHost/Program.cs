@@ -8,12 +8,15 @@ namespace Actors.Io.Tests.FdLimitHost;
 /// An echo server for the accept back-off test (AcceptBackoffTests), run under a low <c>ulimit -n</c>. It binds
 /// 127.0.0.1:0 and prints <c>FDS n</c> (descriptors open once bound) and <c>PORT n</c>, prints <c>ACCEPTED n</c> for the
 /// n-th accepted connection, echoes every byte, and stops when it reads <c>exit</c> (or end of input) on stdin.
-/// Akka's log goes to stdout.
+/// Akka's log goes to stdout. With <c>clients N PORT</c> it is instead the client side of the 10,000-connection test
+/// (see <see cref="Clients"/>).
 /// </summary>
 public static class Program
 {
-    public static int Main()
+    public static int Main(string[] args)
     {
+        if (args.Length == 3 && args[0] == "clients") return Clients.Run(int.Parse(args[1]), int.Parse(args[2]));
+
         StartPoolThreads();
         Config config = ConfigurationFactory.ParseString("""
             akka.loglevel = INFO

@@ -103,7 +103,7 @@ public sealed partial class AcceptBackoffTests(ITestOutputHelper output)
 
         public HostProcess(int descriptorLimit)
         {
-            string dll = HostDll();
+            string dll = Support.ChildProcesses.HostDll();
             var start = new ProcessStartInfo("/bin/sh")
             {
                 RedirectStandardInput = true,
@@ -114,7 +114,7 @@ public sealed partial class AcceptBackoffTests(ITestOutputHelper output)
             start.ArgumentList.Add("-c");
             start.ArgumentList.Add("ulimit -n \"$0\" && exec \"$1\" \"$2\"");
             start.ArgumentList.Add(descriptorLimit.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            start.ArgumentList.Add(DotnetHost());
+            start.ArgumentList.Add(Support.ChildProcesses.DotnetHost());
             start.ArgumentList.Add(dll);
             _process = new Process { StartInfo = start };
             _process.OutputDataReceived += (_, e) => Add(e.Data);
@@ -226,26 +226,6 @@ public sealed partial class AcceptBackoffTests(ITestOutputHelper output)
 
                 Monitor.PulseAll(_gate);
             }
-        }
-
-        /// <summary>The host's dll: built by the ProjectReference, in the same configuration and framework folder as this assembly.</summary>
-        private static string HostDll()
-        {
-            const string name = "Actors.Io.Tests.FdLimitHost";
-            var testOutput = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-            string framework = testOutput.Name;
-            string configuration = testOutput.Parent!.Name;
-            DirectoryInfo repository = testOutput.Parent.Parent!.Parent!.Parent!;
-            string dll = Path.Combine(repository.FullName, name, "bin", configuration, framework, name + ".dll");
-            return File.Exists(dll) ? dll : throw new FileNotFoundException($"The fd-limit host was not built at {dll}; build actors-io.sln.", dll);
-        }
-
-        /// <summary>The dotnet executable running this test (testhost runs under it), else the one on PATH.</summary>
-        private static string DotnetHost()
-        {
-            string? self = Environment.ProcessPath;
-            if (self is not null && Path.GetFileNameWithoutExtension(self) == "dotnet") return self;
-            return Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
         }
     }
 }

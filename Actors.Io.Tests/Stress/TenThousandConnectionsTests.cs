@@ -1,0 +1,84 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using Actors.Io.Tests.Support;
+using Akka.Actor;
+using Xunit.Abstractions;
+using TcpMsg = Actors.Io.Tcp;
+
+namespace Actors.Io.Tests.Stress;
+
+/// <summary>
+/// 10,000 concurrent connections on one node, each exchanging a message, then all closed: none lost, none left open.
+/// The clients run in a child process (the helper program's <c>clients</c> mode), so each side has its own descriptors.
+/// </summary>
+[Collection(SerialCollection.Name)]
+[Trait("Category", "Stress")]
+public sealed class TenThousandConnectionsTests : Akka.TestKit.Xunit2.TestKit
+{
+    private const int Count = 10_000;
+    private readonly ITestOutputHelper _output;
+
+    public TenThousandConnectionsTests(ITestOutputHelper output)
+        : base(TestConfigs.With(TestConfigs.Quiet), output: output) => _output = output;
+
+    [Fact]
+    public async Task Ten_thousand_connections_each_echo_a_message_and_all_close()
+    {
+        IActorRef server = Sys.ActorOf(Props.Create(() => new StressEchoServer(TestActor)));
+        int port = ((IPEndPoint)(await ExpectMsgAsync<TcpMsg.Bound>()).LocalAddress).Port;
+        int baseline = Descriptors.OpenSocketsAndPollers();
+
+        var lines = new BlockingCollection<string>();
+        var start = new ProcessStartInfo(ChildProcesses.DotnetHost())
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(ChildProcesses.HostDll());
+        start.ArgumentList.Add("clients");
+        start.ArgumentList.Add(Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        start.ArgumentList.Add(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using var clients = new Process { StartInfo = start };
+        clients.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null) lines.Add(e.Data);
+        };
+        try
+        {
+            var stopwatch = Stopwatch.StartNew();
+            clients.Start();
+            clients.BeginOutputReadLine();
+            Assert.Equal($"DONE {Count}", WaitFor(lines, "DONE", TimeSpan.FromSeconds(60)));
+            _output.WriteLine($"{Count} connections opened and echoed in {stopwatch.ElapsedMilliseconds} ms");
+            Assert.Equal(Count + 1, ActorsIo.Get(Sys).SelectorLoads().Sum());
+
+            clients.StandardInput.WriteLine("close");
+            Assert.Equal("CLOSED", WaitFor(lines, "CLOSED", TimeSpan.FromSeconds(30)));
+            await AwaitAssertAsync(
+                async () => Assert.Equal(0, await server.Ask<int>(StressEchoServer.CountHandlers.Instance, TimeSpan.FromSeconds(3))),
+                TimeSpan.FromSeconds(30),
+                TimeSpan.FromMilliseconds(200));
+            Assert.Equal(1, ActorsIo.Get(Sys).SelectorLoads().Sum());
+            await AwaitAssertAsync(() => Assert.True(Descriptors.OpenSocketsAndPollers() <= baseline), TimeSpan.FromSeconds(10));
+            Assert.True(clients.WaitForExit(10_000));
+            Assert.Equal(0, clients.ExitCode);
+        }
+        finally
+        {
+            if (!clients.HasExited) clients.Kill();
+        }
+    }
+
+    private static string WaitFor(BlockingCollection<string> lines, string prefix, TimeSpan timeout)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (lines.TryTake(out string? line, timeout - deadline.Elapsed > TimeSpan.Zero ? timeout - deadline.Elapsed : TimeSpan.Zero))
+        {
+            if (line.StartsWith(prefix, StringComparison.Ordinal) || line.StartsWith("FAILED", StringComparison.Ordinal)) return line;
+        }
+
+        throw new TimeoutException($"No '{prefix}' line from the client process within {timeout}.");
+    }
+}
