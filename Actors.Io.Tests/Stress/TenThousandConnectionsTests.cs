@@ -30,26 +30,10 @@ public sealed class TenThousandConnectionsTests : Akka.TestKit.Xunit2.TestKit
         int baseline = Descriptors.OpenSocketsAndPollers();
 
         var lines = new BlockingCollection<string>();
-        var start = new ProcessStartInfo(ChildProcesses.DotnetHost())
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(ChildProcesses.HostDll());
-        start.ArgumentList.Add("clients");
-        start.ArgumentList.Add(Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        start.ArgumentList.Add(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        using var clients = new Process { StartInfo = start };
-        clients.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is not null) lines.Add(e.Data);
-        };
+        var stopwatch = Stopwatch.StartNew();
+        using Process clients = StartClients(Count, port, lines);
         try
         {
-            var stopwatch = Stopwatch.StartNew();
-            clients.Start();
-            clients.BeginOutputReadLine();
             Assert.Equal($"DONE {Count}", WaitFor(lines, "DONE", TimeSpan.FromSeconds(60)));
             _output.WriteLine($"{Count} connections opened and echoed in {stopwatch.ElapsedMilliseconds} ms");
             Assert.Equal(Count + 1, ActorsIo.Get(Sys).SelectorLoads().Sum());
@@ -69,6 +53,53 @@ public sealed class TenThousandConnectionsTests : Akka.TestKit.Xunit2.TestKit
         {
             if (!clients.HasExited) clients.Kill();
         }
+    }
+
+    [Fact]
+    public async Task A_client_process_killed_mid_transfer_is_cleaned_up()
+    {
+        IActorRef server = Sys.ActorOf(Props.Create(() => new StressEchoServer(TestActor)));
+        int port = ((IPEndPoint)(await ExpectMsgAsync<TcpMsg.Bound>()).LocalAddress).Port;
+        var lines = new BlockingCollection<string>();
+        using Process clients = StartClients(200, port, lines);
+        try
+        {
+            Assert.Equal("DONE 200", WaitFor(lines, "DONE", TimeSpan.FromSeconds(30)));
+            Assert.Equal(201, ActorsIo.Get(Sys).SelectorLoads().Sum());
+            clients.Kill(entireProcessTree: true);
+            Assert.True(clients.WaitForExit(10_000));
+            await AwaitAssertAsync(
+                async () => Assert.Equal(0, await server.Ask<int>(StressEchoServer.CountHandlers.Instance, TimeSpan.FromSeconds(3))),
+                TimeSpan.FromSeconds(20),
+                TimeSpan.FromMilliseconds(200));
+            Assert.Equal(1, ActorsIo.Get(Sys).SelectorLoads().Sum());
+        }
+        finally
+        {
+            if (!clients.HasExited) clients.Kill();
+        }
+    }
+
+    private static Process StartClients(int count, int port, BlockingCollection<string> lines)
+    {
+        var start = new ProcessStartInfo(ChildProcesses.DotnetHost())
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(ChildProcesses.HostDll());
+        start.ArgumentList.Add("clients");
+        start.ArgumentList.Add(count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        start.ArgumentList.Add(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var process = new Process { StartInfo = start };
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null) lines.Add(e.Data);
+        };
+        process.Start();
+        process.BeginOutputReadLine();
+        return process;
     }
 
     private static string WaitFor(BlockingCollection<string> lines, string prefix, TimeSpan timeout)
