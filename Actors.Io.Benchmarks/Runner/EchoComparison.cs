@@ -1,0 +1,420 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using Actors.Io.Benchmarks.Load;
+using Actors.Io.Benchmarks.Native;
+using Actors.Io.Benchmarks.Servers;
+
+namespace Actors.Io.Benchmarks.Runner;
+
+/// <summary>
+/// <c>echo</c>: every server side by side. Each round starts each server in a fresh process pinned to CPU 0 (the order
+/// rotates from round to round so no server always runs first or last), warms it up, and runs every workload against it
+/// from the load generator in this process, pinned to CPU 1: a warm-up window, then a measured window with the server's
+/// CPU time read from /proc around it. A fixed-rate pass then offers every server the same load (a fraction of the
+/// slowest server's throughput) to compare latency, and an idle pass measures resident memory per connection. Tables
+/// show medians over the rounds; ratios are medians of the per-round ratios.
+/// </summary>
+internal static class EchoComparison
+{
+    private const string Reference = EchoServers.AkkaIo;
+
+    public static int Run(string[] args)
+    {
+        EchoOptions options;
+        try
+        {
+            options = EchoOptions.Parse(args);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException)
+        {
+            Console.Error.WriteLine(e.Message);
+            Console.Error.WriteLine(EchoOptions.Usage);
+            return 2;
+        }
+
+        if (!OperatingSystem.IsLinux())
+        {
+            Console.Error.WriteLine("echo needs Linux (epoll, /proc).");
+            return 2;
+        }
+
+        var clock = Stopwatch.StartNew();
+        var report = new StringBuilder();
+        int? serverCpu = SetUpPinning(options, report);
+        ulong fileLimit = BenchNative.RaiseFileLimit();
+        report.AppendLine(CultureInfo.InvariantCulture, $"- descriptors: generator soft limit {fileLimit}; each server runs under `ulimit -n $(ulimit -Hn)`");
+        report.AppendLine(CultureInfo.InvariantCulture, $"- load average at start: {LoadAverage()}; CPU pressure (/proc/pressure/cpu): {SchedStat.CpuPressure()}");
+        report.AppendLine(CultureInfo.InvariantCulture, $"- closed loop: {options.Rounds} rounds x {options.Servers.Count} servers, warm-up {options.Warmup} s + {options.Seconds} s measured per workload; fixed rate: {options.LatencyRounds} rounds, {options.LatencyWarmup} s + {options.LatencySeconds} s at {options.RateFraction:0.##} x the slowest server's median; idle: {options.IdleRounds} rounds of {options.IdleConnections:N0} connections");
+        Console.Write(report);
+
+        try
+        {
+            var closed = new Measurements();
+            for (int round = 0; round < options.Rounds; round++)
+            {
+                foreach (string kind in Rotate(options.Servers, round))
+                {
+                    RunServer(kind, round, options.Rounds, serverCpu, options, closed, options.Loads, options.Warmup, options.Seconds);
+                }
+            }
+
+            if (options.Rounds > 0)
+            {
+                report.AppendLine();
+                report.AppendLine("### Closed loop (each connection keeps `depth` messages in flight)");
+                report.AppendLine();
+                report.Append(ThroughputTable(options, closed));
+            }
+
+            var open = new Measurements();
+            if (options.Rounds > 0 && options.LatencyRounds > 0 && options.Servers.Count > 0)
+            {
+                List<LoadSpec> rated = [];
+                foreach (LoadSpec load in options.Loads)
+                {
+                    double slowest = options.Servers.Min(s => Median(closed.Get(load.Name, s).Select(m => m.Result.MessagesPerSecond)));
+                    rated.Add(load.AtRate(Math.Max(100, Math.Round(slowest * options.RateFraction / 100) * 100)));
+                }
+
+                for (int round = 0; round < options.LatencyRounds; round++)
+                {
+                    foreach (string kind in Rotate(options.Servers, round))
+                    {
+                        RunServer(kind, round, options.LatencyRounds, serverCpu, options, open, rated, options.LatencyWarmup, options.LatencySeconds);
+                    }
+                }
+
+                report.AppendLine();
+                report.AppendLine(CultureInfo.InvariantCulture, $"### Fixed rate ({options.RateFraction:0.##} x the slowest server's closed-loop median; latency from the intended send time)");
+                report.AppendLine();
+                report.Append(LatencyTable(options, open, rated));
+            }
+
+            var idle = new Dictionary<string, List<IdleResult>>();
+            for (int round = 0; round < options.IdleRounds; round++)
+            {
+                foreach (string kind in Rotate(options.Servers, round))
+                {
+                    IdleResult result = RunIdle(kind, round, options, serverCpu);
+                    if (!idle.TryGetValue(kind, out List<IdleResult>? list)) idle[kind] = list = [];
+                    list.Add(result);
+                }
+            }
+
+            if (options.IdleRounds > 0)
+            {
+                report.AppendLine();
+                report.AppendLine(CultureInfo.InvariantCulture, $"### {options.IdleConnections:N0} idle connections (server VmRSS after a full GC, before and after opening them)");
+                report.AppendLine();
+                report.Append(IdleTable(options, idle));
+            }
+
+            report.AppendLine();
+            report.AppendLine("### Actors.Io against the targets of issue 6");
+            report.AppendLine();
+            report.Append(TargetTable(options, closed, open, idle));
+            report.AppendLine();
+            report.AppendLine(CultureInfo.InvariantCulture, $"Load average at the end: {LoadAverage()}; CPU pressure {SchedStat.CpuPressure()}; wall time {clock.Elapsed.TotalSeconds:F0} s.");
+        }
+        catch (Exception e) when (e is LoadFailedException or TimeoutException or IOException or System.Net.Sockets.SocketException)
+        {
+            Console.Error.WriteLine($"FAILED: {e.GetType().Name}: {e.Message}");
+            return 1;
+        }
+
+        Console.WriteLine();
+        string tables = report.ToString();
+        Console.Write(tables[tables.IndexOf("### ", StringComparison.Ordinal)..]);
+        if (options.Markdown is { } path) File.WriteAllText(path, tables);
+        return 0;
+    }
+
+    private static int? SetUpPinning(EchoOptions options, StringBuilder report)
+    {
+        report.AppendLine(CultureInfo.InvariantCulture, $"- machine: {Environment.ProcessorCount} CPUs, {CpuModel()}, {RuntimeInformation.OSDescription}, .NET {Environment.Version}");
+        if (!options.Pin)
+        {
+            report.AppendLine("- pinning: off (--no-pin)");
+            return null;
+        }
+
+        if (Environment.ProcessorCount < 2)
+        {
+            report.AppendLine("- pinning: skipped, fewer than 2 CPUs");
+            return null;
+        }
+
+        if (!File.Exists("/usr/bin/taskset") && !File.Exists("/bin/taskset"))
+        {
+            report.AppendLine("- pinning: skipped, taskset is not installed (apt-get install util-linux); server and generator share the CPUs");
+            return null;
+        }
+
+        string? failure = BenchNative.PinProcess(1);
+        report.AppendLine(failure is null
+            ? "- pinning: each server `taskset -c 0`, the load generator (this process) on CPU 1"
+            : $"- pinning: servers `taskset -c 0`; pinning the generator to CPU 1 failed ({failure})");
+        return 0;
+    }
+
+    private static void RunServer(string kind, int round, int rounds, int? cpu, EchoOptions options, Measurements into, IReadOnlyList<LoadSpec> loads, double warmup, double seconds)
+    {
+        using ServerProcess server = ServerProcess.Start(kind, cpu);
+        if (options.ProcessWarmup > 0)
+        {
+            // JIT and tiering: a short mixed load before anything is measured.
+            using var warm = new LoadGenerator(server.EndPoint, new LoadSpec("warm-up", 50, 256, 4));
+            _ = warm.Run(TimeSpan.FromSeconds(options.ProcessWarmup), record: false);
+        }
+
+        foreach (LoadSpec load in loads)
+        {
+            using var generator = new LoadGenerator(server.EndPoint, load);
+            if (warmup > 0) _ = generator.Run(TimeSpan.FromSeconds(warmup), record: false);
+            double cpu0 = server.CpuSeconds();
+            double wait0 = server.RunQueueWaitSeconds();
+            double genWait0 = SchedStat.ThreadWaitSeconds();
+            LoadResult result = generator.Run(TimeSpan.FromSeconds(seconds), record: true);
+            double cpu1 = server.CpuSeconds();
+            double wait1 = server.RunQueueWaitSeconds();
+            double genWait1 = SchedStat.ThreadWaitSeconds();
+            if (server.HasExited) throw new LoadFailedException($"server {kind} exited during {load}");
+            var m = new Measurement(round, result, cpu1 - cpu0, (wait1 - wait0) / result.Seconds, (genWait1 - genWait0) / result.Seconds);
+            into.Add(load.Name, kind, m);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  round {round + 1}/{rounds}  {kind,-9}  {load,-40} {result.MessagesPerSecond,10:N0} msg/s  p50 {result.P50,6:N0} us  p99 {result.P99,7:N0} us  server CPU {m.ServerCpu,5:F2} s (waited {m.ServerWait,4:P0})  generator CPU {result.GeneratorCpuSeconds / result.Seconds,4:P0} (waited {m.GeneratorWait,4:P0}){(result.Behind > 0 ? $"  BEHIND {result.Behind:N0}" : string.Empty)}"));
+        }
+    }
+
+    private static IdleResult RunIdle(string kind, int round, EchoOptions options, int? cpu)
+    {
+        using ServerProcess server = ServerProcess.Start(kind, cpu);
+        using (var warm = new LoadGenerator(server.EndPoint, new LoadSpec("warm-up", 20, 64, 1)))
+        {
+            _ = warm.Run(TimeSpan.FromSeconds(0.5), record: false);
+        }
+
+        Thread.Sleep(200);
+        long heapBefore = server.CollectGarbage();
+        long before = server.RssKiB();
+        using var idle = new LoadGenerator(server.EndPoint, new LoadSpec("idle", options.IdleConnections, 16, 1), TimeSpan.FromSeconds(120));
+        Thread.Sleep(500);
+        long heapAfter = server.CollectGarbage();
+        long after = server.RssKiB();
+        if (server.HasExited) throw new LoadFailedException($"server {kind} exited while holding idle connections");
+        var result = new IdleResult(before, after, heapBefore, heapAfter);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  round {round + 1}/{options.IdleRounds}  {kind,-9}  {options.IdleConnections:N0} idle connections: VmRSS {before / 1024.0:F1} -> {after / 1024.0:F1} MiB, {result.RssKiBPer(options.IdleConnections):F2} KiB per connection (managed heap {result.HeapKiBPer(options.IdleConnections):F2} KiB)"));
+        return result;
+    }
+
+    private static string ThroughputTable(EchoOptions options, Measurements closed)
+    {
+        var table = new MarkdownTable("workload", "server", "msg/s", "MB/s", "p50 us", "p99 us", "p99.9 us", "server CPU s", "CPU us/msg", "gen CPU", "x akka-io", "x sockets", "x epoll", "spread", "CPU wait srv/gen");
+        foreach (LoadSpec load in options.Loads)
+        {
+            foreach (string kind in options.Servers)
+            {
+                List<Measurement> ms = closed.Get(load.Name, kind);
+                if (ms.Count == 0) continue;
+                double rate = Median(ms.Select(m => m.Result.MessagesPerSecond));
+                double spread = (ms.Max(m => m.Result.MessagesPerSecond) - ms.Min(m => m.Result.MessagesPerSecond)) / rate;
+                table.Add(
+                    load.ToString(),
+                    kind,
+                    F(rate, "N0"),
+                    F(Median(ms.Select(m => m.Result.MegabytesPerSecond)), "N1"),
+                    F(Median(ms.Select(m => m.Result.P50)), "N0"),
+                    F(Median(ms.Select(m => m.Result.P99)), "N0"),
+                    F(Median(ms.Select(m => m.Result.P999)), "N0"),
+                    F(Median(ms.Select(m => m.ServerCpu)), "F2"),
+                    F(Median(ms.Select(m => m.ServerCpu * 1e6 / Math.Max(1, m.Result.Messages))), "F2"),
+                    F(Median(ms.Select(m => m.Result.GeneratorCpuSeconds / m.Result.Seconds)), "P0"),
+                    Ratio(closed, load.Name, kind, EchoServers.AkkaIo, m => m.Result.MessagesPerSecond),
+                    Ratio(closed, load.Name, kind, EchoServers.Sockets, m => m.Result.MessagesPerSecond),
+                    Ratio(closed, load.Name, kind, EchoServers.Epoll, m => m.Result.MessagesPerSecond),
+                    ms.Count > 1 ? F(spread, "P0") : "-",
+                    $"{F(Median(ms.Select(m => m.ServerWait)), "P0")} / {F(Median(ms.Select(m => m.GeneratorWait)), "P0")}");
+            }
+        }
+
+        return table + "\nRatios are medians of per-round throughput ratios (higher is faster); spread is (max - min) / median over the rounds; MB/s counts the echoed payload one way; CPU us/msg is server CPU time per echoed message; gen CPU is the load generator's share of its own core; CPU wait is the time the server's threads (summed) and the generator's thread spent runnable but waiting for a CPU, per second of the window: other work on the machine taking the pinned cores.\n";
+    }
+
+    private static string LatencyTable(EchoOptions options, Measurements open, IReadOnlyList<LoadSpec> rated)
+    {
+        var table = new MarkdownTable("workload", "server", "msg/s", "p50 us", "p99 us", "p99.9 us", "max us", "server CPU s", "p99 x akka-io", "p99 x sockets", "p99 x epoll", "behind", "CPU wait srv/gen");
+        foreach (LoadSpec load in rated)
+        {
+            foreach (string kind in options.Servers)
+            {
+                List<Measurement> ms = open.Get(load.Name, kind);
+                if (ms.Count == 0) continue;
+                table.Add(
+                    load.ToString(),
+                    kind,
+                    F(Median(ms.Select(m => m.Result.MessagesPerSecond)), "N0"),
+                    F(Median(ms.Select(m => m.Result.P50)), "N0"),
+                    F(Median(ms.Select(m => m.Result.P99)), "N0"),
+                    F(Median(ms.Select(m => m.Result.P999)), "N0"),
+                    F(Median(ms.Select(m => m.Result.Max)), "N0"),
+                    F(Median(ms.Select(m => m.ServerCpu)), "F2"),
+                    Ratio(open, load.Name, kind, EchoServers.AkkaIo, m => m.Result.P99),
+                    Ratio(open, load.Name, kind, EchoServers.Sockets, m => m.Result.P99),
+                    Ratio(open, load.Name, kind, EchoServers.Epoll, m => m.Result.P99),
+                    F(Median(ms.Select(m => (double)m.Result.Behind)), "N0"),
+                    $"{F(Median(ms.Select(m => m.ServerWait)), "P0")} / {F(Median(ms.Select(m => m.GeneratorWait)), "P0")}");
+            }
+        }
+
+        return table + "\nRatios are medians of per-round p99 ratios (lower is better); behind counts messages still owed at the end of the window because the server fell behind the rate (0: the rate was held).\n";
+    }
+
+    private static string IdleTable(EchoOptions options, Dictionary<string, List<IdleResult>> idle)
+    {
+        double PerConnection(string kind) => Median(idle[kind].Select(x => x.RssKiBPer(options.IdleConnections)));
+        var table = new MarkdownTable("connections", "server", "VmRSS before MiB", "VmRSS after MiB", "KiB per connection", "managed heap KiB per connection", "x akka-io", "x sockets", "x epoll");
+        foreach (string kind in options.Servers)
+        {
+            if (!idle.TryGetValue(kind, out List<IdleResult>? list)) continue;
+            double per = PerConnection(kind);
+            string Vs(string other) => idle.ContainsKey(other) && PerConnection(other) > 0 ? F(per / PerConnection(other), "F2") : "-";
+            table.Add(
+                options.IdleConnections.ToString("N0", CultureInfo.InvariantCulture),
+                kind,
+                F(Median(list.Select(x => x.RssBeforeKiB / 1024.0)), "F1"),
+                F(Median(list.Select(x => x.RssAfterKiB / 1024.0)), "F1"),
+                F(per, "F2"),
+                F(Median(list.Select(x => x.HeapKiBPer(options.IdleConnections))), "F2"),
+                Vs(EchoServers.AkkaIo),
+                Vs(EchoServers.Sockets),
+                Vs(EchoServers.Epoll));
+        }
+
+        return table + "\nVmRSS growth divided by the connections, after a full blocking GC in the server (its live managed heap growth is shown alongside); kernel socket buffers are not in a process's RSS.\n";
+    }
+
+    private static string TargetTable(EchoOptions options, Measurements closed, Measurements open, Dictionary<string, List<IdleResult>> idle)
+    {
+        const string Us = EchoServers.ActorsIo;
+        var table = new MarkdownTable("target", "workload", "measured", "result");
+        if (!options.Servers.Contains(Us)) return "(actors-io was not run)\n";
+        foreach (LoadSpec load in options.Loads)
+        {
+            double goal = load.Name switch
+            {
+                "100x64x16" => 0.85,
+                "50x4Kx4" => 0.95,
+                _ => 0.70,
+            };
+            double? vsEpoll = RatioValue(closed, load.Name, Us, EchoServers.Epoll, m => m.Result.MessagesPerSecond);
+            table.Add($">= {goal:F2} x epoll msg/s", load.ToString(), vsEpoll is { } v ? $"{v:F2} x" : "-", Verdict(vsEpoll, r => r >= goal));
+        }
+
+        foreach (LoadSpec load in options.Loads)
+        {
+            Measurements source = open.Get(load.Name, Us).Count > 0 ? open : closed;
+            string how = ReferenceEquals(source, open) ? "fixed rate" : "closed loop";
+            double? vsAkka = RatioValue(source, load.Name, Us, Reference, m => m.Result.P99);
+            double? vsEpoll = RatioValue(source, load.Name, Us, EchoServers.Epoll, m => m.Result.P99);
+            table.Add("p99 <= 0.5 x akka-io", $"{load} ({how})", vsAkka is { } a ? $"{a:F2} x" : "-", Verdict(vsAkka, r => r <= 0.5));
+            table.Add("p99 <= 1.5 x epoll", $"{load} ({how})", vsEpoll is { } e ? $"{e:F2} x" : "-", Verdict(vsEpoll, r => r <= 1.5));
+        }
+
+        if (idle.TryGetValue(Us, out List<IdleResult>? list))
+        {
+            double kib = Median(list.Select(x => x.RssKiBPer(options.IdleConnections)));
+            table.Add("<= 1 KiB per idle connection", $"{options.IdleConnections:N0} idle", $"{kib:F2} KiB", kib <= 1 ? "met" : "MISSED");
+        }
+
+        return table.ToString();
+    }
+
+    private static string Verdict(double? value, Func<double, bool> met) => value is { } v ? met(v) ? "met" : "MISSED" : "-";
+
+    private static string Ratio(Measurements ms, string load, string kind, string reference, Func<Measurement, double> metric) =>
+        RatioValue(ms, load, kind, reference, metric) is { } r ? r.ToString("F2", CultureInfo.InvariantCulture) : "-";
+
+    private static double? RatioValue(Measurements ms, string load, string kind, string reference, Func<Measurement, double> metric)
+    {
+        List<Measurement> mine = ms.Get(load, kind);
+        List<Measurement> theirs = ms.Get(load, reference);
+        List<double> ratios = [];
+        foreach (Measurement m in mine)
+        {
+            Measurement? other = theirs.FirstOrDefault(t => t.Round == m.Round);
+            if (other is not null && metric(other) > 0) ratios.Add(metric(m) / metric(other));
+        }
+
+        return ratios.Count == 0 ? null : Median(ratios);
+    }
+
+    private static IEnumerable<string> Rotate(IReadOnlyList<string> items, int by)
+    {
+        for (int i = 0; i < items.Count; i++) yield return items[(i + by) % items.Count];
+    }
+
+    internal static double Median(IEnumerable<double> values)
+    {
+        double[] sorted = [.. values.Order()];
+        if (sorted.Length == 0) return double.NaN;
+        int mid = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    }
+
+    private static string F(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
+
+    private static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "?";
+        }
+    }
+
+    private static string CpuModel()
+    {
+        try
+        {
+            string? line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
+            return line?[(line.IndexOf(':') + 1)..].Trim() ?? "unknown CPU";
+        }
+        catch (IOException)
+        {
+            return "unknown CPU";
+        }
+    }
+
+    /// <param name="Round">The round it belongs to.</param>
+    /// <param name="Result">What the load generator measured.</param>
+    /// <param name="ServerCpu">The server's CPU seconds (user + system) in the window.</param>
+    /// <param name="ServerWait">Run-queue wait of the server's threads (summed) per second of the window.</param>
+    /// <param name="GeneratorWait">Run-queue wait of the generator's thread per second of the window.</param>
+    private sealed record Measurement(int Round, LoadResult Result, double ServerCpu, double ServerWait, double GeneratorWait);
+
+    private sealed record IdleResult(long RssBeforeKiB, long RssAfterKiB, long HeapBefore, long HeapAfter)
+    {
+        public double RssKiBPer(int connections) => (RssAfterKiB - RssBeforeKiB) / (double)connections;
+
+        public double HeapKiBPer(int connections) => (HeapAfter - HeapBefore) / 1024.0 / connections;
+    }
+
+    private sealed class Measurements
+    {
+        private readonly Dictionary<(string Load, string Kind), List<Measurement>> _all = [];
+
+        public void Add(string load, string kind, Measurement m)
+        {
+            if (!_all.TryGetValue((load, kind), out List<Measurement>? list)) _all[(load, kind)] = list = [];
+            list.Add(m);
+        }
+
+        public List<Measurement> Get(string load, string kind) => _all.TryGetValue((load, kind), out List<Measurement>? list) ? list : [];
+    }
+}

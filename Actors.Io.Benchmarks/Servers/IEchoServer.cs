@@ -1,0 +1,32 @@
+namespace Actors.Io.Benchmarks.Servers;
+
+/// <summary>One echo server implementation: listens on 127.0.0.1 and writes back every byte it reads, in order.</summary>
+internal interface IEchoServer : IDisposable
+{
+    /// <summary>Starts listening on <paramref name="port"/> (0: any free port) and returns the port.</summary>
+    int Start(int port);
+}
+
+/// <summary>The server kinds the comparison runs, by name.</summary>
+internal static class EchoServers
+{
+    public const string ActorsIo = "actors-io";
+    public const string AkkaIo = "akka-io";
+    public const string Sockets = "sockets";
+    public const string Epoll = "epoll";
+
+    /// <summary>Every kind, in the order the tables list them.</summary>
+    public static readonly IReadOnlyList<string> All = [ActorsIo, AkkaIo, Sockets, Epoll];
+
+    /// <summary>The backlog every server listens with (the kernel caps it at net.core.somaxconn).</summary>
+    public const int Backlog = 4096;
+
+    public static IEchoServer Create(string kind) => kind switch
+    {
+        ActorsIo => new ActorsIoEchoServer(),
+        AkkaIo => new AkkaIoEchoServer(),
+        Sockets => new SocketsEchoServer(),
+        Epoll => new EpollEchoServer(),
+        _ => throw new ArgumentException($"Unknown server kind '{kind}'; known: {string.Join(", ", All)}."),
+    };
+}

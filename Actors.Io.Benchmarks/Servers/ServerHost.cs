@@ -1,0 +1,48 @@
+using Actors.Io.Benchmarks.Native;
+
+namespace Actors.Io.Benchmarks.Servers;
+
+/// <summary>
+/// <c>server KIND [--port N]</c>: starts one echo server, prints <c>PORT n</c>, then serves until standard input closes
+/// or says <c>exit</c>. <c>gc</c> on standard input runs a full blocking compacting collection and answers
+/// <c>GC-DONE</c> and the managed heap's live bytes (the runner uses it before reading the resident set size).
+/// </summary>
+internal static class ServerHost
+{
+    public static int Run(string[] args)
+    {
+        if (args.Length < 1)
+        {
+            Console.Error.WriteLine($"usage: server <{string.Join("|", EchoServers.All)}> [--port N]");
+            return 2;
+        }
+
+        string kind = args[0];
+        int port = 0;
+        for (int i = 1; i < args.Length; i++)
+        {
+            if (args[i] == "--port" && i + 1 < args.Length) port = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        _ = BenchNative.RaiseFileLimit();
+        using IEchoServer server = EchoServers.Create(kind);
+        int bound = server.Start(port);
+        Console.WriteLine($"PORT {bound}");
+        Console.Out.Flush();
+        while (Console.In.ReadLine() is { } line)
+        {
+            line = line.Trim();
+            if (line == "exit") break;
+            if (line == "gc")
+            {
+                GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+                GC.WaitForPendingFinalizers();
+                GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+                Console.WriteLine($"GC-DONE {GC.GetTotalMemory(forceFullCollection: false)}");
+                Console.Out.Flush();
+            }
+        }
+
+        return 0;
+    }
+}
