@@ -212,7 +212,7 @@ internal static class EchoComparison
 
     private static string ThroughputTable(EchoOptions options, Measurements closed)
     {
-        var table = new MarkdownTable("workload", "server", "msg/s", "MB/s", "p50 us", "p99 us", "p99.9 us", "server CPU s", "CPU us/msg", "gen CPU", "x akka-io", "x sockets", "x epoll", "spread", "CPU wait srv/gen");
+        var table = new MarkdownTable("workload", "server", "msg/s", "MB/s", "p50 us", "p99 us", "p99.9 us", "server CPU s", "CPU us/msg", "CPU/msg x epoll", "gen CPU", "gen CPU us/msg", "x akka-io", "x sockets", "x epoll", "spread", "CPU wait srv/gen");
         foreach (LoadSpec load in options.Loads)
         {
             foreach (string kind in options.Servers)
@@ -231,7 +231,9 @@ internal static class EchoComparison
                     F(Median(ms.Select(m => m.Result.P999)), "N0"),
                     F(Median(ms.Select(m => m.ServerCpu)), "F2"),
                     F(Median(ms.Select(m => m.ServerCpu * 1e6 / Math.Max(1, m.Result.Messages))), "F2"),
+                    Ratio(closed, load.Name, kind, EchoServers.Epoll, m => m.ServerCpu / Math.Max(1, m.Result.Messages)),
                     F(Median(ms.Select(m => m.Result.GeneratorCpuSeconds / m.Result.Seconds)), "P0"),
+                    F(Median(ms.Select(m => m.Result.GeneratorCpuSeconds * 1e6 / Math.Max(1, m.Result.Messages))), "F2"),
                     Ratio(closed, load.Name, kind, EchoServers.AkkaIo, m => m.Result.MessagesPerSecond),
                     Ratio(closed, load.Name, kind, EchoServers.Sockets, m => m.Result.MessagesPerSecond),
                     Ratio(closed, load.Name, kind, EchoServers.Epoll, m => m.Result.MessagesPerSecond),
@@ -240,7 +242,7 @@ internal static class EchoComparison
             }
         }
 
-        return table + "\nRatios are medians of per-round throughput ratios (higher is faster); spread is (max - min) / median over the rounds; MB/s counts the echoed payload one way; CPU us/msg is server CPU time per echoed message; gen CPU is the load generator's share of its own core; CPU wait is the time the server's threads (summed) and the generator's thread spent runnable but waiting for a CPU, per second of the window: other work on the machine taking the pinned cores.\n";
+        return table + "\nRatios are medians of per-round throughput ratios (higher is faster); spread is (max - min) / median over the rounds; MB/s counts the echoed payload one way; CPU us/msg is server CPU time per echoed message (CPU/msg x epoll: its median per-round ratio to the bare loop's, lower is leaner); gen CPU is the load generator's share of its own core and gen CPU us/msg its CPU time per message; CPU wait is the time the server's threads (summed: a multi-threaded server on one core also waits for itself) and the generator's thread spent runnable but waiting for a CPU, per second of the window; the generator's figure is other work on the machine taking its core.\n";
     }
 
     private static string LatencyTable(EchoOptions options, Measurements open, IReadOnlyList<LoadSpec> rated)

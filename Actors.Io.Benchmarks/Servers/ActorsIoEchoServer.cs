@@ -13,13 +13,13 @@ internal sealed class ActorsIoEchoServer : IEchoServer
 {
     private ActorSystem? _system;
 
-    public static Config Config => ConfigurationFactory.ParseString("""
+    public static Config Config => EchoServers.ExtraConfig().WithFallback(ConfigurationFactory.ParseString("""
         akka.loglevel = WARNING
         akka.stdout-loglevel = WARNING
         akka.log-dead-letters = off
         akka.log-dead-letters-during-shutdown = off
         actors-io.nr-of-selectors = 1
-        """);
+        """));
 
     public int Start(int port)
     {

@@ -18,12 +18,12 @@ internal sealed class AkkaIoEchoServer : IEchoServer
 
     public int Start(int port)
     {
-        _system = ActorSystem.Create("akka-io-echo", ConfigurationFactory.ParseString("""
+        _system = ActorSystem.Create("akka-io-echo", EchoServers.ExtraConfig().WithFallback(ConfigurationFactory.ParseString("""
             akka.loglevel = WARNING
             akka.stdout-loglevel = WARNING
             akka.log-dead-letters = off
             akka.log-dead-letters-during-shutdown = off
-            """));
+            """)));
         var bound = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         _system.ActorOf(Props.Create(() => new Listener(new IPEndPoint(IPAddress.Loopback, port), bound)), "echo");
         return bound.Task.WaitAsync(TimeSpan.FromSeconds(30)).GetAwaiter().GetResult();

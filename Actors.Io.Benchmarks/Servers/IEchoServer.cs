@@ -21,6 +21,13 @@ internal static class EchoServers
     /// <summary>The backlog every server listens with (the kernel caps it at net.core.somaxconn).</summary>
     public const int Backlog = 4096;
 
+    /// <summary>
+    /// HOCON from the environment variable <c>ECHO_SERVER_HOCON</c>, laid over the Akka-based servers' configuration
+    /// (for experiments such as <c>actors-io.loop-dispatcher.throughput = 128</c>; the comparison itself sets nothing).
+    /// </summary>
+    public static Akka.Configuration.Config ExtraConfig() =>
+        Akka.Configuration.ConfigurationFactory.ParseString(Environment.GetEnvironmentVariable("ECHO_SERVER_HOCON") ?? string.Empty);
+
     public static IEchoServer Create(string kind) => kind switch
     {
         ActorsIo => new ActorsIoEchoServer(),

@@ -5,7 +5,8 @@ namespace Actors.Io.Benchmarks.Servers;
 /// <summary>
 /// <c>server KIND [--port N]</c>: starts one echo server, prints <c>PORT n</c>, then serves until standard input closes
 /// or says <c>exit</c>. <c>gc</c> on standard input runs a full blocking compacting collection and answers
-/// <c>GC-DONE</c> and the managed heap's live bytes (the runner uses it before reading the resident set size).
+/// <c>GC-DONE</c> and the managed heap's live bytes (the runner uses it before reading the resident set size);
+/// <c>stats</c> prints thread-pool work items, thread count, collections and allocated bytes so far (for diagnosis).
 /// </summary>
 internal static class ServerHost
 {
@@ -33,6 +34,13 @@ internal static class ServerHost
         {
             line = line.Trim();
             if (line == "exit") break;
+            if (line == "stats")
+            {
+                Console.WriteLine($"STATS threadpool-items {ThreadPool.CompletedWorkItemCount} threads {ThreadPool.ThreadCount} gen0 {GC.CollectionCount(0)} gen1 {GC.CollectionCount(1)} gen2 {GC.CollectionCount(2)} allocated {GC.GetTotalAllocatedBytes()}");
+                Console.Out.Flush();
+                continue;
+            }
+
             if (line == "gc")
             {
                 GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
