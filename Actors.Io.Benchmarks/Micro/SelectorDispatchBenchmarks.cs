@@ -132,9 +132,9 @@ public class SelectorDispatchBenchmarks
 
         public int Capacity => Tokens.Count;
 
-        public int Add(SafeHandle fd, ulong token, PollInterest interest) => 0;
+        public int Add(SafeHandle fd, ulong token, PollInterest interest, bool oneShot = true) => 0;
 
-        public int Modify(SafeHandle fd, ulong token, PollInterest interest, bool withHangUp) => 0;
+        public int Modify(SafeHandle fd, ulong token, PollInterest interest, bool withHangUp, bool oneShot = true) => 0;
 
         public int Remove(SafeHandle fd) => 0;
 

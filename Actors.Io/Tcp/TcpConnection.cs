@@ -37,6 +37,7 @@ internal abstract class TcpConnection : UntypedActor
     private ICancelable? _registerTimeout;
     private Tcp.ConnectionClosed? _pendingCloseEvent;
     private bool _countedOpen;
+    private ILoggingAdapter? _log;
     private Tcp.ConnectionClosed? _unreportedClose;
 
     protected TcpConnection(TcpSettings settings, SelectorShared home, bool pullMode, IReadOnlyList<Tcp.SocketOption> options)
@@ -45,7 +46,6 @@ internal abstract class TcpConnection : UntypedActor
         Home = home;
         PullMode = pullMode;
         Options = options;
-        Log = Context.GetLogger();
     }
 
     protected TcpSettings Settings { get; }
@@ -56,7 +56,8 @@ internal abstract class TcpConnection : UntypedActor
 
     protected IReadOnlyList<Tcp.SocketOption> Options { get; }
 
-    protected ILoggingAdapter Log { get; }
+    /// <summary>The logger, made on first use: an idle connection does not keep one.</summary>
+    protected ILoggingAdapter Log => _log ??= Context.GetLogger();
 
     protected Socket? Socket { get; set; }
 
@@ -201,6 +202,7 @@ internal abstract class TcpConnection : UntypedActor
 
         _registered = true;
         _registerTimeout?.Cancel();
+        _registerTimeout = null;
         _handler = register.Handler;
         _keepOpenOnPeerClosed = register.KeepOpenOnPeerClosed;
         _useResumeWriting = register.UseResumeWriting;

@@ -12,7 +12,8 @@ namespace Actors.Io.Transport;
 /// </summary>
 internal sealed class WriteQueue
 {
-    private Entry[] _entries = new Entry[8];
+    // Allocated on the first write: an idle connection holds no queue.
+    private Entry[] _entries = [];
     private int _head;
     private int _count;
 
@@ -28,7 +29,7 @@ internal sealed class WriteQueue
         ByteString data = write.Data.IsCompact ? write.Data : write.Data.Compact();
         if (_count == _entries.Length)
         {
-            var grown = new Entry[_entries.Length * 2];
+            var grown = new Entry[Math.Max(4, _entries.Length * 2)];
             for (int i = 0; i < _count; i++) grown[i] = _entries[(_head + i) % _entries.Length];
             _entries = grown;
             _head = 0;
