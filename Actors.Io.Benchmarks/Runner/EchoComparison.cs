@@ -193,7 +193,7 @@ internal static class EchoComparison
         using ServerProcess server = ServerProcess.Start(kind, cpu);
         using (var warm = new LoadGenerator(server.EndPoint, new LoadSpec("warm-up", 20, 64, 1)))
         {
-            _ = warm.Run(TimeSpan.FromSeconds(0.5), record: false);
+            _ = warm.Run(TimeSpan.FromSeconds(options.Quick ? 0.3 : 0.5), record: false);
         }
 
         Thread.Sleep(200);

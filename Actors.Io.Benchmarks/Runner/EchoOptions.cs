@@ -20,8 +20,8 @@ internal sealed class EchoOptions
           --quick                 short windows and fewer rounds (finishes in under two minutes)
           --rounds N              closed-loop rounds (each runs every server once, order rotated; default 5, quick 2;
                                   0 skips the closed-loop and fixed-rate passes)
-          --seconds S             measured window per workload (default 4, quick 1)
-          --warmup S              warm-up before each measured window (default 1.5, quick 0.4)
+          --seconds S             measured window per workload (default 4, quick 0.8)
+          --warmup S              warm-up before each measured window (default 1.5, quick 0.3)
           --latency-rounds N      fixed-rate rounds (default 3, quick 1; 0 skips the fixed-rate pass)
           --rate-fraction F       fixed rate = F x the slowest server's closed-loop median (default 0.5)
           --idle-rounds N         idle-connection rounds (default 3, quick 1; 0 skips)
@@ -69,11 +69,11 @@ internal sealed class EchoOptions
         {
             o.Quick = true;
             o.Rounds = 2;
-            o.Seconds = 1;
-            o.Warmup = 0.4;
+            o.Seconds = 0.8;
+            o.Warmup = 0.3;
             o.ProcessWarmup = 0.3;
             o.LatencyRounds = 1;
-            o.LatencySeconds = 0.8;
+            o.LatencySeconds = 0.6;
             o.LatencyWarmup = 0.2;
             o.IdleRounds = 1;
         }
