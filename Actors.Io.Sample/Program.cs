@@ -1,10 +1,17 @@
 using System.Net;
 using Actors.Io;
+using Actors.Io.Hosting;
 using Actors.Io.Sample;
+using Actors.Io.Sample.Chat;
 using Akka.Actor;
+using Akka.Configuration;
+using Akka.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
-// dotnet run --project Actors.Io.Sample [-- echo [--port P] [--host H]]
-// Starts an actor system with Actors.Io and serves a TCP echo server (every byte comes back in order).
+// dotnet run --project Actors.Io.Sample [-- chat ... | echo ...]   (SampleOptions.Usage says it all)
+// A chat node (the default) or an echo server, each an Akka.NET actor system in a .NET generic host; Ctrl-C stops it
+// through CoordinatedShutdown.
 SampleOptions options;
 try
 {
@@ -12,41 +19,125 @@ try
 }
 catch (ArgumentException e)
 {
-    Console.Error.WriteLine(e.Message);
+    Console.Error.WriteLine($"Actors.Io.Sample: {e.Message}");
     Console.Error.WriteLine(SampleOptions.Usage);
     return 2;
 }
 
-using ActorSystem system = ActorSystem.Create("actors-io-sample", "akka.loglevel = INFO");
-ActorsIo io = ActorsIo.Get(system);
-var endpoint = new IPEndPoint(options.Host, options.Port);
-IActorRef server = system.ActorOf(Props.Create(() => new EchoServer(endpoint)), "echo");
-Tcp.Event bound = await server.Ask<Tcp.Event>(EchoServer.GetBinding.Instance, TimeSpan.FromSeconds(10));
-if (bound is Tcp.CommandFailed failed)
+if (options.Help)
 {
-    Console.Error.WriteLine($"Could not listen on {endpoint}: {failed.Cause?.Message}");
-    await system.Terminate();
-    return 1;
+    Console.WriteLine(SampleOptions.Usage);
+    return 0;
 }
 
-Console.WriteLine($"Echo server on {((Tcp.Bound)bound).LocalAddress} ({io.Backend.ToString().ToLowerInvariant()}, {io.Settings.NrOfSelectors} selector(s)).");
-Console.WriteLine($"Try: nc {options.Host} {((IPEndPoint)((Tcp.Bound)bound).LocalAddress).Port}   (Ctrl-C stops the server)");
+return options.Mode == "echo" ? await RunEcho(options) : await RunChat(options);
 
-using var stop = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
+static async Task<int> RunChat(SampleOptions options)
 {
-    e.Cancel = true;
-    stop.Cancel();
-};
+    Config nodeConfig;
+    ChatSettings settings;
+    try
+    {
+        nodeConfig = ChatNode.LoadConfig(options.ConfigPath);
+        settings = ChatSettings.FromConfig(nodeConfig);
+    }
+    catch (Exception e) when (e is IOException or UnauthorizedAccessException or ConfigurationException or ArgumentException)
+    {
+        Console.Error.WriteLine($"Actors.Io.Sample: {e.Message}");
+        return 2;
+    }
 
-try
-{
-    await Task.Delay(Timeout.Infinite, stop.Token);
+    IPAddress chatHost = options.Host ?? settings.Host;
+    int chatPort = options.Port ?? settings.Port;
+    IPAddress clusterHost = options.Host ?? (IPAddress.TryParse(nodeConfig.GetString("akka.remote.dot-netty.tcp.hostname"), out IPAddress? h) ? h : IPAddress.Any);
+    int clusterPort = options.ClusterPort ?? nodeConfig.GetInt("akka.remote.dot-netty.tcp.port");
+    foreach ((string what, IPAddress ip, int port) in new[] { ("chat", chatHost, chatPort), ("cluster", clusterHost, clusterPort) })
+    {
+        if (PortCheck.IsListening(ip, port))
+        {
+            Console.Error.WriteLine($"Actors.Io.Sample: the {what} port {ip}:{port} is in use (another node?); choose another with --{(what == "chat" ? "port" : "cluster-port")}");
+            return 1;
+        }
+    }
+
+    var overrides = new ChatNodeOverrides(options.Host, options.Port, options.ClusterPort, options.Seeds);
+    HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+    builder.Services.AddAkka(ChatNode.SystemName, akka => akka.WithChatNode(nodeConfig, overrides));
+    using IHost host = builder.Build();
+
+    ChatServer.Binding? binding = await StartAsync(host, async system =>
+        await ActorRegistry.For(system).Get<ChatServer>().Ask<ChatServer.Binding>(ChatServer.GetBinding.Instance, TimeSpan.FromSeconds(10)));
+    if (binding?.Address is not { } address)
+    {
+        Console.Error.WriteLine($"Actors.Io.Sample: the chat node did not start{(binding?.Failure is { } why ? ": " + why : string.Empty)}");
+        await StopAsync(host);
+        return 1;
+    }
+
+    ActorSystem system = host.Services.GetRequiredService<ActorSystem>();
+    Akka.Actor.Address self = Akka.Cluster.Cluster.Get(system).SelfAddress;
+    bool seedsItself = Akka.Cluster.Cluster.Get(system).Settings.SeedNodes.Count == 0;
+    Console.WriteLine($"Chat node {self} ({(seedsItself ? "a cluster of one, seeding itself" : "joining its seeds")}).");
+    Console.WriteLine($"Chat clients connect to {address}: nc {address.Address} {address.Port}");
+    Console.WriteLine($"Another node joins with: dotnet run --project Actors.Io.Sample -- chat --port {NextPort(address.Port)} --cluster-port {NextPort(self.Port ?? 4053)} --seed {self.Host}:{self.Port}");
+    Console.WriteLine("Ctrl-C says goodbye to the clients, leaves the cluster and stops the node.");
+    await host.WaitForShutdownAsync();
+    return 0;
 }
-catch (OperationCanceledException)
+
+static async Task<int> RunEcho(SampleOptions options)
 {
-    Console.WriteLine("Stopping.");
+    var endpoint = new IPEndPoint(options.Host ?? IPAddress.Loopback, options.Port ?? 4000);
+    HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+    builder.Services.AddAkka("actors-io-echo", akka => akka
+        .AddHocon("akka.loglevel = INFO", HoconAddMode.Prepend)
+        .WithActorsIo()
+        .WithActors((system, registry) => registry.Register<EchoServer>(system.ActorOf(Props.Create(() => new EchoServer(endpoint)), "echo"))));
+    using IHost host = builder.Build();
+
+    Tcp.Event? bound = await StartAsync(host, async system =>
+        await ActorRegistry.For(system).Get<EchoServer>().Ask<Tcp.Event>(EchoServer.GetBinding.Instance, TimeSpan.FromSeconds(10)));
+    if (bound is not Tcp.Bound { LocalAddress: IPEndPoint address })
+    {
+        Console.Error.WriteLine($"Actors.Io.Sample: could not listen on {endpoint}{(bound is Tcp.CommandFailed failed ? ": " + failed.Cause?.Message : string.Empty)}");
+        await StopAsync(host);
+        return 1;
+    }
+
+    ActorsIo io = ActorsIo.Get(host.Services.GetRequiredService<ActorSystem>());
+    Console.WriteLine($"Echo server on {address} ({io.Backend.ToString().ToLowerInvariant()}, {io.Settings.NrOfSelectors} selector(s)).");
+    Console.WriteLine($"Try: nc {address.Address} {address.Port}   (Ctrl-C stops the server)");
+    await host.WaitForShutdownAsync();
+    return 0;
 }
 
-await system.Terminate();
-return 0;
+// Starts the host and asks the started system; null when the actor system did not start (Akka.Hosting logged why).
+static async Task<T?> StartAsync<T>(IHost host, Func<ActorSystem, Task<T>> ask)
+    where T : class
+{
+    try
+    {
+        await host.StartAsync();
+        return await ask(host.Services.GetRequiredService<ActorSystem>());
+    }
+    catch (Exception e)
+    {
+        Console.Error.WriteLine($"Actors.Io.Sample: {e.GetBaseException().Message}");
+        return null;
+    }
+}
+
+static async Task StopAsync(IHost host)
+{
+    using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+    try
+    {
+        await host.StopAsync(timeout.Token);
+    }
+    catch (Exception e)
+    {
+        Console.Error.WriteLine($"Actors.Io.Sample: stopping failed: {e.GetBaseException().Message}");
+    }
+}
+
+static int NextPort(int port) => port is 0 or 65535 ? 0 : port + 1;

@@ -1,48 +1,103 @@
+using System.Globalization;
 using System.Net;
 
 namespace Actors.Io.Sample;
 
-/// <summary>The sample's command line.</summary>
-internal sealed record SampleOptions(string Mode, IPAddress Host, int Port)
+/// <summary>The sample's command line: <c>chat</c> (the default) or <c>echo</c>, with their options.</summary>
+internal sealed record SampleOptions(
+    string Mode,
+    IPAddress? Host,
+    int? Port,
+    int? ClusterPort,
+    IReadOnlyList<DnsEndPoint> Seeds,
+    string? ConfigPath,
+    bool Help)
 {
     public const string Usage = """
-        usage: Actors.Io.Sample [echo] [--port P] [--host H]
-          echo        a TCP echo server (the default for now)
-          --port P    port to listen on, 0 to 65535 (default 4000; 0 picks a free one)
-          --host H    address to listen on (default 127.0.0.1)
+        usage: Actors.Io.Sample [chat] [--port P] [--cluster-port C] [--host H] [--seed HOST:PORT ...] [--config FILE]
+               Actors.Io.Sample echo [--port P] [--host H]
+
+          chat                  a chat node (the default): clients connect with nc or telnet, nodes form an Akka.NET cluster
+            --port P            chat port, 0 to 65535 (default 4000; 0 picks a free one)
+            --cluster-port C    cluster (Akka.Remote) port, 0 to 65535 (default 4053)
+            --host H            IP address for both, reachable by the other nodes (default 127.0.0.1)
+            --seed HOST:PORT    the cluster port of a node to join; repeat or list several (default: none, the node
+                                seeds itself and others join it)
+            --config FILE       the node's HOCON (default HOCON/chat-node.conf beside the program); options win over it
+          echo                  a TCP echo server: every byte comes back in order
+            --port P            default 4000
+            --host H            default 127.0.0.1
+          --help                this text
         """;
 
-    public static SampleOptions Parse(string[] args)
+    /// <summary>Parses the arguments; a bad one throws an <see cref="ArgumentException"/> that says what is wrong.</summary>
+    public static SampleOptions Parse(IReadOnlyList<string> args)
     {
-        string mode = "echo";
-        IPAddress host = IPAddress.Loopback;
-        int port = 4000;
+        string mode = "chat";
+        IPAddress? host = null;
+        int? port = null;
+        int? clusterPort = null;
+        var seeds = new List<DnsEndPoint>();
+        string? config = null;
         int i = 0;
-        if (args.Length > 0 && !args[0].StartsWith('-'))
+        if (args.Count > 0 && !args[0].StartsWith('-'))
         {
             mode = args[0];
             i = 1;
-            if (mode != "echo") throw new ArgumentException($"unknown mode '{mode}'");
+            if (mode is not ("chat" or "echo")) throw new ArgumentException($"unknown mode '{mode}' (chat or echo)");
         }
 
-        for (; i < args.Length; i++)
+        for (; i < args.Count; i++)
         {
             string name = args[i];
-            string value = i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{name} needs a value");
+            if (name is "--help" or "-h") return new SampleOptions(mode, host, port, clusterPort, seeds, config, Help: true);
+            if (mode == "echo" && name is "--cluster-port" or "--seed" or "--config") throw new ArgumentException($"{name} is a chat option");
+            string value = i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal)
+                ? args[++i]
+                : throw new ArgumentException($"{name} needs a value");
             switch (name)
             {
                 case "--port":
-                    if (!int.TryParse(value, out port) || port is < 0 or > 65535) throw new ArgumentException($"bad port '{value}'");
+                    port = ParsePort(name, value);
+                    break;
+                case "--cluster-port":
+                    clusterPort = ParsePort(name, value);
                     break;
                 case "--host":
-                    if (!IPAddress.TryParse(value, out IPAddress? parsed)) throw new ArgumentException($"bad host '{value}' (an IP address)");
-                    host = parsed;
+                    host = IPAddress.TryParse(value, out IPAddress? parsed) ? parsed : throw new ArgumentException($"bad --host '{value}': an IP address");
+                    break;
+                case "--seed":
+                    seeds.Add(ParseSeed(value));
+                    while (i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal)) seeds.Add(ParseSeed(args[++i]));
+                    break;
+                case "--config":
+                    config = value;
                     break;
                 default:
                     throw new ArgumentException($"unknown option '{name}'");
             }
         }
 
-        return new SampleOptions(mode, host, port);
+        return new SampleOptions(mode, host, port, clusterPort, seeds, config, Help: false);
+    }
+
+    private static int ParsePort(string name, string value) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int port) && port <= 65535
+            ? port
+            : throw new ArgumentException($"bad {name} '{value}': 0 to 65535");
+
+    private static DnsEndPoint ParseSeed(string value)
+    {
+        int colon = value.LastIndexOf(':');
+        string host = colon > 0 ? value[..colon].Trim('[', ']') : string.Empty;
+        if (colon <= 0
+            || Uri.CheckHostName(host) == UriHostNameType.Unknown
+            || !int.TryParse(value.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out int port)
+            || port is < 1 or > 65535)
+        {
+            throw new ArgumentException($"bad --seed '{value}': HOST:PORT with the cluster port of a running node, e.g. 127.0.0.1:4053");
+        }
+
+        return new DnsEndPoint(host, port);
     }
 }

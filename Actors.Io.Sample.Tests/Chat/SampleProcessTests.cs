@@ -1,0 +1,45 @@
+using System.Net;
+using Actors.Io.Sample.Tests.Support;
+
+namespace Actors.Io.Sample.Tests.Chat;
+
+/// <summary>The built sample as a user runs it: a process, clients over TCP, Ctrl-C.</summary>
+public sealed class SampleProcessTests
+{
+    [Fact]
+    public async Task The_sample_serves_chat_and_says_goodbye_to_every_client_on_ctrl_c()
+    {
+        int chatPort = SampleProcess.FreePort();
+        int clusterPort = SampleProcess.FreePort();
+        using SampleProcess sample = SampleProcess.Start("chat", "--port", $"{chatPort}", "--cluster-port", $"{clusterPort}");
+        string connect = await sample.WaitForLineAsync(l => l.StartsWith("Chat clients connect to", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
+        Assert.EndsWith($"nc 127.0.0.1 {chatPort}", connect);
+        await sample.WaitForLineAsync(l => l.StartsWith($"Chat node akka.tcp://actors-io-chat@127.0.0.1:{clusterPort}", StringComparison.Ordinal), TimeSpan.FromSeconds(5));
+
+        var server = new IPEndPoint(IPAddress.Loopback, chatPort);
+        using ChatTestClient ann = await ChatTestClient.ConnectAsync(server, "ann");
+        using ChatTestClient bob = await ChatTestClient.ConnectAsync(server, "bob");
+        await ann.SendLineAsync("hi bob");
+        Assert.Equal("[lobby] ann: hi bob", await bob.ReadLineAsync());
+        Assert.Equal("WHO lobby: ann, bob", await ann.CommandAsync("/who"));
+
+        sample.Interrupt();
+        Assert.Equal("BYE the server is shutting down", await ann.ReadLineAsync());
+        Assert.Equal("BYE the server is shutting down", await bob.ReadLineAsync());
+        Assert.True(await ann.ClosedByServerAsync());
+        Assert.True(await bob.ClosedByServerAsync());
+        Assert.Equal(0, await sample.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    [Theory]
+    [InlineData("--bogus")]
+    [InlineData("chat", "--port", "70000")]
+    [InlineData("chat", "--seed", "nohostport")]
+    [InlineData("fly")]
+    public async Task A_bad_argument_prints_the_usage_and_exits_with_2(params string[] args)
+    {
+        using SampleProcess sample = SampleProcess.Start(args);
+        Assert.Equal(2, await sample.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("usage: Actors.Io.Sample", sample.Output);
+    }
+}

@@ -1,0 +1,161 @@
+using System.Net;
+using Akka;
+using Akka.Actor;
+using Akka.Event;
+
+namespace Actors.Io.Sample.Chat;
+
+/// <summary>
+/// A node's chat front door (<c>/user/chat</c>): binds the chat port with Actors.Io, starts a <see cref="ClientSession"/>
+/// per connection, knows the named sessions of this node (for the registry's <see cref="ReportSessions"/>), and takes
+/// part in CoordinatedShutdown: it unbinds first, then says goodbye to every client and waits for them to close, all
+/// before the node leaves the cluster.
+/// </summary>
+internal sealed class ChatServer : ReceiveActor
+{
+    /// <summary>The actor's name, the same on every node: the registry finds the servers by it.</summary>
+    public const string ActorName = "chat";
+
+    private readonly ChatSettings _settings;
+    private readonly IActorRef _registry;
+    private readonly IActorRef _mediator;
+    private readonly string _node;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Dictionary<IActorRef, SessionState> _sessions = [];
+    private readonly HashSet<IActorRef> _clients = [];
+    private readonly List<IActorRef> _bindingWaiters = [];
+    private Binding? _binding;
+    private IActorRef? _listener;
+    private IActorRef? _unbindRequester;
+    private IActorRef? _goodbyeRequester;
+    private long _connections;
+
+    public ChatServer(ChatSettings settings, IActorRef registry, IActorRef mediator, string node)
+    {
+        _settings = settings;
+        _registry = registry;
+        _mediator = mediator;
+        _node = node;
+
+        Receive<Tcp.Bound>(bound =>
+        {
+            _listener = Sender;
+            Answer(new Binding((IPEndPoint)bound.LocalAddress, null));
+            _log.Info("Chat clients connect to {0}", bound.LocalAddress);
+        });
+        Receive<Tcp.CommandFailed>(failed => failed.Cmd is Tcp.Bind, failed =>
+        {
+            string reason = $"cannot listen on {((Tcp.Bind)failed.Cmd).LocalAddress}: {failed.Cause?.Message}";
+            _log.Error("Chat server {0}", reason);
+            Answer(new Binding(null, reason));
+        });
+        Receive<GetBinding>(_ =>
+        {
+            if (_binding is null) _bindingWaiters.Add(Sender);
+            else Sender.Tell(_binding);
+        });
+        Receive<Tcp.Connected>(OnConnected);
+        Receive<SessionState>(state => _sessions[Sender] = state);
+        Receive<ReportSessions>(_ => Sender.Tell(new SessionsReport([.. _sessions.Select(s => new SessionEntry(s.Key, s.Value.Nick, s.Value.Room))])));
+        Receive<Terminated>(terminated =>
+        {
+            _sessions.Remove(terminated.ActorRef);
+            _clients.Remove(terminated.ActorRef);
+            if (_clients.Count == 0) GoodbyeDone();
+        });
+        Receive<Tcp.ConnectionClosed>(_ => { }); // a connection aborted during shutdown (above) confirms it
+        Receive<Unbind>(_ => OnUnbind());
+        Receive<Tcp.Unbound>(_ => UnbindDone());
+        Receive<SayGoodbye>(_ => OnSayGoodbye());
+    }
+
+    public static Props Props(ChatSettings settings, IActorRef registry, IActorRef mediator, string node) =>
+        Akka.Actor.Props.Create(() => new ChatServer(settings, registry, mediator, node));
+
+    protected override void PreStart()
+    {
+        // No Tcp.SO.ReuseAddress: on Linux .NET turns it into SO_REUSEADDR and SO_REUSEPORT, and a second node started on
+        // the same port would then share it silently instead of failing.
+        IEnumerable<Tcp.SocketOption> options = _settings.SendBufferSize is { } size ? [new Tcp.SO.SendBufferSize(size)] : [];
+        Context.System.Io().Tell(new Tcp.Bind(Self, new IPEndPoint(_settings.Host, _settings.Port), options: options));
+    }
+
+    private void OnConnected(Tcp.Connected connected)
+    {
+        IActorRef connection = Sender;
+        if (_unbindRequester is not null || _goodbyeRequester is not null || _binding?.Address is null)
+        {
+            // Accepted just before the listener closed: the node is going away.
+            connection.Tell(Tcp.Abort.Instance);
+            return;
+        }
+
+        IActorRef session = Context.ActorOf(
+            ClientSession.Props(connection, connected.RemoteAddress, _settings, _registry, _mediator, _node),
+            "client-" + ++_connections);
+        Context.Watch(session);
+        _clients.Add(session);
+        // Keep the connection open after the client's EOF: answers to its last commands still go out, then the session closes.
+        connection.Tell(new Tcp.Register(session, keepOpenOnPeerClosed: true));
+    }
+
+    private void Answer(Binding binding)
+    {
+        _binding = binding;
+        foreach (IActorRef waiter in _bindingWaiters) waiter.Tell(binding);
+        _bindingWaiters.Clear();
+    }
+
+    private void OnUnbind()
+    {
+        _unbindRequester = Sender;
+        if (_listener is null) UnbindDone();
+        else _listener.Tell(Tcp.Unbind.Instance);
+    }
+
+    private void UnbindDone()
+    {
+        _listener = null;
+        _unbindRequester?.Tell(Done.Instance);
+        _log.Info("Chat server stopped accepting clients");
+    }
+
+    private void OnSayGoodbye()
+    {
+        _goodbyeRequester = Sender;
+        _log.Info("Saying goodbye to {0} chat client(s)", _clients.Count);
+        foreach (IActorRef client in _clients) client.Tell(ClientSession.Goodbye.Instance);
+        if (_clients.Count == 0) GoodbyeDone();
+    }
+
+    private void GoodbyeDone()
+    {
+        if (_goodbyeRequester is null) return;
+        _goodbyeRequester.Tell(Done.Instance);
+        _goodbyeRequester = null;
+    }
+
+    /// <summary>Asks for the result of binding the chat port.</summary>
+    public sealed class GetBinding
+    {
+        public static readonly GetBinding Instance = new();
+    }
+
+    /// <summary>The chat port's address, or why it could not be bound.</summary>
+    public sealed record Binding(IPEndPoint? Address, string? Failure);
+
+    /// <summary>A session's nickname and room, sent by the session whenever they change.</summary>
+    public sealed record SessionState(string Nick, string Room);
+
+    /// <summary>CoordinatedShutdown's service-unbind phase: stop accepting clients. Answer: <see cref="Done"/>.</summary>
+    public sealed class Unbind
+    {
+        public static readonly Unbind Instance = new();
+    }
+
+    /// <summary>CoordinatedShutdown's service-requests-done phase: close every client with a goodbye line. Answer: <see cref="Done"/>.</summary>
+    public sealed class SayGoodbye
+    {
+        public static readonly SayGoodbye Instance = new();
+    }
+}
