@@ -23,11 +23,11 @@ public sealed class ChatSerializerTests() : Akka.TestKit.Xunit2.TestKit(ChatNode
             new Renamed("bob"),
             new NameTaken("bob"),
             new RoomChanged("games"),
-            new WhoList("games", ["ann", "bob"]),
+            new WhoList("games", ["ann", "bob"], 3),
             new RoomList([new RoomCount("games", 2), new RoomCount("lobby", 5)]),
             new NickRevoked("bob", "guest-9"),
             ReportSessions.Instance,
-            new SessionsReport([new SessionEntry(session, "bob", "games")]),
+            new SessionsReport([new SessionEntry(session, "bob", "games")], Last: true),
             new RoomMessage("games", session, ByteString.FromString("[games] bob: hé\n")),
         ];
 
@@ -39,6 +39,7 @@ public sealed class ChatSerializerTests() : Akka.TestKit.Xunit2.TestKit(ChatNode
             switch (message)
             {
                 case WhoList who:
+                    Assert.Equal((who.Room, who.Total), (((WhoList)back).Room, ((WhoList)back).Total));
                     Assert.Equal(who.Nicks, ((WhoList)back).Nicks);
                     break;
                 case RoomList rooms:
@@ -46,6 +47,7 @@ public sealed class ChatSerializerTests() : Akka.TestKit.Xunit2.TestKit(ChatNode
                     break;
                 case SessionsReport report:
                     Assert.Equal(report.Sessions, ((SessionsReport)back).Sessions);
+                    Assert.Equal(report.Last, ((SessionsReport)back).Last);
                     break;
                 case RoomMessage room:
                     var roomBack = (RoomMessage)back;

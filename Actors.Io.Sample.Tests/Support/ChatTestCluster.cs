@@ -134,6 +134,18 @@ internal sealed class ChatTestCluster : IAsyncDisposable
         await node.StopAsync();
     }
 
+    /// <summary>
+    /// Kills one node as a crash would: its actor system stops without leaving the cluster (with
+    /// <c>akka.coordinated-shutdown.run-by-actor-system-terminate = off</c> in the cluster's HOCON), so the others see it
+    /// unreachable until the split brain resolver downs it.
+    /// </summary>
+    public async Task CrashAsync(ChatTestNode node)
+    {
+        _running.Remove(node);
+        await node.System.Terminate().WaitAsync(TimeSpan.FromSeconds(30));
+        node.Host.Dispose();
+    }
+
     public async ValueTask DisposeAsync()
     {
         ChatTestNode[] running = [.. _running];

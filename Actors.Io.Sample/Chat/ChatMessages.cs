@@ -44,7 +44,12 @@ internal sealed record NameTaken(string Nick) : IChatMessage;
 
 internal sealed record RoomChanged(string Room) : IChatMessage;
 
-internal sealed record WhoList(string Room, IReadOnlyList<string> Nicks) : IChatMessage;
+/// <summary>The first <see cref="MaxNicks"/> nicknames of a room, and how many there are in all.</summary>
+internal sealed record WhoList(string Room, IReadOnlyList<string> Nicks, int Total) : IChatMessage
+{
+    /// <summary>Keeps the answer (and the line) well under Akka.Remote's frame size.</summary>
+    public const int MaxNicks = 1000;
+}
 
 internal sealed record RoomCount(string Room, int Members);
 
@@ -58,7 +63,7 @@ internal sealed record NickRevoked(string OldNick, string NewNick) : IChatMessag
 
 // ------------------------------------------------------------ registry <-> each node's ChatServer (fail-over)
 
-/// <summary>A new registry asks every node for the named sessions it serves. Answer: <see cref="SessionsReport"/>.</summary>
+/// <summary>A new registry asks every node for the named sessions it serves. Answer: one or more <see cref="SessionsReport"/>s.</summary>
 internal sealed class ReportSessions : IChatMessage
 {
     public static readonly ReportSessions Instance = new();
@@ -70,7 +75,14 @@ internal sealed class ReportSessions : IChatMessage
 
 internal sealed record SessionEntry(IActorRef Session, string Nick, string Room);
 
-internal sealed record SessionsReport(IReadOnlyList<SessionEntry> Sessions) : IChatMessage;
+/// <summary>
+/// Part of a node's answer to <see cref="ReportSessions"/>, at most <see cref="MaxEntries"/> sessions each so that no
+/// message passes Akka.Remote's frame size; <see cref="Last"/> marks the end.
+/// </summary>
+internal sealed record SessionsReport(IReadOnlyList<SessionEntry> Sessions, bool Last) : IChatMessage
+{
+    public const int MaxEntries = 256;
+}
 
 // ------------------------------------------------------------ room traffic (distributed pub/sub)
 

@@ -81,8 +81,7 @@ internal sealed class ChatRegistry : UntypedActor, IWithStash, IWithTimers
         {
             case SessionsReport report:
                 Merge(report);
-                _awaitingReports.Remove(NodeOf(Sender));
-                if (_awaitingReports.Count == 0) FinishRecovery();
+                if (report.Last && _awaitingReports.Remove(NodeOf(Sender)) && _awaitingReports.Count == 0) FinishRecovery();
                 break;
             case RecoveryTimedOut:
                 _log.Warning("No session report from {0} within {1}; going on without (a late report is still merged)", string.Join(", ", _awaitingReports), _recoveryTimeout);
@@ -123,9 +122,9 @@ internal sealed class ChatRegistry : UntypedActor, IWithStash, IWithTimers
             case Who who:
                 {
                     string[] nicks = _rooms.TryGetValue(who.Room, out HashSet<Member>? members)
-                        ? [.. members.Select(m => m.Nick).Order(StringComparer.OrdinalIgnoreCase)]
+                        ? [.. members.Select(m => m.Nick).Order(StringComparer.OrdinalIgnoreCase).Take(WhoList.MaxNicks)]
                         : [];
-                    Sender.Tell(new WhoList(who.Room, nicks));
+                    Sender.Tell(new WhoList(who.Room, nicks, members?.Count ?? 0));
                     break;
                 }
 

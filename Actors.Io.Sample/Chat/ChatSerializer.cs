@@ -97,6 +97,7 @@ internal sealed class ChatSerializer : SerializerWithStringManifest
                     break;
                 case WhoList m:
                     w.Write(m.Room);
+                    w.Write(m.Total);
                     w.Write(m.Nicks.Count);
                     foreach (string nick in m.Nicks) w.Write(nick);
                     break;
@@ -114,6 +115,7 @@ internal sealed class ChatSerializer : SerializerWithStringManifest
                     w.Write(m.NewNick);
                     break;
                 case SessionsReport m:
+                    w.Write(m.Last);
                     w.Write(m.Sessions.Count);
                     foreach (SessionEntry entry in m.Sessions)
                     {
@@ -151,14 +153,27 @@ internal sealed class ChatSerializer : SerializerWithStringManifest
             RenamedManifest => new Renamed(r.ReadString()),
             NameTakenManifest => new NameTaken(r.ReadString()),
             RoomChangedManifest => new RoomChanged(r.ReadString()),
-            WhoListManifest => new WhoList(r.ReadString(), ReadList(r, () => r.ReadString())),
+            WhoListManifest => ReadWhoList(r),
             RoomListManifest => new RoomList(ReadList(r, () => new RoomCount(r.ReadString(), r.ReadInt32()))),
             NickRevokedManifest => new NickRevoked(r.ReadString(), r.ReadString()),
             ReportSessionsManifest => ReportSessions.Instance,
-            SessionsReportManifest => new SessionsReport(ReadList(r, () => new SessionEntry(ReadRef(r), r.ReadString(), r.ReadString()))),
+            SessionsReportManifest => ReadSessionsReport(r),
             RoomMessageManifest => new RoomMessage(r.ReadString(), ReadRef(r), ByteString.FromBytes(r.ReadBytes(r.ReadInt32()))),
             _ => throw new SerializationException($"{nameof(ChatSerializer)} does not know the manifest '{manifest}'"),
         };
+    }
+
+    private static WhoList ReadWhoList(BinaryReader r)
+    {
+        string room = r.ReadString();
+        int total = r.ReadInt32();
+        return new WhoList(room, ReadList(r, r.ReadString), total);
+    }
+
+    private SessionsReport ReadSessionsReport(BinaryReader r)
+    {
+        bool last = r.ReadBoolean();
+        return new SessionsReport(ReadList(r, () => new SessionEntry(ReadRef(r), r.ReadString(), r.ReadString())), last);
     }
 
     private static void WriteRef(BinaryWriter w, IActorRef actor) => w.Write(Serialization.SerializedActorPath(actor));

@@ -56,7 +56,7 @@ internal sealed class ChatServer : ReceiveActor
         });
         Receive<Tcp.Connected>(OnConnected);
         Receive<SessionState>(state => _sessions[Sender] = state);
-        Receive<ReportSessions>(_ => Sender.Tell(new SessionsReport([.. _sessions.Select(s => new SessionEntry(s.Key, s.Value.Nick, s.Value.Room))])));
+        Receive<ReportSessions>(_ => Report(Sender));
         Receive<Terminated>(terminated =>
         {
             _sessions.Remove(terminated.ActorRef);
@@ -97,6 +97,18 @@ internal sealed class ChatServer : ReceiveActor
         _clients.Add(session);
         // Keep the connection open after the client's EOF: answers to its last commands still go out, then the session closes.
         connection.Tell(new Tcp.Register(session, keepOpenOnPeerClosed: true));
+    }
+
+    /// <summary>Tells <paramref name="registry"/> this node's named sessions, in parts that each fit a remote message.</summary>
+    private void Report(IActorRef registry)
+    {
+        SessionEntry[] all = [.. _sessions.Select(s => new SessionEntry(s.Key, s.Value.Nick, s.Value.Room))];
+        for (int start = 0; ; start += SessionsReport.MaxEntries)
+        {
+            int end = Math.Min(all.Length, start + SessionsReport.MaxEntries);
+            registry.Tell(new SessionsReport(all[start..end], Last: end == all.Length));
+            if (end == all.Length) break;
+        }
     }
 
     private void Answer(Binding binding)

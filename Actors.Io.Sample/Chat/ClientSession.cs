@@ -151,7 +151,9 @@ internal sealed class ClientSession : UntypedActor
                 MoveTo(changed.Room);
                 break;
             case WhoList who when _pending == Pending.Who:
-                WriteLine($"WHO {who.Room}: {string.Join(", ", who.Nicks)}");
+                WriteLine(who.Total > who.Nicks.Count
+                    ? $"WHO {who.Room}: {string.Join(", ", who.Nicks)} and {who.Total - who.Nicks.Count} more"
+                    : $"WHO {who.Room}: {string.Join(", ", who.Nicks)}");
                 Done();
                 break;
             case RoomList rooms when _pending == Pending.Rooms:
