@@ -17,6 +17,9 @@ internal static unsafe partial class Sockets
     /// <summary><c>SO_ERROR</c>: 4 on Linux, 0x1007 on the BSDs.</summary>
     public static int SoError => Platform.Os == OsFamily.Linux ? 4 : 0x1007;
 
+    /// <summary><c>SO_REUSEADDR</c>: 2 on Linux, 4 on the BSDs.</summary>
+    public static int SoReuseAddr => Platform.Os == OsFamily.Linux ? 2 : 4;
+
     /// <summary><c>SO_REUSEPORT</c>: 15 on Linux, 0x200 on the BSDs.</summary>
     public static int SoReusePort => Platform.Os == OsFamily.Linux ? 15 : 0x200;
 

@@ -62,8 +62,9 @@ public static class Tcp
         /// <summary><c>SO_REUSEADDR</c>: bind a port that still has connections in TIME_WAIT.</summary>
         public sealed record ReuseAddress(bool On) : SocketOption
         {
+            // Set directly: .NET's ReuseAddress on Linux also turns on SO_REUSEPORT, silently sharing the port.
             internal override void BeforeBind(Socket socket) =>
-                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, On);
+                socket.SetRawSocketOption(Native.Sockets.SolSocket, Native.Sockets.SoReuseAddr, BitConverter.GetBytes(On ? 1 : 0));
 
             internal override void BeforeConnect(Socket socket) => BeforeBind(socket);
         }

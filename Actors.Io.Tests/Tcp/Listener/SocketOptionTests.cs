@@ -75,7 +75,15 @@ public sealed class SocketOptionTests(ITestOutputHelper output)
         Sys.Io().Tell(new TcpMsg.Bind(TestActor, new IPEndPoint(IPAddress.Loopback, 0), options: [new TcpMsg.SO.ReuseAddress(true)]));
         var local = (IPEndPoint)ExpectMsg<TcpMsg.Bound>().LocalAddress;
         Socket listening = Loopback.ListeningSocketOf(LastSender);
-        Assert.NotEqual(0, Loopback.IntOption(listening, SocketOptionLevel.Socket, SocketOptionName.ReuseAddress));
+        // SO_REUSEADDR (2 on Linux) read raw: .NET's own ReuseAddress option also involves SO_REUSEPORT there.
+        byte[] reuseAddress = new byte[4];
+        listening.GetRawSocketOption(1, 2, reuseAddress);
+        Assert.NotEqual(0, BitConverter.ToInt32(reuseAddress));
+
+        // Only SO_REUSEADDR: the port is not shared with another listener (SO_REUSEPORT, 15 on Linux, stays off).
+        byte[] reusePort = new byte[4];
+        listening.GetRawSocketOption(1, 15, reusePort);
+        Assert.Equal(0, BitConverter.ToInt32(reusePort));
 
         using Socket client = Loopback.Connect(local);
         ExpectMsg<TcpMsg.Connected>();
