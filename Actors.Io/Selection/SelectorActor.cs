@@ -143,7 +143,22 @@ internal sealed class SelectorActor : UntypedActor
             throw _failure;
         }
 
-        RegistrationTable table = _table;
+        int dispatched = Dispatch(poller, _table, n);
+        SelectorCounters.Add(ref _shared.Counters.EventsDispatched, dispatched);
+
+        // Yield the thread whatever the throughput: poll again behind the work this round produced, or, with nothing
+        // queued, let the loop block in the poller until the kernel or another thread has something.
+        if (loop.HasQueuedWork) loop.Execute(_selectAgain!);
+        else loop.SelectWhenIdle(_selectAgain!);
+    }
+
+    /// <summary>
+    /// Turns the first <paramref name="n"/> events of the last wait into cached readiness messages for their owners;
+    /// the waker's event re-arms the waker, stale tokens are dropped. Returns the events dispatched. Allocates nothing.
+    /// </summary>
+    internal static int Dispatch(IPoller poller, RegistrationTable table, int n)
+    {
+        int dispatched = 0;
         for (int i = 0; i < n; i++)
         {
             poller.GetEvent(i, out ulong token, out PollEvents events);
@@ -163,13 +178,10 @@ internal sealed class SelectorActor : UntypedActor
             if ((fired & Interest.Write) != 0) owner.Tell(Writable.Instance, ActorRefs.NoSender);
             if ((fired & Interest.Connect) != 0) owner.Tell(Connectable.Instance, ActorRefs.NoSender);
             if (hangUp) owner.Tell(HangUp.Instance, ActorRefs.NoSender);
-            SelectorCounters.Add(ref _shared.Counters.EventsDispatched, 1);
+            dispatched++;
         }
 
-        // Yield the thread whatever the throughput: poll again behind the work this round produced, or, with nothing
-        // queued, let the loop block in the poller until the kernel or another thread has something.
-        if (loop.HasQueuedWork) loop.Execute(_selectAgain!);
-        else loop.SelectWhenIdle(_selectAgain!);
+        return dispatched;
     }
 
     /// <summary>Channel actors are stopped when they fail, never restarted.</summary>
