@@ -78,7 +78,7 @@ public unsafe class WritePathBenchmarks
     public long WriteQueue16()
     {
         for (int i = 0; i < Parts; i++) _queue!.Enqueue(_writes[i], _commander!);
-        long sent = _queue!.Send(_server!, 64, ActorRefs.Nobody, out SocketError error, out _);
+        long sent = _queue!.Send(_server!.SafeHandle, 64, ActorRefs.Nobody, out SocketError error, out _);
         if (error != SocketError.Success || !_queue.IsEmpty) throw new InvalidOperationException($"send: {error}, {_queue.Count} left");
         return sent + Drain(_client!);
     }

@@ -150,7 +150,8 @@ internal sealed class ServerProcess : IDisposable
 
         if (line.StartsWith("GC-DONE", StringComparison.Ordinal))
         {
-            _ = long.TryParse(line.AsSpan(7).Trim(), CultureInfo.InvariantCulture, out long heap);
+            string[] fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            _ = long.TryParse(fields.Length > 1 ? fields[1] : "", CultureInfo.InvariantCulture, out long heap);
             Interlocked.Exchange(ref _heapBytes, heap);
             _gcDone.Release();
             return;

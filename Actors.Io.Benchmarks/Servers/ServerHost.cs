@@ -5,7 +5,7 @@ namespace Actors.Io.Benchmarks.Servers;
 /// <summary>
 /// <c>server KIND [--port N]</c>: starts one echo server, prints <c>PORT n</c>, then serves until standard input closes
 /// or says <c>exit</c>. <c>gc</c> on standard input runs a full blocking compacting collection and answers
-/// <c>GC-DONE</c> and the managed heap's live bytes (the runner uses it before reading the resident set size);
+/// <c>GC-DONE</c>, the managed heap's live bytes and the GC's committed bytes (the runner uses it before reading the resident set size);
 /// <c>stats</c> prints thread-pool work items, thread count, collections and allocated bytes so far (for diagnosis).
 /// </summary>
 internal static class ServerHost
@@ -46,7 +46,7 @@ internal static class ServerHost
                 GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
                 GC.WaitForPendingFinalizers();
                 GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
-                Console.WriteLine($"GC-DONE {GC.GetTotalMemory(forceFullCollection: false)}");
+                Console.WriteLine($"GC-DONE {GC.GetTotalMemory(forceFullCollection: false)} committed {GC.GetGCMemoryInfo().TotalCommittedBytes}");
                 Console.Out.Flush();
             }
         }

@@ -9,6 +9,7 @@ internal static unsafe partial class Libc
 
     public const int O_NONBLOCK_LINUX = 0x800;
     public const int O_CLOEXEC_LINUX = 0x80000;
+    public const int O_NONBLOCK_MACOS = 0x4;
 
     [LibraryImport(Name, EntryPoint = "read", SetLastError = true)]
     public static partial nint Read(SafeHandle fd, byte* buffer, nint count);

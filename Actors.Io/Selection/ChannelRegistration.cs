@@ -142,6 +142,9 @@ internal sealed class ChannelRegistration : IChannelRegistration
     /// <summary>Set at registration: on a selector failure the descriptor is left open for the owner to register again.</summary>
     internal bool KeepOpenOnSelectorFailure { get; init; }
 
+    /// <summary>Set at registration: the owner is the selector's child, whose end the selector learns without a watch.</summary>
+    internal bool OwnerIsChild { get; init; }
+
     /// <summary>
     /// Closes the channel from the selector's side without telling the selector (it is stopping). On a failure a
     /// registration that keeps its descriptor is only deregistered; returns true when the descriptor was kept.

@@ -110,7 +110,7 @@ internal sealed class SelectorActor : UntypedActor
                 RunSelect();
                 break;
             case RegisterChannel register:
-                Register(register);
+                Register(register, ownerIsChild: false);
                 break;
             case SpawnChannel spawn:
                 Spawn(spawn);
@@ -184,8 +184,11 @@ internal sealed class SelectorActor : UntypedActor
         return dispatched;
     }
 
-    /// <summary>Channel actors are stopped when they fail, never restarted.</summary>
-    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(Decider.From(Directive.Stop));
+    /// <summary>
+    /// Channel actors are stopped when they fail, never restarted. Their end is learnt from the strategy rather than from a
+    /// watch, which would cost each connection a watcher set.
+    /// </summary>
+    protected override SupervisorStrategy SupervisorStrategy() => new ChannelSupervision(this);
 
     /// <summary>Before the restart stops the children, mark their registrations so they report the selector's failure.</summary>
     protected override void PreRestart(Exception reason, object message)
@@ -199,7 +202,7 @@ internal sealed class SelectorActor : UntypedActor
         IActorRef child;
         try
         {
-            child = Context.ActorOf(spawn.Props.WithDispatcher(_shared.Loop.Id));
+            child = Context.ActorOf(spawn.Props is ChannelProps ? spawn.Props : spawn.Props.WithDispatcher(_shared.Loop.Id));
         }
         catch (Exception e)
         {
@@ -209,15 +212,16 @@ internal sealed class SelectorActor : UntypedActor
             return;
         }
 
-        if (spawn.Handle is not null) Register(new RegisterChannel(spawn.Handle, child, spawn.InitialInterest));
+        if (spawn.Handle is not null) Register(new RegisterChannel(spawn.Handle, child, spawn.InitialInterest), ownerIsChild: true);
     }
 
-    private void Register(RegisterChannel register)
+    private void Register(RegisterChannel register, bool ownerIsChild)
     {
         (int slot, uint generation) = _table.Reserve();
         var registration = new ChannelRegistration(_poller!, _shared, slot, generation, register.Handle, register.Owner)
         {
             KeepOpenOnSelectorFailure = register.KeepOpenOnSelectorFailure,
+            OwnerIsChild = ownerIsChild,
         };
         int rc = register.Handle.IsClosed ? Errno.EBADF : registration.Register(register.InitialInterest);
         if (rc != 0)
@@ -240,7 +244,7 @@ internal sealed class SelectorActor : UntypedActor
         else
         {
             _byOwner[register.Owner] = registration;
-            Context.Watch(register.Owner);
+            if (!ownerIsChild) Context.Watch(register.Owner);
         }
 
         _shared.Trace?.Debug("Registered channel {0} for {1} on selector {2} (slot {3}, interest {4})", register.Handle.DangerousGetHandle(), register.Owner.Path, _shared.Index, slot, register.InitialInterest);
@@ -264,7 +268,7 @@ internal sealed class SelectorActor : UntypedActor
             else
             {
                 _byOwner.Remove(owner);
-                Context.Unwatch(owner);
+                if (!registration.OwnerIsChild) Context.Unwatch(owner);
             }
 
             return;
@@ -295,6 +299,12 @@ internal sealed class SelectorActor : UntypedActor
 
             r = next;
         }
+    }
+
+    private sealed class ChannelSupervision(SelectorActor selector) : OneForOneStrategy(Akka.Actor.Decider.From(Directive.Stop))
+    {
+        public override void HandleChildTerminated(IActorContext actorContext, IActorRef child, IEnumerable<IInternalActorRef> children) =>
+            selector.OwnerTerminated(child);
     }
 
     private sealed class SelectAgain(IActorRef self) : IRunnable

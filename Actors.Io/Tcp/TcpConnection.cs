@@ -243,20 +243,22 @@ internal abstract class TcpConnection : UntypedActor
         int chunk = Settings.MaxReceivedMessageSize;
         byte[] buffer = _threadReadBuffer is { } b && b.Length >= chunk ? b : _threadReadBuffer = new byte[chunk];
         int budget = PullMode ? chunk : Settings.ReceiveBudgetPerEvent;
-        Socket socket = Socket!;
+        SafeSocketHandle socket = Socket!.SafeHandle;
         while (true)
         {
             int want = Math.Min(chunk, budget);
-            int n = socket.Receive(buffer.AsSpan(0, want), SocketFlags.None, out SocketError error);
-            if (error == SocketError.WouldBlock)
+            int n = Receive(socket, buffer, want, out int errno);
+            if (n < 0)
             {
-                Registration!.Arm(Interest.Read);
-                return;
-            }
+                if (errno == Errno.EAGAIN)
+                {
+                    Registration!.Arm(Interest.Read);
+                    return;
+                }
 
-            if (error != SocketError.Success)
-            {
-                ErrorClose(error, $"Reading from {RemoteAddress} failed: {error}");
+                if (errno == Errno.EINTR) continue;
+                SocketError error = Errno.ToSocketError(errno);
+                ErrorClose(error, $"Reading from {RemoteAddress} failed: {Errno.Describe(errno)}");
                 return;
             }
 
@@ -290,6 +292,16 @@ internal abstract class TcpConnection : UntypedActor
                 Registration!.Arm(Interest.Read);
                 return;
             }
+        }
+    }
+
+    private static unsafe int Receive(SafeSocketHandle socket, byte[] buffer, int count, out int errno)
+    {
+        fixed (byte* p = buffer)
+        {
+            int n = (int)Libc.Read(socket, p, count);
+            errno = n < 0 ? Errno.Last : 0;
+            return n;
         }
     }
 
@@ -390,7 +402,7 @@ internal abstract class TcpConnection : UntypedActor
         if (_finished || Socket is null || Registration is null) return;
         while (!_writes.IsEmpty)
         {
-            long sent = _writes.Send(Socket, Settings.MaxWritesPerSyscall, Self, out SocketError error, out long attempted);
+            long sent = _writes.Send(Socket.SafeHandle, Settings.MaxWritesPerSyscall, Self, out SocketError error, out long attempted);
             if (sent > 0)
             {
                 SelectorCounters.Add(ref Home.Counters.BytesWritten, sent);

@@ -19,14 +19,15 @@ internal sealed class TcpIncomingConnection : TcpConnection
     }
 
     public static Props Props(TcpSettings settings, SelectorShared home, SafeSocketHandle handle, IActorRef bindHandler, bool pullMode, IReadOnlyList<Tcp.SocketOption> options) =>
-        Akka.Actor.Props.Create(() => new TcpIncomingConnection(settings, home, handle, bindHandler, pullMode, options));
+        new IncomingProps(settings, home, handle, bindHandler, pullMode, options);
 
     protected override void PreStart()
     {
         Socket socket;
         try
         {
-            socket = new Socket(_handle) { Blocking = false };
+            // accept4 made it non-blocking already; the Blocking setter would cost a SocketAsyncContext we never use.
+            socket = new Socket(_handle);
             Socket = socket;
             ApplyAfterConnectOptions(socket);
             RemoteAddress = socket.RemoteEndPoint;
@@ -43,5 +44,25 @@ internal sealed class TcpIncomingConnection : TcpConnection
         }
 
         AwaitRegistration();
+    }
+
+    private sealed class IncomingProps : ChannelProps
+    {
+        private readonly TcpSettings _settings;
+        private readonly SelectorShared _home;
+        private readonly SafeSocketHandle _handle;
+        private readonly IActorRef _bindHandler;
+        private readonly bool _pullMode;
+        private readonly IReadOnlyList<Tcp.SocketOption> _options;
+
+        public IncomingProps(TcpSettings settings, SelectorShared home, SafeSocketHandle handle, IActorRef bindHandler, bool pullMode, IReadOnlyList<Tcp.SocketOption> options)
+            : base(home, typeof(TcpIncomingConnection))
+        {
+            (_settings, _home, _handle, _bindHandler, _pullMode, _options) = (settings, home, handle, bindHandler, pullMode, options);
+        }
+
+#pragma warning disable AK1000 // Akka calls NewActor inside ActorOf: this is the props' factory.
+        public override ActorBase NewActor() => new TcpIncomingConnection(_settings, _home, _handle, _bindHandler, _pullMode, _options);
+#pragma warning restore AK1000
     }
 }

@@ -165,6 +165,7 @@ internal sealed class TcpListener : UntypedActor, IWithTimers
             if (Platform.Os == OsFamily.MacOs)
             {
                 _ = Libc.Fcntl(fd, Libc.F_SETFD, Libc.FD_CLOEXEC);
+                _ = Libc.Fcntl(fd, Libc.F_SETFL, Libc.Fcntl(fd, Libc.F_GETFL, 0) | Libc.O_NONBLOCK_MACOS);
             }
 
             _backoff = TimeSpan.Zero;

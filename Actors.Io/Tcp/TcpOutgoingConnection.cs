@@ -29,7 +29,25 @@ internal sealed class TcpOutgoingConnection : TcpConnection
     }
 
     public static Props Props(TcpSettings settings, SelectorShared home, IActorRef commander, Tcp.Connect connect) =>
-        Akka.Actor.Props.Create(() => new TcpOutgoingConnection(settings, home, commander, connect));
+        new OutgoingProps(settings, home, commander, connect);
+
+    private sealed class OutgoingProps : ChannelProps
+    {
+        private readonly TcpSettings _settings;
+        private readonly SelectorShared _home;
+        private readonly IActorRef _commander;
+        private readonly Tcp.Connect _connect;
+
+        public OutgoingProps(TcpSettings settings, SelectorShared home, IActorRef commander, Tcp.Connect connect)
+            : base(home, typeof(TcpOutgoingConnection))
+        {
+            (_settings, _home, _commander, _connect) = (settings, home, commander, connect);
+        }
+
+#pragma warning disable AK1000 // Akka calls NewActor inside ActorOf: this is the props' factory.
+        public override ActorBase NewActor() => new TcpOutgoingConnection(_settings, _home, _commander, _connect);
+#pragma warning restore AK1000
+    }
 
     private string Target => _connect.RemoteAddress switch
     {

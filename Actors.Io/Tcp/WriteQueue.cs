@@ -55,7 +55,7 @@ internal sealed class WriteQueue
     /// the writes it completed), 0 when it took nothing (<paramref name="error"/> is then WouldBlock), or -1 with
     /// <paramref name="error"/> set. <paramref name="attempted"/> is what was offered.
     /// </summary>
-    public unsafe long Send(Socket socket, int maxSegments, IActorRef self, out SocketError error, out long attempted)
+    public unsafe long Send(SafeHandle socket, int maxSegments, IActorRef self, out SocketError error, out long attempted)
     {
         AckCompleted(self);
         error = SocketError.Success;
@@ -69,13 +69,22 @@ internal sealed class WriteQueue
             ref Entry first = ref _entries[_head];
             ReadOnlySpan<byte> span = first.Data.ToReadOnlySpan()[first.Offset..];
             attempted = span.Length;
-            sent = socket.Send(span, SocketFlags.None, out error);
+            fixed (byte* p = span)
+            {
+                sent = Libc.Write(socket, p, span.Length);
+            }
+
+            if (sent < 0)
+            {
+                error = Errno.ToSocketError(Errno.Last);
+                sent = 0;
+            }
         }
         else
         {
             int segments = Math.Min(Math.Min(_count, maxSegments), MaxGather);
             Sockets.IoVec* iov = stackalloc Sockets.IoVec[segments];
-            sent = PinAndWrite(socket.SafeHandle, iov, 0, segments, ref attempted, out error);
+            sent = PinAndWrite(socket, iov, 0, segments, ref attempted, out error);
         }
 
         if (error != SocketError.Success) return error == SocketError.WouldBlock ? 0 : -1;

@@ -159,6 +159,7 @@ public sealed class FakeSelectorTests(ITestOutputHelper output)
         Socket client = NewClient(receiveBufferSize: 4096);
         client.Connect(listener.LocalEndPoint!);
         Socket accepted = listener.Accept();
+        accepted.Blocking = false; // as the listener's accept4 leaves it
 
         // The connection actor owns the descriptor from now on; the accepted Socket object is not used again, and must
         // not close the descriptor when it is finalized.
