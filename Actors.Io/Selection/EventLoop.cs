@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Actors.Io.Native;
+using Akka.Actor;
 using Akka.Dispatch;
 
 namespace Actors.Io.Selection;
@@ -11,7 +13,9 @@ namespace Actors.Io.Selection;
 /// sends it <c>Select</c>. The wait happens here rather than inside the selector's message handler because Akka does not
 /// schedule a mailbox that is running: a message or stop request for a selector blocked in its handler would not wake
 /// it. Work queued from another thread wakes whichever wait the thread is in (the poller, or a semaphore while no
-/// selector is attached), at most once per sleep.
+/// selector is attached), at most once per sleep. The loop also keeps its own one-shot timers (register and connect
+/// timeouts), bounding its waits by the nearest one: Akka's scheduler, once started, ticks a thread-pool work item every
+/// 10 ms for good, which on a busy server pinned to one core costs the loop its core in context switches.
 /// </summary>
 internal sealed class EventLoop : ExecutorService
 {
@@ -25,6 +29,7 @@ internal sealed class EventLoop : ExecutorService
     private readonly SemaphoreSlim _idle = new(0);
     private readonly Thread _thread;
     private readonly Action<Exception> _onUnhandled;
+    private readonly PriorityQueue<(IActorRef Target, object Message), long> _timers = new();
     private IPoller? _poller;
     private IRunnable? _onIdle;
     private int _pendingEvents = NoPendingEvents;
@@ -105,6 +110,21 @@ internal sealed class EventLoop : ExecutorService
         return result != NoPendingEvents;
     }
 
+    /// <summary>Timers waiting to fire (loop thread only).</summary>
+    public int PendingTimers => _timers.Count;
+
+    /// <summary>
+    /// Tells <paramref name="target"/> <paramref name="message"/> after <paramref name="delay"/>, from this loop. Loop
+    /// thread only (see <see cref="InLoop"/>); there is no cancelling, so the target must ignore a message it no longer
+    /// waits for.
+    /// </summary>
+    public void ScheduleTellOnce(TimeSpan delay, IActorRef target, object message)
+    {
+        Debug.Assert(InLoop, "loop timers are for the loop's own thread");
+        long due = Stopwatch.GetTimestamp() + (long)(delay.TotalSeconds * Stopwatch.Frequency);
+        _timers.Enqueue((target, message), due);
+    }
+
     /// <summary>Stops the thread after the work queued so far; later work runs on the thread pool.</summary>
     public void Stop()
     {
@@ -126,10 +146,25 @@ internal sealed class EventLoop : ExecutorService
         else Volatile.Read(ref _poller)?.Wake();
     }
 
+    /// <summary>Fires the due timers; returns the milliseconds to the next one, or -1 when none is left.</summary>
+    private int FireDueTimers()
+    {
+        while (_timers.TryPeek(out (IActorRef Target, object Message) timer, out long due))
+        {
+            long left = due - Stopwatch.GetTimestamp();
+            if (left > 0) return (int)Math.Min(int.MaxValue, (left * 1000 + Stopwatch.Frequency - 1) / Stopwatch.Frequency);
+            _ = _timers.Dequeue();
+            timer.Target.Tell(timer.Message, ActorRefs.NoSender);
+        }
+
+        return -1;
+    }
+
     private void RunLoop()
     {
         while (true)
         {
+            if (_timers.Count != 0) _ = FireDueTimers();
             while (_queue.TryDequeue(out IRunnable? run))
             {
                 try
@@ -148,10 +183,11 @@ internal sealed class EventLoop : ExecutorService
             if (select is not null && poller is not null)
             {
                 _onIdle = null;
+                int timeout = _timers.Count == 0 ? -1 : FireDueTimers();
                 Interlocked.Exchange(ref _state, SleepingInPoller);
                 if (_queue.IsEmpty && !_stopped)
                 {
-                    _pendingEvents = poller.Wait(-1);
+                    _pendingEvents = poller.Wait(timeout);
                     WakeUps++;
                 }
 
@@ -160,8 +196,9 @@ internal sealed class EventLoop : ExecutorService
                 continue;
             }
 
+            int idleTimeout = _timers.Count == 0 ? -1 : FireDueTimers();
             Interlocked.Exchange(ref _state, SleepingIdle);
-            if (_queue.IsEmpty && !_stopped) _idle.Wait();
+            if (_queue.IsEmpty && !_stopped) _ = _idle.Wait(idleTimeout);
             Interlocked.Exchange(ref _state, Running);
         }
 

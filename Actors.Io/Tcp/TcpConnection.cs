@@ -34,7 +34,8 @@ internal abstract class TcpConnection : UntypedActor
     private IActorRef? _closer;
     private bool _outputShutDown;
     private bool _finished;
-    private ICancelable? _registerTimeout;
+    private bool _awaitingRegisterTimeout;
+    private ICancelable? _schedulerTimer;
     private Tcp.ConnectionClosed? _pendingCloseEvent;
     private bool _countedOpen;
     private ILoggingAdapter? _log;
@@ -80,10 +81,10 @@ internal abstract class TcpConnection : UntypedActor
 
     protected override void PostStop()
     {
+        _schedulerTimer?.Cancel();
         if (_countedOpen) SelectorCounters.Add(ref Home.Counters.OpenConnections, -1);
         if (_writes.Bytes > 0) SelectorCounters.Add(ref Home.Counters.QueuedWriteBytes, -_writes.Bytes);
         Home.Trace?.Debug("Connection to {0} stopped", RemoteAddress);
-        _registerTimeout?.Cancel();
         if (!_finished && _registered)
         {
             // Stopped from outside (or its selector failed): the handler still hears that the connection is gone.
@@ -149,6 +150,8 @@ internal abstract class TcpConnection : UntypedActor
                 CloseSocket(abort: false);
                 Context.Stop(Self);
                 break;
+            case RegisterTimedOut:
+                break;
             case SelectorFailed failed:
                 ErrorClose(SocketError.SocketError, $"The selector failed: {failed.Cause.Message}");
                 break;
@@ -172,8 +175,11 @@ internal abstract class TcpConnection : UntypedActor
         ErrorClose(SocketError.SocketError, $"Registering the connection failed: {cause.Message}");
 
     /// <summary>Starts waiting for <see cref="Tcp.Register"/>; called once connected.</summary>
-    protected void AwaitRegistration() =>
-        _registerTimeout = Context.System.Scheduler.ScheduleTellOnceCancelable(Settings.RegisterTimeout, Self, RegisterTimedOut.Instance, Self);
+    protected void AwaitRegistration()
+    {
+        _awaitingRegisterTimeout = true;
+        ScheduleTellSelf(Settings.RegisterTimeout, RegisterTimedOut.Instance);
+    }
 
     /// <summary>Applies the after-connect options (TCP_NODELAY on unless an option says otherwise).</summary>
     protected void ApplyAfterConnectOptions(Socket socket)
@@ -201,8 +207,7 @@ internal abstract class TcpConnection : UntypedActor
         }
 
         _registered = true;
-        _registerTimeout?.Cancel();
-        _registerTimeout = null;
+        _awaitingRegisterTimeout = false;
         _handler = register.Handler;
         _keepOpenOnPeerClosed = register.KeepOpenOnPeerClosed;
         _useResumeWriting = register.UseResumeWriting;
@@ -511,7 +516,7 @@ internal abstract class TcpConnection : UntypedActor
     /// </summary>
     private void StopOrAwaitRegister(Tcp.ConnectionClosed closedEvent)
     {
-        if (_registered || _registerTimeout is null) Context.Stop(Self);
+        if (_registered || !_awaitingRegisterTimeout) Context.Stop(Self);
         else _unreportedClose = closedEvent;
     }
 
@@ -567,7 +572,23 @@ internal abstract class TcpConnection : UntypedActor
     /// selector (which takes over the accounting once it gets the channel).</summary>
     protected bool PlacementHeld { get; set; }
 
-    private sealed class RegisterTimedOut
+    /// <summary>
+    /// Tells this actor <paramref name="message"/> after <paramref name="delay"/>: from its event loop's own timers when it
+    /// runs there (the usual case), else from Akka's scheduler. Not cancellable: the handler must ignore a stale message.
+    /// </summary>
+    protected void ScheduleTellSelf(TimeSpan delay, object message)
+    {
+        if (Home.Loop.InLoop)
+        {
+            Home.Loop.ScheduleTellOnce(delay, Self, message);
+            return;
+        }
+
+        _schedulerTimer?.Cancel();
+        _schedulerTimer = Context.System.Scheduler.ScheduleTellOnceCancelable(delay, Self, message, ActorRefs.NoSender);
+    }
+
+    private sealed class RegisterTimedOut : IDeadLetterSuppression
     {
         public static readonly RegisterTimedOut Instance = new();
     }

@@ -108,6 +108,8 @@ internal sealed class TcpListener : UntypedActor, IWithTimers
                 Sender.Tell(Tcp.Unbound.Instance, Self);
                 Context.Stop(Self);
                 break;
+            case RetryAccept when !_backingOff:
+                break;
             case RetryAccept:
                 _backingOff = false;
                 AcceptBatch();
@@ -204,10 +206,12 @@ internal sealed class TcpListener : UntypedActor, IWithTimers
 
         _backingOff = true;
         SelectorCounters.Add(ref _home.Counters.AcceptBackoffs, 1);
-        Timers.StartSingleTimer(RetryAccept.Instance, RetryAccept.Instance, _backoff);
+        // The loop's own timer: out of descriptors, starting Akka's scheduler clock (a new thread) can itself fail.
+        if (_home.Loop.InLoop) _home.Loop.ScheduleTellOnce(_backoff, Self, RetryAccept.Instance);
+        else Timers.StartSingleTimer(RetryAccept.Instance, RetryAccept.Instance, _backoff);
     }
 
-    private sealed class RetryAccept
+    private sealed class RetryAccept : IDeadLetterSuppression
     {
         public static readonly RetryAccept Instance = new();
     }

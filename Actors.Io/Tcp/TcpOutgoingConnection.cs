@@ -15,7 +15,6 @@ internal sealed class TcpOutgoingConnection : TcpConnection
 {
     private readonly IActorRef _commander;
     private readonly Tcp.Connect _connect;
-    private ICancelable? _timeout;
     private bool _connected;
     private IPEndPoint? _target;
     private bool _immediatelyConnected;
@@ -58,8 +57,7 @@ internal sealed class TcpOutgoingConnection : TcpConnection
     protected override void PreStart()
     {
         RemoteAddress = _connect.RemoteAddress;
-        _timeout = Context.System.Scheduler.ScheduleTellOnceCancelable(
-            _connect.Timeout ?? Settings.ConnectTimeout, Self, ConnectTimedOut.Instance, Self);
+        ScheduleTellSelf(_connect.Timeout ?? Settings.ConnectTimeout, ConnectTimedOut.Instance);
         switch (_connect.RemoteAddress)
         {
             case IPEndPoint ip:
@@ -72,12 +70,6 @@ internal sealed class TcpOutgoingConnection : TcpConnection
                 Fail(new NotSupportedException($"Connecting to {_connect.RemoteAddress} ({_connect.RemoteAddress.GetType().Name}) is not supported; use an IPEndPoint or a DnsEndPoint."));
                 break;
         }
-    }
-
-    protected override void PostStop()
-    {
-        _timeout?.Cancel();
-        base.PostStop();
     }
 
     protected override void OnOtherMessage(object message)
@@ -205,7 +197,6 @@ internal sealed class TcpOutgoingConnection : TcpConnection
     private void Connected()
     {
         _connected = true;
-        _timeout?.Cancel();
         Socket socket = Socket!;
         try
         {
@@ -256,7 +247,7 @@ internal sealed class TcpOutgoingConnection : TcpConnection
 
     private sealed record Resolved(IPAddress[] Addresses, Exception? Error);
 
-    private sealed class ConnectTimedOut
+    private sealed class ConnectTimedOut : IDeadLetterSuppression
     {
         public static readonly ConnectTimedOut Instance = new();
     }
