@@ -32,6 +32,12 @@ internal static unsafe partial class Libc
     [LibraryImport(Name, EntryPoint = "fcntl", SetLastError = true)]
     public static partial int Fcntl(int fd, int cmd, int arg);
 
+    /// <summary><c>O_NONBLOCK</c> (opens a FIFO without waiting for a writer).</summary>
+    public static int ONonBlock => Platform.Os == OsFamily.Linux ? O_NONBLOCK_LINUX : 0x4;
+
+    [LibraryImport(Name, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Open(string path, int flags);
+
     public const int F_GETFL = 3;
     public const int F_SETFL = 4;
     public const int F_SETFD = 2;

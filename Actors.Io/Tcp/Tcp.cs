@@ -47,6 +47,9 @@ public static class Tcp
         public sealed record NoDelay(bool On) : SocketOption
         {
             internal override void AfterConnect(Socket socket) => socket.NoDelay = On;
+
+            internal override string? Refusal(bool unix, bool binding) =>
+                unix ? "does not apply to Unix domain sockets: they have no Nagle algorithm (the kernel refuses TCP_NODELAY)" : null;
         }
 
         /// <summary><c>SO_KEEPALIVE</c>: probe idle connections.</summary>
@@ -57,6 +60,9 @@ public static class Tcp
 
             internal override void AfterConnect(Socket socket) =>
                 socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, On);
+
+            internal override string? Refusal(bool unix, bool binding) =>
+                unix ? "does not apply to Unix domain sockets: the kernel accepts it but never probes a local peer (a dead peer is seen at once)" : null;
         }
 
         /// <summary><c>SO_REUSEADDR</c>: bind a port that still has connections in TIME_WAIT.</summary>
@@ -67,6 +73,9 @@ public static class Tcp
                 socket.SetRawSocketOption(Native.Sockets.SolSocket, Native.Sockets.SoReuseAddr, BitConverter.GetBytes(On ? 1 : 0));
 
             internal override void BeforeConnect(Socket socket) => BeforeBind(socket);
+
+            internal override string? Refusal(bool unix, bool binding) =>
+                unix ? "does not apply to Unix domain sockets: the kernel accepts it but a socket file in use can never be bound again (Tcp.SO.ReplaceStaleSocketFile replaces a stale one)" : null;
         }
 
         /// <summary><c>SO_REUSEPORT</c>: let several sockets bind the same port (the kernel spreads connections).</summary>
@@ -74,6 +83,9 @@ public static class Tcp
         {
             internal override void BeforeBind(Socket socket) =>
                 socket.SetRawSocketOption(Native.Sockets.SolSocket, Native.Sockets.SoReusePort, BitConverter.GetBytes(On ? 1 : 0));
+
+            internal override string? Refusal(bool unix, bool binding) =>
+                unix ? "does not apply to Unix domain sockets: the kernel refuses SO_REUSEPORT on them" : null;
         }
 
         /// <summary><c>SO_RCVBUF</c> in bytes (set before bind or connect so the TCP window can use it).</summary>
@@ -83,7 +95,7 @@ public static class Tcp
 
             internal override void BeforeConnect(Socket socket) => socket.ReceiveBufferSize = Bytes;
 
-            internal override bool AppliesToUnixSockets => true;
+            internal override string? Refusal(bool unix, bool binding) => null;
         }
 
         /// <summary><c>SO_SNDBUF</c> in bytes.</summary>
@@ -93,7 +105,7 @@ public static class Tcp
 
             internal override void AfterConnect(Socket socket) => socket.SendBufferSize = Bytes;
 
-            internal override bool AppliesToUnixSockets => true;
+            internal override string? Refusal(bool unix, bool binding) => null;
         }
 
         /// <summary><c>SO_LINGER</c>: null turns lingering off; a timeout makes close wait up to it for unsent data.</summary>
@@ -101,10 +113,34 @@ public static class Tcp
         {
             internal override void AfterConnect(Socket socket) =>
                 socket.LingerState = Timeout is { } t ? new LingerOption(true, (int)t.TotalSeconds) : new LingerOption(false, 0);
+
+            internal override string? Refusal(bool unix, bool binding) =>
+                unix ? "does not apply to Unix domain sockets: the kernel accepts it but closing a local socket never waits for the peer" : null;
+        }
+
+        /// <summary>
+        /// For a <see cref="Bind"/> to a Unix domain socket path: when a socket file is already there, replace it if nobody
+        /// listens on it (a stale file left by a process that died). A live listener's file is never replaced and a file that
+        /// is not a socket (or a symbolic link) is never deleted: the bind fails with <see cref="CommandFailed"/> saying which.
+        /// Whether anyone listens is probed by connecting, so a live listener sees one connection that closes at once. Without this
+        /// option a bind over an existing socket file fails, naming the file and this option.
+        /// Refused for IP addresses and by <see cref="Connect"/>.
+        /// </summary>
+        public sealed record ReplaceStaleSocketFile : SocketOption
+        {
+            internal override bool ReplacesStaleSocketFile => true;
+
+            internal override string? Refusal(bool unix, bool binding) =>
+                !unix ? "applies only to Unix domain socket paths" : !binding ? "applies only to Bind" : null;
         }
     }
 
-    /// <summary>A socket option, applied at the moment it takes effect (before bind, before connect, or after connect).</summary>
+    /// <summary>
+    /// A socket option, applied at the moment it takes effect (before bind, before connect, or after connect). An option that
+    /// does not apply to the address (such as <see cref="SO.NoDelay"/> for a Unix domain socket) fails the
+    /// <see cref="Bind"/> or <see cref="Connect"/> with <see cref="CommandFailed"/> naming the option and why, before any
+    /// socket is created.
+    /// </summary>
     public abstract record SocketOption
     {
         internal virtual void BeforeBind(Socket socket)
@@ -119,16 +155,27 @@ public static class Tcp
         {
         }
 
-        internal virtual bool AppliesToUnixSockets => false;
+        /// <summary>Why this option cannot be used on a Unix domain (<paramref name="unix"/>) or IP socket, for a bind or a
+        /// connect; null when it applies.</summary>
+        internal virtual string? Refusal(bool unix, bool binding) => unix ? "does not apply to Unix domain sockets" : null;
+
+        internal virtual bool ReplacesStaleSocketFile => false;
     }
 
     // ---------------------------------------------------------------- commands to the manager
 
     /// <summary>
-    /// Listen on <see cref="LocalAddress"/> (port 0 picks a free port). The sender receives <see cref="Bound"/> (from the
-    /// listener actor) or <see cref="CommandFailed"/>. Each accepted connection sends <see cref="Connected"/> to
-    /// <see cref="Handler"/>. The listener stops, closing the port, when the handler dies or on <see cref="Unbind"/>.
-    /// With <see cref="PullMode"/> the listener accepts only after <see cref="ResumeAccepting"/>, and at most that many.
+    /// Listen on <see cref="LocalAddress"/>: an <see cref="IPEndPoint"/> (port 0 picks a free port) or a
+    /// <see cref="UnixDomainSocketEndPoint"/> (a file path, or on Linux an abstract name starting with <c>'\0'</c>). The sender
+    /// receives <see cref="Bound"/> (from the listener actor) or <see cref="CommandFailed"/>. Each accepted connection sends
+    /// <see cref="Connected"/> to <see cref="Handler"/>. The listener stops, closing the port, when the handler dies or on
+    /// <see cref="Unbind"/>. With <see cref="PullMode"/> the listener accepts only after <see cref="ResumeAccepting"/>, and at
+    /// most that many.
+    /// <para>
+    /// A socket file the listener creates is deleted when it stops, however it stops (<see cref="Unbind"/>, the handler's death,
+    /// the actor system's shutdown); a file that was there before fails the bind, naming it, unless
+    /// <see cref="SO.ReplaceStaleSocketFile"/> is given and nobody listens on it.
+    /// </para>
     /// </summary>
     public sealed class Bind : Command
     {
@@ -164,10 +211,12 @@ public static class Tcp
     }
 
     /// <summary>
-    /// Open a connection to <see cref="RemoteAddress"/> (an <see cref="IPEndPoint"/> or a <see cref="DnsEndPoint"/>, resolved
-    /// without blocking an actor thread). The sender receives <see cref="Connected"/> from the new connection actor, then
-    /// must answer <see cref="Register"/>; or <see cref="CommandFailed"/> naming host and port when the name does not
-    /// resolve, the peer refuses, the network is unreachable, or <see cref="Timeout"/> passes.
+    /// Open a connection to <see cref="RemoteAddress"/> (an <see cref="IPEndPoint"/>, a <see cref="DnsEndPoint"/>, resolved
+    /// without blocking an actor thread, or a <see cref="UnixDomainSocketEndPoint"/>). The sender receives
+    /// <see cref="Connected"/> from the new connection actor, then must answer <see cref="Register"/>; or
+    /// <see cref="CommandFailed"/> naming host and port (or the socket path) when the name does not resolve, the peer refuses,
+    /// the network is unreachable, or <see cref="Timeout"/> passes. For a Unix socket a missing file, a file nobody listens
+    /// on and a listener whose backlog is full each fail at once, saying which.
     /// </summary>
     public sealed class Connect : Command
     {
@@ -203,7 +252,8 @@ public static class Tcp
 
     // ---------------------------------------------------------------- commands to a listener
 
-    /// <summary>Stop listening; the listener answers <see cref="Unbound"/> and the port is free again. Connections stay.</summary>
+    /// <summary>Stop listening; the listener answers <see cref="Unbound"/> and the port is free again (a socket file the
+    /// listener created is deleted first). Connections stay.</summary>
     public sealed class Unbind : Command
     {
         /// <summary>The instance.</summary>
@@ -311,7 +361,10 @@ public static class Tcp
         public override ConnectionClosed Event => ConfirmedClosed.Instance;
     }
 
-    /// <summary>Drop what is queued and reset the connection (the peer sees RST): <see cref="Aborted"/>.</summary>
+    /// <summary>
+    /// Drop what is queued and reset the connection (the peer sees RST): <see cref="Aborted"/>. A Unix socket has no reset:
+    /// its peer sees <see cref="PeerClosed"/>, or an <see cref="ErrorClosed"/> when this side left received bytes unread.
+    /// </summary>
     public sealed class Abort : CloseCommand
     {
         /// <summary>The instance.</summary>
@@ -444,7 +497,12 @@ public static class Tcp
         }
     }
 
-    /// <summary>A connection is established; the sender is the connection actor: answer it with <see cref="Register"/>.</summary>
+    /// <summary>
+    /// A connection is established; the sender is the connection actor: answer it with <see cref="Register"/>. On a Unix
+    /// socket the end that did not bind has no name: its address is a <see cref="UnixDomainSocketEndPoint"/> whose
+    /// <c>ToString()</c> is empty (an accepted connection's <see cref="RemoteAddress"/>, an outgoing one's
+    /// <see cref="LocalAddress"/>).
+    /// </summary>
     public sealed class Connected(EndPoint remoteAddress, EndPoint localAddress) : Event
     {
         /// <summary>The peer's address.</summary>

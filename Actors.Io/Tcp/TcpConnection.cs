@@ -184,11 +184,9 @@ internal abstract class TcpConnection : UntypedActor
     /// <summary>Applies the after-connect options (TCP_NODELAY on unless an option says otherwise).</summary>
     protected void ApplyAfterConnectOptions(Socket socket)
     {
-        if (socket.AddressFamily != AddressFamily.Unix)
-        {
-            if (!Options.Any(o => o is Tcp.SO.NoDelay)) socket.NoDelay = true;
-            foreach (Tcp.SocketOption option in Options) option.AfterConnect(socket);
-        }
+        // Options that do not apply to Unix sockets were refused at Bind / Connect.
+        if (socket.AddressFamily != AddressFamily.Unix && !Options.Any(o => o is Tcp.SO.NoDelay)) socket.NoDelay = true;
+        foreach (Tcp.SocketOption option in Options) option.AfterConnect(socket);
     }
 
     private void OnRegister(Tcp.Register register)

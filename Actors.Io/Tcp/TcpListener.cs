@@ -48,22 +48,30 @@ internal sealed class TcpListener : UntypedActor, IWithTimers
     protected override void PreStart()
     {
         EndPoint local = _bind.LocalAddress;
+        if (UnixSockets.Refusal(local, _bind.Options, binding: true) is { } refusal)
+        {
+            _commander.Tell(new Tcp.CommandFailed(_bind, refusal), Self);
+            Context.Stop(Self);
+            return;
+        }
+
         Socket socket;
         try
         {
-            socket = new Socket(local.AddressFamily, SocketType.Stream, local.AddressFamily == AddressFamily.Unix ? ProtocolType.Unspecified : ProtocolType.Tcp)
-            {
-                Blocking = false,
-            };
+            socket = UnixSockets.NewStreamSocket(local);
             _socket = socket;
             foreach (Tcp.SocketOption option in _bind.Options) option.BeforeBind(socket);
-            socket.Bind(local);
+
+            // Socket.Dispose deletes the socket file its own successful Bind created (.NET 6+, dotnet/runtime#52103), so every
+            // way the listener stops removes it; a file that was there before is never touched.
+            UnixSockets.Bind(socket, local, _bind.Options.Any(o => o.ReplacesStaleSocketFile));
             socket.Listen(_bind.Backlog);
             _localAddress = socket.LocalEndPoint ?? local;
         }
-        catch (SocketException e)
+        catch (Exception e) when (e is SocketException or IOException or UnauthorizedAccessException)
         {
-            _commander.Tell(new Tcp.CommandFailed(_bind, new SocketException((int)e.SocketErrorCode, $"Bind to {local} failed: {e.SocketErrorCode} ({e.Message})")), Self);
+            SocketError code = e is SocketException se ? se.SocketErrorCode : SocketError.AccessDenied;
+            _commander.Tell(new Tcp.CommandFailed(_bind, new SocketException((int)code, $"Bind to {local} failed: {code} ({e.Message})")), Self);
             Context.Stop(Self);
             return;
         }

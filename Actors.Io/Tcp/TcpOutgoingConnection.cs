@@ -16,7 +16,7 @@ internal sealed class TcpOutgoingConnection : TcpConnection
     private readonly IActorRef _commander;
     private readonly Tcp.Connect _connect;
     private bool _connected;
-    private IPEndPoint? _target;
+    private EndPoint? _target;
     private bool _immediatelyConnected;
 
     public TcpOutgoingConnection(TcpSettings settings, SelectorShared home, IActorRef commander, Tcp.Connect connect)
@@ -58,16 +58,22 @@ internal sealed class TcpOutgoingConnection : TcpConnection
     {
         RemoteAddress = _connect.RemoteAddress;
         ScheduleTellSelf(_connect.Timeout ?? Settings.ConnectTimeout, ConnectTimedOut.Instance);
+        if (UnixSockets.Refusal(_connect.RemoteAddress, _connect.Options, binding: false) is { } refusal)
+        {
+            Fail(refusal);
+            return;
+        }
+
         switch (_connect.RemoteAddress)
         {
-            case IPEndPoint ip:
-                StartConnect(ip);
+            case IPEndPoint or UnixDomainSocketEndPoint:
+                StartConnect(_connect.RemoteAddress);
                 break;
             case DnsEndPoint dns:
                 Resolve(dns);
                 break;
             default:
-                Fail(new NotSupportedException($"Connecting to {_connect.RemoteAddress} ({_connect.RemoteAddress.GetType().Name}) is not supported; use an IPEndPoint or a DnsEndPoint."));
+                Fail(new NotSupportedException($"Connecting to {_connect.RemoteAddress} ({_connect.RemoteAddress.GetType().Name}) is not supported; use an IPEndPoint, a DnsEndPoint or a UnixDomainSocketEndPoint."));
                 break;
         }
     }
@@ -140,13 +146,13 @@ internal sealed class TcpOutgoingConnection : TcpConnection
         StartConnect(new IPEndPoint(address, dns.Port));
     }
 
-    private unsafe void StartConnect(IPEndPoint target)
+    private void StartConnect(EndPoint target)
     {
         _target = target;
         Socket socket;
         try
         {
-            socket = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { Blocking = false };
+            socket = UnixSockets.NewStreamSocket(target);
             Socket = socket;
             foreach (Tcp.SocketOption option in Options) option.BeforeConnect(socket);
             if (_connect.LocalAddress is { } local) socket.Bind(local);
@@ -157,29 +163,16 @@ internal sealed class TcpOutgoingConnection : TcpConnection
             return;
         }
 
-        SocketAddress address = target.Serialize();
-        int rc;
-        fixed (byte* p = address.Buffer.Span)
+        int errno = UnixSockets.Connect(socket, target);
+        if (errno != 0 && errno != Errno.EINPROGRESS && errno != Errno.EINTR)
         {
-            rc = Sockets.Connect(socket.SafeHandle, p, address.Size);
+            Fail(new SocketException((int)Errno.ToSocketError(errno), $"Connecting to {Target} failed: {UnixSockets.DescribeConnectError(target, errno)}"));
+            return;
         }
 
-        if (rc != 0)
-        {
-            int errno = Errno.Last;
-            if (errno != Errno.EINPROGRESS && errno != Errno.EINTR)
-            {
-                Fail(new SocketException((int)Errno.ToSocketError(errno), $"Connecting to {Target} failed: {Errno.Describe(errno)}"));
-                return;
-            }
-        }
-        else
-        {
-            _immediatelyConnected = true;
-        }
-
+        _immediatelyConnected = errno == 0;
         PlacementHeld = false;
-        Context.Parent.Tell(new RegisterChannel(socket.SafeHandle, Self, rc == 0 ? Interest.None : Interest.Connect));
+        Context.Parent.Tell(new RegisterChannel(socket.SafeHandle, Self, _immediatelyConnected ? Interest.None : Interest.Connect));
     }
 
     private void FinishConnect()
@@ -187,7 +180,7 @@ internal sealed class TcpOutgoingConnection : TcpConnection
         if (_connected || Socket is null) return;
         if (Sockets.GetPendingError(Socket.SafeHandle, out int error) != 0 || error != 0)
         {
-            Fail(new SocketException((int)Errno.ToSocketError(error), $"Connecting to {Target} failed: {Errno.Describe(error)}"));
+            Fail(new SocketException((int)Errno.ToSocketError(error), $"Connecting to {Target} failed: {UnixSockets.DescribeConnectError(_target!, error)}"));
             return;
         }
 
@@ -221,7 +214,7 @@ internal sealed class TcpOutgoingConnection : TcpConnection
     /// The local address from <c>getsockname</c>: <see cref="System.Net.Sockets.Socket.LocalEndPoint"/> (and RemoteEndPoint)
     /// stay null for a socket the framework itself neither bound nor connected, as here (connect is a native call).
     /// </summary>
-    private static unsafe EndPoint LocalEndPointOf(Socket socket, IPEndPoint target)
+    private static unsafe EndPoint LocalEndPointOf(Socket socket, EndPoint target)
     {
         var address = new SocketAddress(socket.AddressFamily, SocketAddress.GetMaximumAddressSize(socket.AddressFamily));
         int length = address.Buffer.Length;
