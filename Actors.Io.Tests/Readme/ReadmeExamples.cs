@@ -1,6 +1,7 @@
 // The README's examples, verbatim: ReadmeExamplesTests checks that README.md shows exactly this code and runs it.
 // Their own namespace, as in a user's project (Actors.Io.Tests.Tcp would shadow Actors.Io.Tcp here).
 using System.Net;
+using System.Net.Sockets;
 using Actors.Io;
 using Akka.Actor;
 using ByteString = Akka.IO.ByteString;
@@ -49,5 +50,23 @@ public sealed class EchoClient : ReceiveActor
         });
         Receive<Tcp.CommandFailed>(failed => reportTo.Tell($"failed: {failed.Cause?.Message}"));
         Receive<Tcp.ConnectionClosed>(_ => Context.Stop(Self));
+    }
+}
+
+public sealed class UnixEchoServer : ReceiveActor
+{
+    public UnixEchoServer(string path)
+    {
+        var address = new UnixDomainSocketEndPoint(path);
+        Tcp.SocketOption[] options = [new Tcp.SO.ReplaceStaleSocketFile()];
+        Context.System.Io().Tell(new Tcp.Bind(Self, address, options: options));
+        Receive<Tcp.Bound>(bound => Console.WriteLine($"listening on {bound.LocalAddress}"));
+        Receive<Tcp.CommandFailed>(failed => Console.WriteLine($"cannot listen: {failed.Cause?.Message}"));
+        Receive<Tcp.Connected>(_ =>
+        {
+            IActorRef connection = Sender;
+            IActorRef handler = Context.ActorOf(Props.Create(() => new EchoHandler(connection)));
+            connection.Tell(new Tcp.Register(handler, keepOpenOnPeerClosed: true));
+        });
     }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Actors.Io.Tests.Support;
 using Akka.Actor;
@@ -16,7 +17,7 @@ public sealed partial class ReadmeExamplesTests()
         string readme = File.ReadAllText(Path.Combine(root, "README.md"));
         string examples = Normalize(File.ReadAllText(Path.Combine(root, "Actors.Io.Tests", "Readme", "ReadmeExamples.cs")));
         MatchCollection blocks = CodeBlock().Matches(readme);
-        string[] classes = ["EchoServer", "EchoHandler", "EchoClient"];
+        string[] classes = ["EchoServer", "EchoHandler", "EchoClient", "UnixEchoServer"];
         foreach (string name in classes)
         {
             Match? block = blocks.FirstOrDefault(b => b.Groups[1].Value.Contains($"class {name} "));
@@ -48,6 +49,33 @@ public sealed partial class ReadmeExamplesTests()
                 Assert.Equal("hello", ExpectMsg<string>(TimeSpan.FromSeconds(2)));
             },
             TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public void Readme_unix_echo_server_answers_the_echo_client_and_removes_its_socket_file()
+    {
+        DirectoryInfo directory = Directory.CreateTempSubdirectory("aio");
+        try
+        {
+            string path = Path.Combine(directory.FullName, "echo.sock");
+            IActorRef server = Sys.ActorOf(Props.Create(() => new UnixEchoServer(path)));
+            AwaitAssert(
+                () =>
+                {
+                    Sys.ActorOf(Props.Create(() => new EchoClient(new UnixDomainSocketEndPoint(path), "hello", TestActor)));
+                    Assert.Equal("hello", ExpectMsg<string>(TimeSpan.FromSeconds(2)));
+                },
+                TimeSpan.FromSeconds(10));
+
+            Watch(server);
+            Sys.Stop(server);
+            ExpectTerminated(server, TimeSpan.FromSeconds(3));
+            AwaitCondition(() => !File.Exists(path), TimeSpan.FromSeconds(3));
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
     }
 
     private static string Normalize(string code) => string.Join('\n', code.Split('\n').Select(l => l.Trim()));
