@@ -80,6 +80,36 @@ public sealed class TenThousandConnectionsTests : Akka.TestKit.Xunit2.TestKit
         }
     }
 
+    [Fact]
+    public async Task Idle_connections_cost_the_library_little_managed_memory()
+    {
+        // One handler for every connection, so what is measured is the library's share: the connection actor, its
+        // mailbox and props, the registration, the socket handle and the selector's bookkeeping.
+        const int Connections = 2_000;
+        const int BoundBytes = 1_850;
+        IActorRef server = Sys.ActorOf(Props.Create(() => new SharedHandlerEcho(TestActor)));
+        int port = ((IPEndPoint)(await ExpectMsgAsync<TcpMsg.Bound>()).LocalAddress).Port;
+        long before = GC.GetTotalMemory(forceFullCollection: true);
+        var lines = new BlockingCollection<string>();
+        using Process clients = StartClients(Connections, port, lines);
+        try
+        {
+            Assert.Equal($"DONE {Connections}", WaitFor(lines, "DONE", TimeSpan.FromSeconds(60)));
+            long after = GC.GetTotalMemory(forceFullCollection: true);
+            double perConnection = (after - before) / (double)Connections;
+            _output.WriteLine($"managed heap per idle connection (library share): {perConnection:F0} B");
+            Assert.True(perConnection <= BoundBytes, $"{perConnection:F0} B of managed heap per idle connection; the bound is {BoundBytes} B");
+            clients.StandardInput.WriteLine("close");
+            Assert.Equal("CLOSED", WaitFor(lines, "CLOSED", TimeSpan.FromSeconds(30)));
+            await AwaitAssertAsync(() => Assert.Equal(1, ActorsIo.Get(Sys).SelectorLoads().Sum()), TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            if (!clients.HasExited) clients.Kill();
+            Sys.Stop(server);
+        }
+    }
+
     private static Process StartClients(int count, int port, BlockingCollection<string> lines)
     {
         var start = new ProcessStartInfo(ChildProcesses.DotnetHost())
@@ -111,5 +141,33 @@ public sealed class TenThousandConnectionsTests : Akka.TestKit.Xunit2.TestKit
         }
 
         throw new TimeoutException($"No '{prefix}' line from the client process within {timeout}.");
+    }
+
+    /// <summary>Binds, registers itself as the handler of every connection and echoes.</summary>
+    private sealed class SharedHandlerEcho : UntypedActor
+    {
+        private readonly IActorRef _probe;
+
+        public SharedHandlerEcho(IActorRef probe)
+        {
+            _probe = probe;
+            Context.System.Io().Tell(new TcpMsg.Bind(Self, new IPEndPoint(IPAddress.Loopback, 0), backlog: 4096));
+        }
+
+        protected override void OnReceive(object message)
+        {
+            switch (message)
+            {
+                case TcpMsg.Bound bound:
+                    _probe.Tell(bound);
+                    break;
+                case TcpMsg.Connected:
+                    Sender.Tell(new TcpMsg.Register(Self));
+                    break;
+                case TcpMsg.Received received:
+                    Sender.Tell(TcpMsg.Write.Create(received.Data));
+                    break;
+            }
+        }
     }
 }

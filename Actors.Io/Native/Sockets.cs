@@ -23,6 +23,12 @@ internal static unsafe partial class Sockets
     /// <summary><c>SO_REUSEPORT</c>: 15 on Linux, 0x200 on the BSDs.</summary>
     public static int SoReusePort => Platform.Os == OsFamily.Linux ? 15 : 0x200;
 
+    /// <summary><c>SO_LINGER</c>: 13 on Linux, 0x80 on the BSDs.</summary>
+    public static int SoLinger => Platform.Os == OsFamily.Linux ? 13 : 0x80;
+
+    /// <summary><c>MSG_PEEK</c> is 2 everywhere.</summary>
+    public const int MSG_PEEK = 2;
+
     /// <summary><c>SOCK_STREAM</c> is 1 everywhere.</summary>
     public const int SOCK_STREAM = 1;
 
@@ -52,6 +58,12 @@ internal static unsafe partial class Sockets
     [LibraryImport(Libc.Name, EntryPoint = "getsockopt", SetLastError = true)]
     public static partial int GetSockOpt(SafeHandle fd, int level, int name, void* value, int* len);
 
+    [LibraryImport(Libc.Name, EntryPoint = "setsockopt", SetLastError = true)]
+    public static partial int SetSockOpt(SafeHandle fd, int level, int name, void* value, int len);
+
+    [LibraryImport(Libc.Name, EntryPoint = "recv", SetLastError = true)]
+    public static partial nint Recv(SafeHandle fd, byte* buffer, nint length, int flags);
+
     [LibraryImport(Libc.Name, EntryPoint = "connect", SetLastError = true)]
     public static partial int Connect(SafeHandle fd, byte* address, int addressLength);
 
@@ -63,6 +75,25 @@ internal static unsafe partial class Sockets
 
     [LibraryImport(Libc.Name, EntryPoint = "socketpair", SetLastError = true)]
     public static partial int SocketPair(int domain, int type, int protocol, int* fds);
+
+    /// <summary>Sets <c>SO_LINGER</c> on with a zero timeout, so that closing resets the connection; returns errno.</summary>
+    public static int SetLingerZero(SafeHandle fd)
+    {
+        // struct linger { int l_onoff; int l_linger; }, the same on Linux and the BSDs.
+        int* linger = stackalloc int[2] { 1, 0 };
+        return SetSockOpt(fd, SolSocket, SoLinger, linger, 2 * sizeof(int)) == 0 ? 0 : Errno.Last;
+    }
+
+    /// <summary>
+    /// Peeks one byte without consuming it: 1 when unread data waits, 0 at end of stream, otherwise minus errno
+    /// (minus EAGAIN when nothing is there yet).
+    /// </summary>
+    public static int PeekPending(SafeHandle fd)
+    {
+        byte b;
+        nint n = Recv(fd, &b, 1, MSG_PEEK);
+        return n >= 0 ? (int)n : -Errno.Last;
+    }
 
     /// <summary>Reads and clears the socket's pending error (<c>SO_ERROR</c>); returns the errno of the call itself.</summary>
     public static int GetPendingError(SafeHandle fd, out int socketError)

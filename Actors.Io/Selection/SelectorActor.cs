@@ -19,6 +19,7 @@ internal sealed class SelectorActor : UntypedActor
     private readonly int _maxEventsPerWait;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<IActorRef, ChannelRegistration> _byOwner = [];
+    private readonly Dictionary<IActorRef, ChannelRegistration> _byHandler = [];
     private readonly RegistrationTable _table = new();
     private IPoller? _poller;
     private IRunnable? _selectAgain;
@@ -110,7 +111,7 @@ internal sealed class SelectorActor : UntypedActor
                 RunSelect();
                 break;
             case RegisterChannel register:
-                Register(register, ownerIsChild: false);
+                Register(register, ownerIsChild: Context.Child(register.Owner.Path.Name).Equals(register.Owner));
                 break;
             case SpawnChannel spawn:
                 Spawn(spawn);
@@ -118,7 +119,11 @@ internal sealed class SelectorActor : UntypedActor
             case ReleaseRegistration release:
                 Release(release.Registration);
                 break;
+            case WatchHandler watch:
+                WatchHandlerFor(Sender, watch.Handler);
+                break;
             case Terminated terminated:
+                HandlerDied(terminated.ActorRef);
                 OwnerTerminated(terminated.ActorRef);
                 break;
             case BreakPoller when _poller is EpollPoller epoll:
@@ -255,7 +260,60 @@ internal sealed class SelectorActor : UntypedActor
     {
         if (!_table.Free(registration)) return;
         _shared.Removed();
+        UnlinkHandler(registration);
         UnlinkOwner(registration);
+    }
+
+    private void WatchHandlerFor(IActorRef owner, IActorRef handler)
+    {
+        if (!_byOwner.TryGetValue(owner, out ChannelRegistration? registration) || registration.Handler is not null)
+        {
+            owner.Tell(HandlerWatchRefused.Instance, ActorRefs.NoSender);
+            return;
+        }
+
+        registration.Handler = handler;
+        if (_byHandler.TryGetValue(handler, out ChannelRegistration? first))
+        {
+            registration.NextOfHandler = first;
+            first.PreviousOfHandler = registration;
+        }
+        else
+        {
+            Context.Watch(handler);
+        }
+
+        _byHandler[handler] = registration;
+    }
+
+    private void HandlerDied(IActorRef handler)
+    {
+        if (!_byHandler.Remove(handler, out ChannelRegistration? registration)) return;
+        for (ChannelRegistration? r = registration; r is not null;)
+        {
+            ChannelRegistration? next = r.NextOfHandler;
+            r.Handler = null;
+            r.PreviousOfHandler = r.NextOfHandler = null;
+            r.Owner.Tell(HandlerTerminated.Instance, ActorRefs.NoSender);
+            r = next;
+        }
+    }
+
+    private void UnlinkHandler(ChannelRegistration registration)
+    {
+        if (registration.Handler is not { } handler) return;
+        ChannelRegistration? previous = registration.PreviousOfHandler, next = registration.NextOfHandler;
+        if (next is not null) next.PreviousOfHandler = previous;
+        if (previous is not null) previous.NextOfHandler = next;
+        else if (next is not null) _byHandler[handler] = next;
+        else
+        {
+            _byHandler.Remove(handler);
+            Context.Unwatch(handler);
+        }
+
+        registration.Handler = null;
+        registration.PreviousOfHandler = registration.NextOfHandler = null;
     }
 
     private void UnlinkOwner(ChannelRegistration registration)
@@ -295,6 +353,7 @@ internal sealed class SelectorActor : UntypedActor
             {
                 _ = r.CloseBySelector(null);
                 _shared.Removed();
+                UnlinkHandler(r);
             }
 
             r = next;

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using Actors.Io.Native;
 using Actors.Io.Selection;
 using Akka.Actor;
@@ -61,6 +62,9 @@ internal abstract class TcpConnection : UntypedActor
     protected ILoggingAdapter Log => _log ??= Context.GetLogger();
 
     protected Socket? Socket { get; set; }
+
+    /// <summary>The connection's descriptor once it exists (an incoming connection holds only this, no <see cref="Socket"/>).</summary>
+    protected SafeHandle? Handle { get; set; }
 
     protected IChannelRegistration? Registration { get; private set; }
 
@@ -135,11 +139,15 @@ internal abstract class TcpConnection : UntypedActor
             case Tcp.CloseCommand close:
                 OnClose(close, Sender);
                 break;
+            case HandlerTerminated:
             case Terminated terminated when terminated.ActorRef.Equals(_handler):
                 Log.Debug("Handler {0} of connection to {1} died; aborting the connection", _handler, RemoteAddress);
                 _finished = true;
                 CloseSocket(abort: true);
                 Context.Stop(Self);
+                break;
+            case HandlerWatchRefused:
+                if (!_finished) Context.Watch(_handler);
                 break;
             case RegisterTimedOut when _unreportedClose is not null:
                 Context.Stop(Self);
@@ -209,7 +217,7 @@ internal abstract class TcpConnection : UntypedActor
         _handler = register.Handler;
         _keepOpenOnPeerClosed = register.KeepOpenOnPeerClosed;
         _useResumeWriting = register.UseResumeWriting;
-        Context.Watch(_handler);
+        Home.Selector.Tell(new WatchHandler(_handler), Self);
         if (Registration is null) return;
         if (_eofPending && !PullMode)
         {
@@ -246,7 +254,7 @@ internal abstract class TcpConnection : UntypedActor
         int chunk = Settings.MaxReceivedMessageSize;
         byte[] buffer = _threadReadBuffer is { } b && b.Length >= chunk ? b : _threadReadBuffer = new byte[chunk];
         int budget = PullMode ? chunk : Settings.ReceiveBudgetPerEvent;
-        SafeSocketHandle socket = Socket!.SafeHandle;
+        SafeHandle socket = Handle!;
         while (true)
         {
             int want = Math.Min(chunk, budget);
@@ -298,7 +306,7 @@ internal abstract class TcpConnection : UntypedActor
         }
     }
 
-    private static unsafe int Receive(SafeSocketHandle socket, byte[] buffer, int count, out int errno)
+    private static unsafe int Receive(SafeHandle socket, byte[] buffer, int count, out int errno)
     {
         fixed (byte* p = buffer)
         {
@@ -310,8 +318,8 @@ internal abstract class TcpConnection : UntypedActor
 
     private void OnHangUp()
     {
-        if (_finished || Socket is null) return;
-        if (Sockets.GetPendingError(Socket.SafeHandle, out int socketError) == 0 && socketError != 0)
+        if (_finished || Handle is null) return;
+        if (Sockets.GetPendingError(Handle, out int socketError) == 0 && socketError != 0)
         {
             ErrorClose(Errno.ToSocketError(socketError), $"Connection to {RemoteAddress} failed: {Errno.Describe(socketError)}");
             return;
@@ -327,21 +335,17 @@ internal abstract class TcpConnection : UntypedActor
             return;
         }
 
-        int available;
-        try
+        int pending = Sockets.PeekPending(Handle);
+        if (pending < 0 && -pending != Errno.EAGAIN)
         {
-            available = Socket.Available;
-        }
-        catch (SocketException e)
-        {
-            ErrorClose(e.SocketErrorCode, $"Connection to {RemoteAddress} failed: {e.SocketErrorCode}");
+            ErrorClose(Errno.ToSocketError(-pending), $"Connection to {RemoteAddress} failed: {Errno.Describe(-pending)}");
             return;
         }
 
         // The peer closed while reading is suspended (or in pull mode). With nothing unread the close is reported now;
         // unread bytes are delivered first, and the EOF after them when reading resumes.
-        if (available == 0) OnPeerEof();
-        else _eofPending = true;
+        if (pending > 0) _eofPending = true;
+        else OnPeerEof();
     }
 
     private void OnPeerEof()
@@ -402,10 +406,10 @@ internal abstract class TcpConnection : UntypedActor
 
     private void Flush()
     {
-        if (_finished || Socket is null || Registration is null) return;
+        if (_finished || Handle is null || Registration is null) return;
         while (!_writes.IsEmpty)
         {
-            long sent = _writes.Send(Socket.SafeHandle, Settings.MaxWritesPerSyscall, Self, out SocketError error, out long attempted);
+            long sent = _writes.Send(Handle, Settings.MaxWritesPerSyscall, Self, out SocketError error, out long attempted);
             if (sent > 0)
             {
                 SelectorCounters.Add(ref Home.Counters.BytesWritten, sent);
@@ -488,7 +492,7 @@ internal abstract class TcpConnection : UntypedActor
         if (_closeCommand is Tcp.ConfirmedClose && !_outputShutDown)
         {
             _outputShutDown = true;
-            _ = Sockets.Shutdown(Socket!.SafeHandle, Sockets.SHUT_WR);
+            _ = Sockets.Shutdown(Handle!, Sockets.SHUT_WR);
             if (_peerClosed) Finish(Tcp.ConfirmedClosed.Instance);
             else if (_registered && !_readingSuspended) Registration?.Arm(Interest.Read);
             return;
@@ -543,27 +547,22 @@ internal abstract class TcpConnection : UntypedActor
     /// <summary>Deregisters, then closes the socket; an abort resets the connection (RST).</summary>
     protected void CloseSocket(bool abort)
     {
-        Socket? socket = Socket;
-        if (abort && socket is not null && Registration is not { Failure: not null })
+        SafeHandle? handle = Handle;
+        if (abort && handle is { IsClosed: false } && Registration is not { Failure: not null })
         {
-            try
-            {
-                socket.LingerState = new LingerOption(true, 0);
-            }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException)
-            {
-                // Already gone: nothing to reset.
-            }
+            // A reset rather than a FIN; a failure here means the socket is already gone.
+            _ = Sockets.SetLingerZero(handle);
         }
 
-        if (Registration is not null) Registration.Close(socket);
+        IDisposable? resource = (IDisposable?)Socket ?? handle;
+        if (Registration is not null) Registration.Close(resource);
         else if (PlacementHeld)
         {
             PlacementHeld = false;
             Home.Removed();
         }
 
-        socket?.Dispose();
+        resource?.Dispose();
     }
 
     /// <summary>True while this actor holds its place on <see cref="Home"/> without having handed the channel to the

@@ -1,4 +1,6 @@
+using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using Actors.Io.Selection;
 using Akka.Actor;
 using Akka.Event;
@@ -8,32 +10,34 @@ namespace Actors.Io.Transport;
 /// <summary>A connection accepted by a listener: tells the bind handler <see cref="Tcp.Connected"/> and waits for Register.</summary>
 internal sealed class TcpIncomingConnection : TcpConnection
 {
-    private readonly SafeSocketHandle _handle;
+    private readonly SafeHandle _handle;
     private readonly IActorRef _bindHandler;
 
-    public TcpIncomingConnection(TcpSettings settings, SelectorShared home, SafeSocketHandle handle, IActorRef bindHandler, bool pullMode, IReadOnlyList<Tcp.SocketOption> options)
+    public TcpIncomingConnection(TcpSettings settings, SelectorShared home, SafeHandle handle, IActorRef bindHandler, bool pullMode, IReadOnlyList<Tcp.SocketOption> options)
         : base(settings, home, pullMode, options)
     {
         _handle = handle;
         _bindHandler = bindHandler;
     }
 
-    public static Props Props(TcpSettings settings, SelectorShared home, SafeSocketHandle handle, IActorRef bindHandler, bool pullMode, IReadOnlyList<Tcp.SocketOption> options) =>
+    public static Props Props(TcpSettings settings, SelectorShared home, SafeHandle handle, IActorRef bindHandler, bool pullMode, IReadOnlyList<Tcp.SocketOption> options) =>
         new IncomingProps(settings, home, handle, bindHandler, pullMode, options);
 
     protected override void PreStart()
     {
-        Socket socket;
+        Handle = _handle;
+
+        // A Socket view of the descriptor for the options and the addresses, dropped afterwards: kept, it would cost the
+        // connection its endpoints and state for as long as it lives. It does not own the descriptor.
+        var view = new Socket(new SafeSocketHandle(_handle.DangerousGetHandle(), ownsHandle: false));
         try
         {
-            // accept4 made it non-blocking already; the Blocking setter would cost a SocketAsyncContext we never use.
-            socket = new Socket(_handle);
-            Socket = socket;
-            ApplyAfterConnectOptions(socket);
-            RemoteAddress = socket.RemoteEndPoint;
-            _bindHandler.Tell(new Tcp.Connected(socket.RemoteEndPoint!, socket.LocalEndPoint!), Self);
+            ApplyAfterConnectOptions(view);
+            EndPoint remote = view.RemoteEndPoint!, local = view.LocalEndPoint!;
+            RemoteAddress = remote;
+            _bindHandler.Tell(new Tcp.Connected(remote, local), Self);
             CountOpen();
-            Home.Trace?.Debug("Accepted connection {0} -> {1}", socket.RemoteEndPoint, socket.LocalEndPoint);
+            Home.Trace?.Debug("Accepted connection {0} -> {1}", remote, local);
         }
         catch (SocketException e)
         {
@@ -41,6 +45,10 @@ internal sealed class TcpIncomingConnection : TcpConnection
             Log.Debug("Accepted connection failed before it was announced: {0}", e.SocketErrorCode);
             Context.Stop(Self);
             return;
+        }
+        finally
+        {
+            GC.SuppressFinalize(view);
         }
 
         AwaitRegistration();
@@ -50,12 +58,12 @@ internal sealed class TcpIncomingConnection : TcpConnection
     {
         private readonly TcpSettings _settings;
         private readonly SelectorShared _home;
-        private readonly SafeSocketHandle _handle;
+        private readonly SafeHandle _handle;
         private readonly IActorRef _bindHandler;
         private readonly bool _pullMode;
         private readonly IReadOnlyList<Tcp.SocketOption> _options;
 
-        public IncomingProps(TcpSettings settings, SelectorShared home, SafeSocketHandle handle, IActorRef bindHandler, bool pullMode, IReadOnlyList<Tcp.SocketOption> options)
+        public IncomingProps(TcpSettings settings, SelectorShared home, SafeHandle handle, IActorRef bindHandler, bool pullMode, IReadOnlyList<Tcp.SocketOption> options)
             : base(home, typeof(TcpIncomingConnection))
         {
             (_settings, _home, _handle, _bindHandler, _pullMode, _options) = (settings, home, handle, bindHandler, pullMode, options);

@@ -180,7 +180,9 @@ internal sealed class TcpListener : UntypedActor, IWithTimers
 
             _backoff = TimeSpan.Zero;
             SelectorCounters.Add(ref _home.Counters.Accepted, 1);
-            var handle = new SafeSocketHandle(fd, ownsHandle: true);
+            // Our own handle rather than a SafeSocketHandle: .NET closes a SafeSocketHandle disposed without its Socket abortively
+            // (a reset), and the connection keeps no Socket.
+            var handle = new FileDescriptorHandle(fd);
             if (_acceptsAllowed != int.MaxValue) _acceptsAllowed--;
             if (!_pool.TryPlace(out SelectorShared? target))
             {

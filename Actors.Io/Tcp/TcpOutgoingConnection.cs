@@ -154,6 +154,7 @@ internal sealed class TcpOutgoingConnection : TcpConnection
         {
             socket = UnixSockets.NewStreamSocket(target);
             Socket = socket;
+            Handle = socket.SafeHandle;
             foreach (Tcp.SocketOption option in Options) option.BeforeConnect(socket);
             if (_connect.LocalAddress is { } local) socket.Bind(local);
         }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Actors.Io.Native;
 using Actors.Io.Selection;
 using Actors.Io.Transport;
 using Akka.Actor;
@@ -163,7 +164,8 @@ public sealed class FakeSelectorTests(ITestOutputHelper output)
 
         // The connection actor owns the descriptor from now on; the accepted Socket object is not used again, and must
         // not close the descriptor when it is finalized.
-        SafeSocketHandle handle = accepted.SafeHandle;
+        var handle = new FileDescriptorHandle((int)accepted.SafeHandle.DangerousGetHandle());
+        accepted.SafeHandle.SetHandleAsInvalid();
         GC.SuppressFinalize(accepted);
 
         ActorsIo io = ActorsIo.Get(Sys);

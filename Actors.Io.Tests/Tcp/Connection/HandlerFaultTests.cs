@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Actors.Io.Tests.Support;
 using Akka.Actor;
+using Akka.TestKit;
 using TcpMsg = Actors.Io.Tcp;
 
 namespace Actors.Io.Tests.Tcp.Connection;
@@ -37,6 +38,59 @@ public sealed class HandlerFaultTests() : Akka.TestKit.Xunit2.TestKit(TestConfig
         int n = healthy.Receive(buffer);
         Assert.Equal("hello", System.Text.Encoding.ASCII.GetString(buffer, 0, n));
         Sys.Stop(server);
+    }
+
+    [Fact]
+    public void Connections_sharing_a_handler_are_all_aborted_when_it_stops_even_after_some_of_them_closed()
+    {
+        // The selector holds one watch for the shared handler; connections that close leave its list, the rest hear.
+        TestProbe sharedHandler = CreateTestProbe();
+        Sys.Io().Tell(new TcpMsg.Bind(TestActor, new IPEndPoint(IPAddress.Loopback, 0)));
+        var target = (IPEndPoint)ExpectMsg<TcpMsg.Bound>().LocalAddress;
+        var clients = new List<Socket>();
+        var connections = new List<IActorRef>();
+        for (int i = 0; i < 5; i++)
+        {
+            var client = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveTimeout = 5000 };
+            client.Connect(target);
+            clients.Add(client);
+            ExpectMsg<TcpMsg.Connected>();
+            connections.Add(LastSender);
+            LastSender.Tell(new TcpMsg.Register(sharedHandler.Ref));
+        }
+
+        try
+        {
+            // The first, the middle and the last to register leave the handler's list (by Close and by the peer).
+            foreach (int i in new[] { 0, 2 })
+            {
+                connections[i].Tell(TcpMsg.Close.Instance, sharedHandler.Ref);
+                sharedHandler.ExpectMsg<TcpMsg.Closed>();
+            }
+
+            clients[4].Close();
+            sharedHandler.ExpectMsg<TcpMsg.PeerClosed>();
+            foreach (IActorRef connection in connections) Watch(connection);
+            Sys.Stop(sharedHandler.Ref);
+            var ended = new HashSet<IActorRef>();
+            for (int i = 0; i < connections.Count; i++) ended.Add(ExpectMsg<Terminated>().ActorRef);
+            Assert.Equal(connections.ToHashSet(), ended);
+            foreach (int i in new[] { 1, 3 })
+            {
+                try
+                {
+                    Assert.Equal(0, clients[i].Receive(new byte[16]));
+                }
+                catch (SocketException e)
+                {
+                    Assert.Equal(SocketError.ConnectionReset, e.SocketErrorCode);
+                }
+            }
+        }
+        finally
+        {
+            foreach (Socket client in clients) client.Dispose();
+        }
     }
 
     private sealed class Server : ReceiveActor

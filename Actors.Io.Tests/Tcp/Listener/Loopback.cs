@@ -75,13 +75,20 @@ internal static class Loopback
         return System.Text.Encoding.ASCII.GetString(buffer);
     }
 
-    /// <summary>The socket of a connection actor (incoming or outgoing), read through reflection.</summary>
+    /// <summary>
+    /// A view of the socket of a connection actor (incoming or outgoing) for reading its options: the descriptor is read
+    /// through reflection and wrapped without ownership (do not dispose the view).
+    /// </summary>
     public static Socket SocketOf(IActorRef connection)
     {
         object actor = ActorOf(connection);
-        PropertyInfo property = typeof(TcpConnection).GetProperty("Socket", BindingFlags.Instance | BindingFlags.NonPublic)
-            ?? throw new MissingMemberException(nameof(TcpConnection), "Socket");
-        return (Socket?)property.GetValue(actor) ?? throw new InvalidOperationException($"{connection} has no socket.");
+        PropertyInfo property = typeof(TcpConnection).GetProperty("Handle", BindingFlags.Instance | BindingFlags.NonPublic)
+            ?? throw new MissingMemberException(nameof(TcpConnection), "Handle");
+        var handle = (System.Runtime.InteropServices.SafeHandle?)property.GetValue(actor)
+            ?? throw new InvalidOperationException($"{connection} has no socket.");
+        var view = new Socket(new SafeSocketHandle(handle.DangerousGetHandle(), ownsHandle: false));
+        GC.SuppressFinalize(view);
+        return view;
     }
 
     /// <summary>The listening socket of a listener actor, read through reflection.</summary>
