@@ -60,7 +60,7 @@ static async Task<int> RunChat(SampleOptions options)
         }
     }
 
-    var overrides = new ChatNodeOverrides(options.Host, options.Port, options.ClusterPort, options.Seeds);
+    var overrides = new ChatNodeOverrides(options.Host, options.Port, options.ClusterPort, options.Seeds, options.MaxClients);
     HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
     builder.Services.AddAkka(ChatNode.SystemName, akka => akka.WithChatNode(nodeConfig, overrides));
     using IHost host = builder.Build();

@@ -11,10 +11,12 @@ internal sealed record SampleOptions(
     int? ClusterPort,
     IReadOnlyList<DnsEndPoint> Seeds,
     string? ConfigPath,
-    bool Help)
+    bool Help,
+    int? MaxClients = null)
 {
     public const string Usage = """
-        usage: Actors.Io.Sample [chat] [--port P] [--cluster-port C] [--host H] [--seed HOST:PORT ...] [--config FILE]
+        usage: Actors.Io.Sample [chat] [--port P] [--cluster-port C] [--host H] [--seed HOST:PORT ...] [--max-clients N]
+                                [--config FILE]
                Actors.Io.Sample echo [--port P] [--host H]
 
           chat                  a chat node (the default): clients connect with nc or telnet, nodes form an Akka.NET cluster
@@ -23,6 +25,7 @@ internal sealed record SampleOptions(
             --host H            IP address for both, reachable by the other nodes (default 127.0.0.1)
             --seed HOST:PORT    the cluster port of a node to join; repeat or list several (default: none, the node
                                 seeds itself and others join it)
+            --max-clients N     clients served at once, 1 to 1000000 (default 1000); one more gets "ERR server full"
             --config FILE       the node's HOCON (default HOCON/chat-node.conf beside the program); options win over it
           echo                  a TCP echo server: every byte comes back in order
             --port P            default 4000
@@ -39,6 +42,7 @@ internal sealed record SampleOptions(
         int? clusterPort = null;
         var seeds = new List<DnsEndPoint>();
         string? config = null;
+        int? maxClients = null;
         int i = 0;
         if (args.Count > 0 && !args[0].StartsWith('-'))
         {
@@ -51,7 +55,7 @@ internal sealed record SampleOptions(
         {
             string name = args[i];
             if (name is "--help" or "-h") return new SampleOptions(mode, host, port, clusterPort, seeds, config, Help: true);
-            if (mode == "echo" && name is "--cluster-port" or "--seed" or "--config") throw new ArgumentException($"{name} is a chat option");
+            if (mode == "echo" && name is "--cluster-port" or "--seed" or "--config" or "--max-clients") throw new ArgumentException($"{name} is a chat option");
             string value = i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal)
                 ? args[++i]
                 : throw new ArgumentException($"{name} needs a value");
@@ -73,12 +77,17 @@ internal sealed record SampleOptions(
                 case "--config":
                     config = value;
                     break;
+                case "--max-clients":
+                    maxClients = int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int max) && max is >= 1 and <= Chat.ChatSettings.MaxClientsLimit
+                        ? max
+                        : throw new ArgumentException($"bad --max-clients '{value}': 1 to {Chat.ChatSettings.MaxClientsLimit}");
+                    break;
                 default:
                     throw new ArgumentException($"unknown option '{name}'");
             }
         }
 
-        return new SampleOptions(mode, host, port, clusterPort, seeds, config, Help: false);
+        return new SampleOptions(mode, host, port, clusterPort, seeds, config, Help: false, maxClients);
     }
 
     private static int ParsePort(string name, string value) =>

@@ -20,6 +20,8 @@ public sealed class ChatSettingsTests
         Assert.Equal(TimeSpan.FromSeconds(3), settings.RecoveryTimeout);
         Assert.Equal(TimeSpan.FromSeconds(2), settings.GoodbyeTimeout);
         Assert.Null(settings.SendBufferSize);
+        Assert.Equal(1000, settings.MaxClients);
+        Assert.Equal(1, With("chat.max-clients = 1").MaxClients);
         Assert.Equal(32 * 1024, With("chat.socket-send-buffer = 32 KiB").SendBufferSize);
     }
 
@@ -29,6 +31,14 @@ public sealed class ChatSettingsTests
     [InlineData("chat.max-line-bytes = 2", "chat.max-line-bytes")]
     [InlineData("chat.registry-timeout = 0s", "chat.registry-timeout")]
     [InlineData("chat.socket-send-buffer = 10", "chat.socket-send-buffer")]
+    [InlineData("chat.max-clients = 0", "chat.max-clients")]
+    [InlineData("chat.max-clients = 1000001", "chat.max-clients")]
     public void A_bad_value_names_its_key(string hocon, string key) =>
         Assert.StartsWith(key + " = ", Assert.Throws<ArgumentException>(() => With(hocon)).Message);
+
+    [Fact]
+    public void A_bad_max_clients_says_the_range() =>
+        Assert.Equal(
+            "chat.max-clients = -5 is not allowed: use 1 to 1000000",
+            Assert.Throws<ArgumentException>(() => With("chat.max-clients = -5")).Message);
 }

@@ -13,6 +13,15 @@ public sealed class SampleOptionsTests
         Assert.Null(options.Port);
         Assert.Null(options.ClusterPort);
         Assert.Empty(options.Seeds);
+        Assert.Null(options.MaxClients);
+    }
+
+    [Fact]
+    public void Chat_takes_max_clients_from_1_to_a_million()
+    {
+        Assert.Equal(50, SampleOptions.Parse(["--max-clients", "50"]).MaxClients);
+        Assert.Equal(1_000_000, SampleOptions.Parse(["chat", "--max-clients", "1000000"]).MaxClients);
+        Assert.Equal("bad --max-clients '0': 1 to 1000000", Assert.Throws<ArgumentException>(() => SampleOptions.Parse(["--max-clients", "0"])).Message);
     }
 
     [Fact]
@@ -45,6 +54,9 @@ public sealed class SampleOptionsTests
     [InlineData("--seed", ":4053")]
     [InlineData("--colour", "red")]
     [InlineData("echo", "--seed", "127.0.0.1:4053")]
+    [InlineData("--max-clients", "1000001")]
+    [InlineData("--max-clients", "many")]
+    [InlineData("echo", "--max-clients", "5")]
     public void A_bad_argument_says_what_is_wrong(params string[] args) =>
         Assert.Throws<ArgumentException>(() => SampleOptions.Parse(args));
 

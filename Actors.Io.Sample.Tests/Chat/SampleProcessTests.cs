@@ -7,13 +7,14 @@ namespace Actors.Io.Sample.Tests.Chat;
 public sealed class SampleProcessTests
 {
     [Fact]
-    public async Task The_sample_serves_chat_and_says_goodbye_to_every_client_on_ctrl_c()
+    public async Task The_sample_serves_chat_on_loopback_to_max_clients_and_says_goodbye_to_every_client_on_ctrl_c()
     {
         int chatPort = SampleProcess.FreePort();
         int clusterPort = SampleProcess.FreePort();
-        using SampleProcess sample = SampleProcess.Start("chat", "--port", $"{chatPort}", "--cluster-port", $"{clusterPort}");
+        using SampleProcess sample = SampleProcess.Start("chat", "--port", $"{chatPort}", "--cluster-port", $"{clusterPort}", "--max-clients", "2");
         string connect = await sample.WaitForLineAsync(l => l.StartsWith("Chat clients connect to", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
-        Assert.EndsWith($"nc 127.0.0.1 {chatPort}", connect);
+        // The address the listener is bound to: loopback when no --host is given.
+        Assert.Equal($"Chat clients connect to 127.0.0.1:{chatPort}: nc 127.0.0.1 {chatPort}", connect);
         await sample.WaitForLineAsync(l => l.StartsWith($"Chat node akka.tcp://actors-io-chat@127.0.0.1:{clusterPort}", StringComparison.Ordinal), TimeSpan.FromSeconds(5));
 
         var server = new IPEndPoint(IPAddress.Loopback, chatPort);
@@ -22,6 +23,11 @@ public sealed class SampleProcessTests
         await ann.SendLineAsync("hi bob");
         Assert.Equal("[lobby] ann: hi bob", await bob.ReadLineAsync());
         Assert.Equal("WHO lobby: ann, bob", await ann.CommandAsync("/who"));
+        using (ChatTestClient third = await ChatTestClient.ConnectWithoutGreetingAsync(server))
+        {
+            Assert.Equal("ERR server full", await third.ReadLineAsync());
+            Assert.True(await third.ClosedByServerAsync());
+        }
 
         sample.Interrupt();
         Assert.Equal("BYE the server is shutting down", await ann.ReadLineAsync());

@@ -28,16 +28,22 @@ internal sealed partial class ChatTestClient : IDisposable
     /// <summary>The greeting line.</summary>
     public string Greeting { get; private set; } = string.Empty;
 
-    /// <summary>Connects and reads the greeting.</summary>
-    /// <param name="server">The chat endpoint.</param>
-    /// <param name="receiveBufferSize">SO_RCVBUF before connecting (a small one makes a client that stops reading fill up fast).</param>
-    public static async Task<ChatTestClient> ConnectAsync(IPEndPoint server, int? receiveBufferSize = null)
+    /// <summary>Connects without reading anything.</summary>
+    public static async Task<ChatTestClient> ConnectWithoutGreetingAsync(IPEndPoint server, int? receiveBufferSize = null)
     {
         var socket = new Socket(server.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         if (receiveBufferSize is { } size) socket.ReceiveBufferSize = size;
         using var cts = new CancellationTokenSource(DefaultTimeout);
         await socket.ConnectAsync(server, cts.Token);
-        var client = new ChatTestClient(socket);
+        return new ChatTestClient(socket);
+    }
+
+    /// <summary>Connects and reads the greeting.</summary>
+    /// <param name="server">The chat endpoint.</param>
+    /// <param name="receiveBufferSize">SO_RCVBUF before connecting (a small one makes a client that stops reading fill up fast).</param>
+    public static async Task<ChatTestClient> ConnectAsync(IPEndPoint server, int? receiveBufferSize = null)
+    {
+        ChatTestClient client = await ConnectWithoutGreetingAsync(server, receiveBufferSize);
         client.Greeting = await client.ReadLineAsync();
         Match welcome = Welcome().Match(client.Greeting);
         Assert.True(welcome.Success, $"not a greeting: {client.Greeting}");
@@ -46,9 +52,9 @@ internal sealed partial class ChatTestClient : IDisposable
     }
 
     /// <summary>Connects and renames to <paramref name="nick"/>.</summary>
-    public static async Task<ChatTestClient> ConnectAsync(IPEndPoint server, string nick, string? room = null)
+    public static async Task<ChatTestClient> ConnectAsync(IPEndPoint server, string nick, string? room = null, int? receiveBufferSize = null)
     {
-        ChatTestClient client = await ConnectAsync(server);
+        ChatTestClient client = await ConnectAsync(server, receiveBufferSize);
         await client.RenameAsync(nick);
         if (room is not null) Assert.Equal($"OK you are in {room.ToLowerInvariant()}", await client.CommandAsync($"/join {room}"));
         return client;

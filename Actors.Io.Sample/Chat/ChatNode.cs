@@ -13,7 +13,12 @@ using Akka.Remote.Hosting;
 namespace Actors.Io.Sample.Chat;
 
 /// <summary>What the command line says about a chat node; a null value keeps the node's HOCON.</summary>
-internal sealed record ChatNodeOverrides(IPAddress? Host = null, int? Port = null, int? ClusterPort = null, IReadOnlyList<DnsEndPoint>? Seeds = null);
+internal sealed record ChatNodeOverrides(
+    IPAddress? Host = null,
+    int? Port = null,
+    int? ClusterPort = null,
+    IReadOnlyList<DnsEndPoint>? Seeds = null,
+    int? MaxClients = null);
 
 /// <summary>Sets up one chat node on an Akka.Hosting builder: the program and the tests start nodes with this.</summary>
 internal static class ChatNode
@@ -49,6 +54,7 @@ internal static class ChatNode
         var commandLine = new StringBuilder();
         if (overrides.Host is { } host) commandLine.Append("chat.host = \"").Append(host).Append("\"\n");
         if (overrides.Port is { } port) commandLine.Append("chat.port = ").Append(port.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        if (overrides.MaxClients is { } max) commandLine.Append("chat.max-clients = ").Append(max.ToString(CultureInfo.InvariantCulture)).Append('\n');
         if (commandLine.Length > 0) akka.AddHocon(commandLine.ToString(), HoconAddMode.Prepend);
 
         return akka

@@ -7,9 +7,9 @@ namespace Actors.Io.Sample.Chat;
 
 /// <summary>
 /// A node's chat front door (<c>/user/chat</c>): binds the chat port with Actors.Io, starts a <see cref="ClientSession"/>
-/// per connection, knows the named sessions of this node (for the registry's <see cref="ReportSessions"/>), and takes
-/// part in CoordinatedShutdown: it unbinds first, then says goodbye to every client and waits for them to close, all
-/// before the node leaves the cluster.
+/// per connection up to <c>chat.max-clients</c> (one more gets <see cref="ChatText.ServerFull"/> and is closed), knows the
+/// named sessions of this node (for the registry's <see cref="ReportSessions"/>), and takes part in CoordinatedShutdown:
+/// it unbinds first, then says goodbye to every client and waits for them to close, all before the node leaves the cluster.
 /// </summary>
 internal sealed class ChatServer : ReceiveActor
 {
@@ -29,6 +29,7 @@ internal sealed class ChatServer : ReceiveActor
     private IActorRef? _unbindRequester;
     private IActorRef? _goodbyeRequester;
     private long _connections;
+    private bool _full;
 
     public ChatServer(ChatSettings settings, IActorRef registry, IActorRef mediator, string node)
     {
@@ -60,10 +61,10 @@ internal sealed class ChatServer : ReceiveActor
         Receive<Terminated>(terminated =>
         {
             _sessions.Remove(terminated.ActorRef);
-            _clients.Remove(terminated.ActorRef);
+            if (_clients.Remove(terminated.ActorRef)) _full = false;
             if (_clients.Count == 0) GoodbyeDone();
         });
-        Receive<Tcp.ConnectionClosed>(_ => { }); // a connection aborted during shutdown (above) confirms it
+        Receive<Tcp.ConnectionClosed>(_ => { }); // a connection refused or aborted (above) confirms its close
         Receive<Unbind>(_ => OnUnbind());
         Receive<Tcp.Unbound>(_ => UnbindDone());
         Receive<SayGoodbye>(_ => OnSayGoodbye());
@@ -87,6 +88,18 @@ internal sealed class ChatServer : ReceiveActor
         {
             // Accepted just before the listener closed: the node is going away.
             connection.Tell(Tcp.Abort.Instance);
+            return;
+        }
+
+        if (_clients.Count >= _settings.MaxClients)
+        {
+            // Over chat.max-clients: one line, then close, reading nothing.
+            if (!_full) _log.Warning("Chat server full ({0} clients, chat.max-clients): refusing new clients until one leaves", _clients.Count);
+            _full = true;
+            connection.Tell(Tcp.SuspendReading.Instance);
+            connection.Tell(new Tcp.Register(Self));
+            connection.Tell(Tcp.Write.Create(ChatText.Line(ChatText.ServerFull)));
+            connection.Tell(Tcp.Close.Instance);
             return;
         }
 

@@ -11,8 +11,12 @@ internal sealed record ChatSettings(
     TimeSpan RegistryTimeout,
     TimeSpan RecoveryTimeout,
     TimeSpan GoodbyeTimeout,
-    int? SendBufferSize)
+    int? SendBufferSize,
+    int MaxClients)
 {
+    /// <summary>The highest <c>chat.max-clients</c> allowed.</summary>
+    public const int MaxClientsLimit = 1_000_000;
+
     /// <summary>Reads and checks the <c>chat</c> section; a bad value throws naming the key.</summary>
     public static ChatSettings FromConfig(Config config)
     {
@@ -34,7 +38,10 @@ internal sealed record ChatSettings(
             sendBuffer = (int)bytes;
         }
 
-        return new ChatSettings(host, port, (int)maxLine, registryTimeout, recoveryTimeout, goodbyeTimeout, sendBuffer);
+        int maxClients = chat.GetInt("max-clients", 1000);
+        if (maxClients is < 1 or > MaxClientsLimit) throw Bad("max-clients", maxClients, $"1 to {MaxClientsLimit}");
+
+        return new ChatSettings(host, port, (int)maxLine, registryTimeout, recoveryTimeout, goodbyeTimeout, sendBuffer, maxClients);
     }
 
     private static TimeSpan Positive(Config chat, string key, TimeSpan fallback)

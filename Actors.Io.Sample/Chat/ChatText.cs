@@ -82,6 +82,9 @@ internal static class ChatText
     /// <summary>The line other members of <paramref name="room"/> receive for a message.</summary>
     public static Akka.IO.ByteString MessageLine(string room, string nick, string text) => Line($"[{room}] {nick}: {Sanitize(text)}");
 
+    /// <summary>The one line a client past <c>chat.max-clients</c> gets before the server closes its connection.</summary>
+    public const string ServerFull = "ERR server full";
+
     public static string Greeting(string nick, string node) => $"WELCOME {nick}, you are in {Lobby} (node {node}). /help lists the commands.";
 
     public static readonly string[] Help =
