@@ -60,6 +60,24 @@ public sealed class LineReaderTests
     }
 
     [Fact]
+    public void A_mebibyte_without_a_newline_never_holds_more_than_the_limit_plus_one_byte()
+    {
+        var reader = new LineReader(4096);
+        var lines = new List<string>();
+        byte[] piece = new byte[1000];
+        piece.AsSpan().Fill((byte)'x');
+        for (int i = 0; i < 1049; i++)
+        {
+            lines.AddRange(Feed(reader, piece));
+            Assert.InRange(reader.BufferedBytes, 0, 4097);
+        }
+
+        Assert.Equal(["<too long>"], lines);
+        Assert.Equal(["<too long>", "ok"], Feed(reader, B(new string('y', 4000)), B("\n"), B(new string('z', 5000)), B("\nok\n")));
+        Assert.Equal(0, reader.BufferedBytes);
+    }
+
+    [Fact]
     public void Reading_can_stop_after_any_line_and_resume_with_the_rest()
     {
         var reader = new LineReader(4096);

@@ -79,6 +79,41 @@ internal sealed class ChatTestNode
         return new ChatTestNode(host, system, binding.Address);
     }
 
+    /// <summary>The most received bytes any client session of this node holds now (<see cref="ClientSession.GetBufferedInput"/>).</summary>
+    public async Task<long> LargestBufferedInputAsync()
+    {
+        using Inbox inbox = Inbox.Create(System);
+        System.ActorSelection($"/user/{ChatServer.ActorName}/client-*").Tell(new Identify(null), inbox.Receiver);
+        var sessions = new List<IActorRef>();
+
+        try
+        {
+            while (true)
+            {
+                if (await inbox.ReceiveAsync(TimeSpan.FromMilliseconds(300)) is ActorIdentity { Subject: { } session }) sessions.Add(session);
+            }
+        }
+        catch (TimeoutException)
+        {
+            // No identity for a moment: every session has answered.
+        }
+
+        long largest = 0;
+        foreach (IActorRef session in sessions)
+        {
+            try
+            {
+                largest = Math.Max(largest, (await session.Ask<ClientSession.BufferedInput>(ClientSession.GetBufferedInput.Instance, TimeSpan.FromSeconds(5))).Bytes);
+            }
+            catch (AskTimeoutException)
+            {
+                // A session that stopped meanwhile holds nothing.
+            }
+        }
+
+        return largest;
+    }
+
     /// <summary>Stops the node as Ctrl-C does: CoordinatedShutdown, leaving the cluster.</summary>
     public async Task StopAsync()
     {

@@ -69,6 +69,15 @@ internal sealed class ClientSession : UntypedActor
         public static readonly Goodbye Instance = new();
     }
 
+    /// <summary>Asks how many received bytes the session holds (an incomplete line, input waiting for a command to finish). Answer: <see cref="BufferedInput"/>.</summary>
+    public sealed class GetBufferedInput
+    {
+        public static readonly GetBufferedInput Instance = new();
+    }
+
+    /// <summary>The received bytes a session holds.</summary>
+    public sealed record BufferedInput(long Bytes);
+
     private enum Pending
     {
         None,
@@ -98,6 +107,9 @@ internal sealed class ClientSession : UntypedActor
     {
         switch (message)
         {
+            case Tcp.Received when _closing:
+                // Read before the close took effect: nothing more is answered.
+                break;
             case Tcp.Received received:
                 if (_reader.HasInput || _pending != Pending.None)
                 {
@@ -190,6 +202,9 @@ internal sealed class ClientSession : UntypedActor
                     Close();
                 }
 
+                break;
+            case GetBufferedInput:
+                Sender.Tell(new BufferedInput(_reader.BufferedBytes + (_backlog?.Sum(b => (long)b.Count) ?? 0)));
                 break;
             case CloseTimedOut:
                 _connection.Tell(Tcp.Abort.Instance);

@@ -37,6 +37,9 @@ internal sealed class LineReader(int maxLineBytes)
     /// <summary>True while an incomplete line is buffered.</summary>
     public bool HasPartialLine => _partialLength > 0 && !_partialHandedOut;
 
+    /// <summary>The bytes held: the unconsumed input and the incomplete line's buffer (at most the limit plus one byte).</summary>
+    public long BufferedBytes => (HasInput ? _input.Count - _position : 0) + (_partial?.Length ?? 0);
+
     /// <summary>Adds received bytes; call only when <see cref="HasInput"/> is false.</summary>
     public void Feed(ByteString data)
     {
