@@ -296,7 +296,7 @@ public sealed class ChatBadInputTests(BadInputNode fixture, ITestOutputHelper ou
         [
             ("/who", ["WHO mixroom: ann2, bob2, mixer"]),
             ("/rooms", ["ROOMS"]),
-            ("/help", ChatText.Help),
+            ("/help", ChatText.Help(MaxLine)),
             ("/nick", ["ERR /nick needs one NAME"]),
             ("/join", ["ERR /join needs one ROOM"]),
             ("/join MixRoom", ["OK you are in mixroom"]),

@@ -124,8 +124,9 @@ public sealed class ChatClusterTests(TwoNodeCluster fixture) : IClassFixture<Two
         string help = await client.CommandAsync("/help");
         Assert.StartsWith("HELP /nick NAME", help);
         var rest = new List<string>();
-        for (int i = 0; i < 6; i++) rest.Add(await client.ReadLineAsync());
+        for (int i = 0; i < 7; i++) rest.Add(await client.ReadLineAsync());
         Assert.Contains(rest, l => l.StartsWith("HELP /quit", StringComparison.Ordinal));
+        Assert.Equal("HELP lines are UTF-8 and end in \\n; one over 4096 bytes or not valid UTF-8 gets ERR and is discarded", rest[^1]);
         Assert.StartsWith("WHO lobby:", await client.CommandAsync("/WHO"));
     }
 

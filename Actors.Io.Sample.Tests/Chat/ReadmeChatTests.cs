@@ -11,7 +11,7 @@ namespace Actors.Io.Sample.Tests.Chat;
 /// </summary>
 public sealed partial class ReadmeChatTests
 {
-    private static readonly string Section = ReadSection();
+    private static readonly string Section = Readme.Section("## Try the chat");
 
     [Fact]
     public void The_commands_start_two_nodes_of_one_cluster_and_the_clients_connect_to_them()
@@ -91,22 +91,6 @@ public sealed partial class ReadmeChatTests
 
     private static bool IsServerLine(string line) =>
         line.StartsWith('[') || Regex.IsMatch(line, "^(WELCOME|OK|ERR|WHO|ROOMS|HELP|NOTICE|BYE)( |$)");
-
-    private static string ReadSection()
-    {
-        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            string readme = Path.Combine(dir.FullName, "README.md");
-            if (!File.Exists(Path.Combine(dir.FullName, "actors-io.sln"))) continue;
-            string text = File.ReadAllText(readme);
-            int start = text.IndexOf("## Try the chat", StringComparison.Ordinal);
-            Assert.True(start >= 0, "README.md has no 'Try the chat' section");
-            int end = text.IndexOf("\n## ", start + 3, StringComparison.Ordinal);
-            return text[start..(end < 0 ? text.Length : end)];
-        }
-
-        throw new InvalidOperationException("actors-io.sln not found above " + AppContext.BaseDirectory);
-    }
 
     [GeneratedRegex(@"(?<before>[^`]*)```text\n(?<body>.*?)```", RegexOptions.Singleline)]
     private static partial Regex TextBlock();

@@ -87,7 +87,8 @@ internal static class ChatText
 
     public static string Greeting(string nick, string node) => $"WELCOME {nick}, you are in {Lobby} (node {node}). /help lists the commands.";
 
-    public static readonly string[] Help =
+    /// <summary>The answer to /help, one line each.</summary>
+    public static string[] Help(int maxLineBytes) =>
     [
         "HELP /nick NAME   change your nickname (1 to 32 letters, digits, _ or -; unique in the cluster)",
         "HELP /join ROOM   move to ROOM (same rule for the name); everyone starts in lobby",
@@ -96,6 +97,7 @@ internal static class ChatText
         "HELP /quit        leave",
         "HELP /help        this list",
         "HELP any other line goes to everyone else in your room; start it with // to send a line that starts with /",
+        $"HELP lines are UTF-8 and end in \\n; one over {maxLineBytes} bytes or not valid UTF-8 gets ERR and is discarded",
     ];
 
     public static string BadName(string what, string name) =>

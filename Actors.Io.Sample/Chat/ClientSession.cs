@@ -304,7 +304,7 @@ internal sealed class ClientSession : UntypedActor
                 Close();
                 break;
             case "help":
-                foreach (string help in ChatText.Help) WriteLine(help);
+                foreach (string help in ChatText.Help(_settings.MaxLineBytes)) WriteLine(help);
                 break;
             default:
                 WriteLine($"ERR unknown command /{ChatText.Sanitize(command.Length > 0 ? words[0] : string.Empty)}; /help lists the commands");
