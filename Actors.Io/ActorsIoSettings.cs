@@ -6,9 +6,10 @@ namespace Actors.Io;
 /// <summary>The <c>actors-io</c> configuration section, read once and checked when the extension starts.</summary>
 public sealed class ActorsIoSettings
 {
-    private ActorsIoSettings(PollerBackend backend, int nrOfSelectors, int maxEventsPerWait, int maxChannels, int loopThroughput, bool traceLogging, TcpSettings tcp)
+    private ActorsIoSettings(PollerBackend backend, int nrOfSelectors, int maxEventsPerWait, int maxChannels, int loopThroughput, bool traceLogging, TcpSettings tcp, UdpSettings udp)
     {
         Tcp = tcp;
+        Udp = udp;
         Backend = backend;
         NrOfSelectors = nrOfSelectors;
         MaxEventsPerWait = maxEventsPerWait;
@@ -38,6 +39,9 @@ public sealed class ActorsIoSettings
     /// <summary><c>actors-io.tcp</c>.</summary>
     public TcpSettings Tcp { get; }
 
+    /// <summary><c>actors-io.udp</c>.</summary>
+    public UdpSettings Udp { get; }
+
     /// <summary>Reads and checks the <c>actors-io</c> section of <paramref name="config"/> (the whole system config).</summary>
     /// <exception cref="ActorsIoConfigurationException">A value is missing, unparsable or out of range.</exception>
     public static ActorsIoSettings Create(Config config)
@@ -56,7 +60,8 @@ public sealed class ActorsIoSettings
             reader.Int("max-channels", 1, int.MaxValue),
             reader.Int("loop-dispatcher.throughput", 1, 100_000),
             reader.Bool("trace-logging"),
-            TcpSettings.Create(reader));
+            TcpSettings.Create(reader),
+            UdpSettings.Create(reader));
     }
 }
 
@@ -112,6 +117,38 @@ public sealed class TcpSettings
             ConnectTimeout = root.Duration("tcp.connect-timeout", ms, hour, Durations),
             AcceptBackoffMin = backoffMin,
             AcceptBackoffMax = root.Duration("tcp.accept-backoff-max", backoffMin, hour, "a duration from accept-backoff-min to 1h"),
+        };
+    }
+}
+
+/// <summary>The <c>actors-io.udp</c> configuration section.</summary>
+public sealed class UdpSettings
+{
+    private UdpSettings()
+    {
+    }
+
+    /// <summary><c>max-datagram-size</c>: the largest datagram sent or received; each receive slot has this many bytes.</summary>
+    public int MaxDatagramSize { get; private init; }
+
+    /// <summary><c>receive-batch-size</c>: datagrams read by one system call (<c>recvmmsg</c>, on Linux).</summary>
+    public int ReceiveBatchSize { get; private init; }
+
+    /// <summary><c>receive-budget-per-event</c>: datagrams read per readiness event before yielding.</summary>
+    public int ReceiveBudgetPerEvent { get; private init; }
+
+    /// <summary><c>max-queued-sends</c>: datagrams a socket holds while the kernel's send buffer is full.</summary>
+    public int MaxQueuedSends { get; private init; }
+
+    internal static UdpSettings Create(SettingsReader root)
+    {
+        int batch = root.Int("udp.receive-batch-size", 1, 1024);
+        return new UdpSettings
+        {
+            MaxDatagramSize = (int)root.Bytes("udp.max-datagram-size", 256, 65536, "a size from 256 B to 64 KiB"),
+            ReceiveBatchSize = batch,
+            ReceiveBudgetPerEvent = root.Int("udp.receive-budget-per-event", batch, 1_000_000),
+            MaxQueuedSends = root.Int("udp.max-queued-sends", 1, 1_000_000),
         };
     }
 }

@@ -29,6 +29,10 @@ public sealed class ActorsIoSettingsTests
         Assert.Equal(TimeSpan.FromSeconds(10), settings.Tcp.ConnectTimeout);
         Assert.Equal(TimeSpan.FromMilliseconds(50), settings.Tcp.AcceptBackoffMin);
         Assert.Equal(TimeSpan.FromSeconds(2), settings.Tcp.AcceptBackoffMax);
+        Assert.Equal(64 << 10, settings.Udp.MaxDatagramSize);
+        Assert.Equal(8, settings.Udp.ReceiveBatchSize);
+        Assert.Equal(64, settings.Udp.ReceiveBudgetPerEvent);
+        Assert.Equal(1024, settings.Udp.MaxQueuedSends);
     }
 
     [Theory]
@@ -48,6 +52,10 @@ public sealed class ActorsIoSettingsTests
     [InlineData("actors-io.tcp.register-timeout = soon", "actors-io.tcp.register-timeout", "soon", "a duration from 1ms to 1h")]
     [InlineData("actors-io.tcp.connect-timeout = 0s", "actors-io.tcp.connect-timeout", "0s", "a duration from 1ms to 1h")]
     [InlineData("actors-io.tcp.batch-accept-limit = 0", "actors-io.tcp.batch-accept-limit", "0", "an integer from 1 to 10000")]
+    [InlineData("actors-io.udp.max-datagram-size = 128 KiB", "actors-io.udp.max-datagram-size", "128 KiB", "a size from 256 B to 64 KiB")]
+    [InlineData("actors-io.udp.receive-batch-size = 0", "actors-io.udp.receive-batch-size", "0", "an integer from 1 to 1024")]
+    [InlineData("actors-io.udp.receive-budget-per-event = 4", "actors-io.udp.receive-budget-per-event", "4", "an integer from 8 to 1000000")]
+    [InlineData("actors-io.udp.max-queued-sends = none", "actors-io.udp.max-queued-sends", "none", "an integer from 1 to 1000000")]
     public void Bad_value_fails_naming_the_key_the_value_and_what_is_allowed(string hocon, string key, string value, string allowed)
     {
         ActorsIoConfigurationException e = Assert.Throws<ActorsIoConfigurationException>(() => ActorsIoSettings.Create(WithReference(hocon)));

@@ -119,6 +119,27 @@ public sealed unsafe class NativeLayoutTests
     }
 
     [Fact]
+    public void MsgHdr_Is56BytesWithTheLinux64BitOffsets()
+    {
+        Assert.Equal(56, Unsafe.SizeOf<Datagrams.MsgHdr>());
+        Assert.Equal(0, Offset<Datagrams.MsgHdr>(nameof(Datagrams.MsgHdr.Name)));
+        Assert.Equal(8, Offset<Datagrams.MsgHdr>(nameof(Datagrams.MsgHdr.NameLength)));
+        Assert.Equal(16, Offset<Datagrams.MsgHdr>(nameof(Datagrams.MsgHdr.Iov)));
+        Assert.Equal(24, Offset<Datagrams.MsgHdr>(nameof(Datagrams.MsgHdr.IovLength)));
+        Assert.Equal(32, Offset<Datagrams.MsgHdr>(nameof(Datagrams.MsgHdr.Control)));
+        Assert.Equal(40, Offset<Datagrams.MsgHdr>(nameof(Datagrams.MsgHdr.ControlLength)));
+        Assert.Equal(48, Offset<Datagrams.MsgHdr>(nameof(Datagrams.MsgHdr.Flags)));
+    }
+
+    [Fact]
+    public void MMsgHdr_Is64BytesWithTheLengthAfterTheHeader()
+    {
+        Assert.Equal(64, Unsafe.SizeOf<Datagrams.MMsgHdr>());
+        Assert.Equal(0, Offset<Datagrams.MMsgHdr>(nameof(Datagrams.MMsgHdr.Header)));
+        Assert.Equal(56, Offset<Datagrams.MMsgHdr>(nameof(Datagrams.MMsgHdr.Length)));
+    }
+
+    [Fact]
     public void EvfiltUser_DiffersBetweenMacOsAndFreeBsd()
     {
         Assert.Equal(-10, Kqueue.EvfiltUser(OsFamily.MacOs));

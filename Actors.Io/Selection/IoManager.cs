@@ -64,6 +64,15 @@ internal sealed class IoManager : UntypedActor
                 }
 
                 break;
+            case Udp.Bind or Udp.SimpleSender or UdpConnected.Connect:
+                PlaceUdp(message);
+                break;
+            case Udp.Command command:
+                Sender.Tell(new Udp.CommandFailed(command, new NotSupportedException($"The IoManager takes Bind and SimpleSender; {command.GetType().Name} goes to the socket actor (the sender of Bound or SimpleSenderReady).")));
+                break;
+            case UdpConnected.Command command:
+                Sender.Tell(new UdpConnected.CommandFailed(command, new NotSupportedException($"The IoManager takes Connect; {command.GetType().Name} goes to the socket actor (the sender of Connected).")));
+                break;
             case Tcp.Command command:
                 Sender.Tell(new Tcp.CommandFailed(command, new NotSupportedException($"The IoManager takes Bind and Connect; {command.GetType().Name} goes to a listener or a connection.")));
                 break;
@@ -71,6 +80,24 @@ internal sealed class IoManager : UntypedActor
                 Unhandled(message);
                 break;
         }
+    }
+
+    /// <summary>Creates the UDP socket actor on the least loaded selector's loop, or refuses past <c>max-channels</c>.</summary>
+    private void PlaceUdp(object command)
+    {
+        if (!_pool.TryPlace(out SelectorShared? home))
+        {
+            var limit = new ChannelLimitExceededException(_pool.Budget.MaxChannels);
+            Sender.Tell(command is UdpConnected.Connect connect ? new UdpConnected.CommandFailed(connect, limit) : new Udp.CommandFailed((Udp.Command)command, limit));
+            return;
+        }
+
+        Context.ActorOf(command switch
+        {
+            Udp.Bind bind => Transport.UdpListener.Props(_settings.Udp, home, Sender, bind),
+            Udp.SimpleSender simple => Transport.UdpSender.Props(_settings.Udp, home, Sender, simple),
+            _ => Transport.UdpConnection.Props(_settings.Udp, home, Sender, (UdpConnected.Connect)command),
+        });
     }
 
     private void Place(RegisterChannel register)

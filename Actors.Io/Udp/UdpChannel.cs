@@ -1,0 +1,239 @@
+using System.Net.Sockets;
+using Actors.Io.Native;
+using Actors.Io.Selection;
+using Akka.Actor;
+using Akka.Event;
+using Akka.IO;
+
+namespace Actors.Io.Transport;
+
+/// <summary>
+/// What the UDP socket actors share: the socket and its registration, the read loop (up to the per-event budget of
+/// datagrams, in batches), suspend / resume, the send queue and its <see cref="Writable"/>, the watch on the actor whose
+/// death closes the socket, and the cleanup (deregister, close, free the receive slots, give back the placement).
+/// </summary>
+internal abstract class UdpChannel : UntypedActor
+{
+    private DatagramReceiver? _receiver;
+    private DatagramSendQueue? _sends;
+    private bool _placementHeld = true;
+    private bool _readingSuspended;
+    private bool _writeArmed;
+    private bool _announced;
+    private ILoggingAdapter? _log;
+
+    /// <param name="settings">The <c>actors-io.udp</c> settings.</param>
+    /// <param name="home">The selector this socket is placed on.</param>
+    /// <param name="commander">Who asked for the socket: told when it is ready or could not be opened.</param>
+    /// <param name="command">The command that opened it (Bind, SimpleSender or Connect).</param>
+    protected UdpChannel(UdpSettings settings, SelectorShared home, IActorRef commander, object command)
+    {
+        Settings = settings;
+        Home = home;
+        Commander = commander;
+        OpenCommand = command;
+    }
+
+    protected IActorRef Commander { get; }
+
+    protected object OpenCommand { get; }
+
+    protected UdpSettings Settings { get; }
+
+    protected SelectorShared Home { get; }
+
+    protected Socket? Socket { get; private set; }
+
+    protected IChannelRegistration? Registration { get; private set; }
+
+    protected ILoggingAdapter Log => _log ??= Context.GetLogger();
+
+    /// <summary>The actor whose death closes the socket (the handler, or the simple sender's owner).</summary>
+    protected abstract IActorRef Watched { get; }
+
+    /// <summary>False for a socket that only sends.</summary>
+    protected virtual bool Reads => true;
+
+    /// <summary>True when received datagrams need their sender's address.</summary>
+    protected virtual bool WantsSender => false;
+
+    private DatagramSendQueue Sends => _sends ??= new DatagramSendQueue(Settings, Home, Failure);
+
+    private bool WantsToRead => Reads && !_readingSuspended && Registration is not null;
+
+    /// <summary>Tells the commander the socket is ready (once registered).</summary>
+    protected abstract void Announce();
+
+    /// <summary>Delivers one datagram to the handler.</summary>
+    protected abstract void Deliver(ByteString data, DatagramReceiver receiver, int index);
+
+    /// <summary>The failure reply of the protocol (<see cref="Udp"/> or <see cref="UdpConnected"/>) for <paramref name="command"/>.</summary>
+    private static object Failure(object command, Exception cause) => command is UdpConnected.Command connected
+        ? new UdpConnected.CommandFailed(connected, cause)
+        : new Udp.CommandFailed((Udp.Command)command, cause);
+
+    /// <summary>Handles the protocol's commands; false when <paramref name="message"/> is not one.</summary>
+    protected abstract bool OnCommand(object message);
+
+    /// <summary>A receive failed with <paramref name="errno"/> (not EAGAIN); reading goes on.</summary>
+    protected virtual void OnReceiveError(int errno) =>
+        Log.Warning("Receiving on {0} failed: {1}", Socket?.LocalEndPoint, Errno.Describe(errno));
+
+    /// <summary>Takes the opened (and bound or connected) socket and registers it on the home selector.</summary>
+    protected void Opened(Socket socket)
+    {
+        Socket = socket;
+        Context.Watch(Watched);
+        _placementHeld = false;
+        Home.Selector.Tell(new RegisterChannel(socket.SafeHandle, Self, Interest.None));
+    }
+
+    /// <summary>Reports the failure, closes what was opened and stops.</summary>
+    protected void FailOpen(Exception cause)
+    {
+        Commander.Tell(Failure(OpenCommand, cause), Self);
+        Context.Stop(Self);
+    }
+
+    /// <summary>Queues or sends a datagram (target null on a connected socket).</summary>
+    protected void Send(object command, ByteString payload, System.Net.EndPoint? target, object? ack)
+    {
+        if (Socket is null) return;
+        if (Sends.Send(Socket, command, payload, target, ack, Sender, Self)) ArmWrite();
+    }
+
+    /// <summary>An unconnected send (a bound socket or a simple sender).</summary>
+    protected void Send(Udp.Send send) => Send(send, send.Payload, send.Target, send.WantsAck ? send.Ack : null);
+
+    /// <summary>Closes the socket, then answers <paramref name="reply"/> to the sender (the port is free by then) and stops.</summary>
+    protected void CloseAndStop(object reply)
+    {
+        CloseSocket();
+        Sender.Tell(reply, Self);
+        Context.Stop(Self);
+    }
+
+    protected void SuspendReading() => _readingSuspended = true;
+
+    protected void ResumeReading()
+    {
+        _readingSuspended = false;
+        if (WantsToRead) Registration!.Arm(Interest.Read);
+    }
+
+    /// <summary>Deregisters and closes the socket now (the port is free when this returns).</summary>
+    protected void CloseSocket()
+    {
+        _sends?.FailAll(Self, "The socket closed before the datagram was sent.");
+        if (Registration is not null) Registration.Close(Socket);
+        else if (_placementHeld)
+        {
+            _placementHeld = false;
+            Home.Removed();
+        }
+
+        Socket?.Dispose();
+        _receiver?.Dispose();
+        _receiver = null;
+    }
+
+    protected override void PostStop() => CloseSocket();
+
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case Readable:
+                DoRead();
+                break;
+            case Writable:
+                _writeArmed = false;
+                if (Socket is not null && Sends.Flush(Socket, Self)) ArmWrite();
+                break;
+            case HangUp:
+                // A pending error (ICMP) while nothing is armed: the next receive or send reports it.
+                break;
+            case ChannelRegistered registered:
+                Registration = registered.Registration;
+                if (!_announced)
+                {
+                    _announced = true;
+                    Announce();
+                }
+
+                if (WantsToRead) Registration.Arm(Interest.Read);
+                break;
+            case RegistrationFailed failed:
+                FailOpen(failed.Cause);
+                break;
+            case SelectorFailed failed:
+                Log.Error(failed.Cause, "The selector of the UDP socket on {0} failed; the socket closes", Socket?.LocalEndPoint);
+                Context.Stop(Self);
+                break;
+            case Terminated terminated when terminated.ActorRef.Equals(Watched):
+                Log.Debug("{0} died; closing the UDP socket on {1}", Watched, Socket?.LocalEndPoint);
+                Context.Stop(Self);
+                break;
+            default:
+                if (!OnCommand(message)) Unhandled(message);
+                break;
+        }
+    }
+
+    private void ArmWrite()
+    {
+        if (_writeArmed || Registration is null) return;
+        _writeArmed = true;
+        Registration.Arm(Interest.Write);
+    }
+
+    private void DoRead()
+    {
+        if (!WantsToRead || Socket is null)
+        {
+            // A readiness event that raced a suspend: keep only the error watch.
+            Registration?.Arm(Interest.None);
+            return;
+        }
+
+        DatagramReceiver receiver = _receiver ??= new DatagramReceiver(Settings.ReceiveBatchSize, Settings.MaxDatagramSize, Socket.AddressFamily);
+        int budget = Settings.ReceiveBudgetPerEvent;
+        while (budget > 0 && WantsToRead)
+        {
+            int want = Math.Min(receiver.Slots, budget);
+            int n = receiver.Receive(Socket.SafeHandle, want, WantsSender, out int errno);
+            if (n < 0)
+            {
+                if (Errno.IsWouldBlock(errno)) break;
+                if (errno != Errno.EINTR)
+                {
+                    budget--;
+                    OnReceiveError(errno);
+                }
+
+                continue;
+            }
+
+            for (int i = 0; i < n; i++)
+            {
+                if (receiver.Truncated(i))
+                {
+                    Log.Warning("Dropped a datagram longer than actors-io.udp.max-datagram-size = {0} bytes on {1}", Settings.MaxDatagramSize, Socket.LocalEndPoint);
+                    continue;
+                }
+
+                Span<byte> data = receiver.Data(i);
+                SelectorCounters.Add(ref Home.Counters.BytesRead, data.Length);
+                SelectorCounters.Add(ref Home.Counters.ReceivedMessages, 1);
+                Deliver(ByteString.CopyFrom(data), receiver, i);
+            }
+
+            budget -= n;
+            if (n < want) break;
+        }
+
+        // Level-triggered: when datagrams are left (budget spent) the next round reads on.
+        if (WantsToRead) Registration!.Arm(Interest.Read);
+        else Registration?.Arm(Interest.None);
+    }
+}

@@ -1,0 +1,132 @@
+using System.Net;
+using System.Net.Sockets;
+using Actors.Io.Native;
+using Actors.Io.Selection;
+using Akka.Actor;
+using ByteString = Akka.IO.ByteString;
+
+namespace Actors.Io.Transport;
+
+/// <summary>A connected datagram socket (<see cref="UdpConnected.Connect"/>): resolves a host name without blocking, connects, then exchanges datagrams with the peer.</summary>
+internal sealed class UdpConnection : UdpChannel
+{
+    private readonly UdpConnected.Connect _connect;
+    private IPEndPoint? _remote;
+
+    public UdpConnection(UdpSettings settings, SelectorShared home, IActorRef commander, UdpConnected.Connect connect)
+        : base(settings, home, commander, connect)
+    {
+        _connect = connect;
+    }
+
+    protected override IActorRef Watched => _connect.Handler;
+
+    public static Props Props(UdpSettings settings, SelectorShared home, IActorRef commander, UdpConnected.Connect connect) =>
+        Akka.Actor.Props.Create(() => new UdpConnection(settings, home, commander, connect)).WithDispatcher(home.Loop.Id);
+
+    protected override void PreStart()
+    {
+        switch (_connect.RemoteAddress)
+        {
+            case IPEndPoint ip:
+                Open(ip);
+                break;
+            case DnsEndPoint dns:
+                IActorRef self = Self;
+                Dns.GetHostAddressesAsync(dns.Host).ContinueWith(
+                    t => self.Tell(new Resolved(t.IsCompletedSuccessfully ? t.Result : [], t.Exception?.GetBaseException())),
+                    TaskContinuationOptions.ExecuteSynchronously);
+                break;
+            default:
+                FailOpen(new NotSupportedException($"Connecting to {_connect.RemoteAddress} ({_connect.RemoteAddress.GetType().Name}) is not supported; use an IPEndPoint or a DnsEndPoint."));
+                break;
+        }
+    }
+
+    protected override void Announce() => Commander.Tell(UdpConnected.Connected.Instance, Self);
+
+
+    protected override void Deliver(ByteString data, DatagramReceiver receiver, int index) =>
+        _connect.Handler.Tell(new UdpConnected.Received(data), Self);
+
+
+    protected override void OnReceiveError(int errno)
+    {
+        if (errno == Errno.ECONNREFUSED || errno == Errno.EHOSTUNREACH || errno == Errno.ENETUNREACH)
+        {
+            _connect.Handler.Tell(new UdpConnected.PeerUnreachable(Errno.ToSocketError(errno), $"{_remote} is unreachable: {Errno.Describe(errno)}"), Self);
+            return;
+        }
+
+        base.OnReceiveError(errno);
+    }
+
+    protected override bool OnCommand(object message)
+    {
+        switch (message)
+        {
+            case Resolved resolved:
+                OnResolved(resolved);
+                return true;
+            case UdpConnected.Send send:
+                Send(send, send.Payload, null, send.WantsAck ? send.Ack : null);
+                return true;
+            case UdpConnected.Disconnect:
+                CloseAndStop(UdpConnected.Disconnected.Instance);
+                return true;
+            case UdpConnected.SuspendReading:
+                SuspendReading();
+                return true;
+            case UdpConnected.ResumeReading:
+                ResumeReading();
+                return true;
+            case UdpConnected.Command command:
+                Sender.Tell(new UdpConnected.CommandFailed(command, new NotSupportedException($"A connected UDP socket takes Send, Disconnect, SuspendReading and ResumeReading; {command.GetType().Name} goes to the IoManager.")), Self);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private void OnResolved(Resolved resolved)
+    {
+        if (Socket is not null) return;
+        var dns = (DnsEndPoint)_connect.RemoteAddress;
+        IPAddress? address = resolved.Addresses.FirstOrDefault(a =>
+            (dns.AddressFamily == AddressFamily.Unspecified || a.AddressFamily == dns.AddressFamily)
+            && (_connect.LocalAddress is null || a.AddressFamily == _connect.LocalAddress.AddressFamily));
+        if (address is null)
+        {
+            FailOpen(new SocketException((int)SocketError.HostNotFound, $"Could not resolve {dns.Host}:{dns.Port}: {resolved.Error?.Message ?? "no usable address"}"));
+            return;
+        }
+
+        Open(new IPEndPoint(address, dns.Port));
+    }
+
+    private void Open(IPEndPoint remote)
+    {
+        _remote = remote;
+        Socket? socket = null;
+        try
+        {
+            socket = new Socket(remote.AddressFamily, SocketType.Dgram, ProtocolType.Udp) { Blocking = false };
+            foreach (Udp.SocketOption option in _connect.Options) option.BeforeBind(socket);
+            if (_connect.LocalAddress is { } local) socket.Bind(local);
+            socket.Connect(remote);
+            foreach (Udp.SocketOption option in _connect.Options) option.AfterBind(socket);
+        }
+        catch (Exception e) when (e is SocketException or ArgumentException)
+        {
+            socket?.Dispose();
+            FailOpen(e is SocketException s
+                ? new SocketException((int)s.SocketErrorCode, $"Connecting to {remote} failed: {s.SocketErrorCode} ({s.Message})")
+                : e);
+            return;
+        }
+
+        Opened(socket);
+    }
+
+    private sealed record Resolved(IPAddress[] Addresses, Exception? Error);
+}
