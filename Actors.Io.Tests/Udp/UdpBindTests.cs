@@ -12,12 +12,10 @@ namespace Actors.Io.Tests.Udp;
 /// SimpleSender, suspend and resume, options, and the failures a user meets.</summary>
 public sealed class UdpBindTests() : Akka.TestKit.Xunit2.TestKit(TestConfigs.With(TestConfigs.Quiet))
 {
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(5);
-
-    public static TheoryData<string> Loopbacks => new() { "127.0.0.1", "::1" };
+    private static readonly TimeSpan Wait = UdpTesting.Wait;
 
     [Theory]
-    [MemberData(nameof(Loopbacks))]
+    [MemberData(nameof(UdpTesting.Loopbacks), MemberType = typeof(UdpTesting))]
     public void Two_bound_sockets_exchange_datagrams_with_acks_and_senders(string loopback)
     {
         IPAddress address = IPAddress.Parse(loopback);
