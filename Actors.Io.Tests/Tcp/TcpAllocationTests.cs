@@ -14,8 +14,6 @@ namespace Actors.Io.Tests.Tcp;
 /// </summary>
 public sealed class TcpAllocationTests : Akka.TestKit.Xunit2.TestKit
 {
-    private const int Warmup = 2_000;
-    private const int Measured = 5_000;
     private const int Size = 64;
     private readonly ITestOutputHelper _output;
 
@@ -33,7 +31,7 @@ public sealed class TcpAllocationTests : Akka.TestKit.Xunit2.TestKit
         client.Connect(IPAddress.Loopback, port);
         byte[] message = new byte[Size];
         byte[] echo = new byte[Size];
-        for (int i = 0; i < Warmup + Measured + 1; i++)
+        for (int i = 0; i < LoopAllocations.RoundTrips; i++)
         {
             message[0] = (byte)i;
             client.Send(message);
@@ -42,28 +40,10 @@ public sealed class TcpAllocationTests : Akka.TestKit.Xunit2.TestKit
             Assert.Equal((byte)i, echo[0]);
         }
 
-        long loopBytes = ExpectMsg<long>(TimeSpan.FromSeconds(10));
-        double perRoundTrip = (double)loopBytes / Measured;
-        double payload = PayloadBytesPerRoundTrip();
-        _output.WriteLine($"loop thread: {perRoundTrip:F1} B per round trip; the payload alone (Received + its ByteString + the handler's Write): {payload:F1} B");
-        Assert.True(perRoundTrip <= payload + 8, $"{perRoundTrip:F1} B per round trip, the payload accounts for {payload:F1} B");
-        Sys.Stop(server);
-    }
-
-    /// <summary>What the user-visible objects of one round trip cost: Received, its ByteString copy, the echo Write.</summary>
-    private static double PayloadBytesPerRoundTrip()
-    {
         byte[] buffer = new byte[Size];
-        object? keep = null;
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 1000; i++)
-        {
-            var received = new TcpMsg.Received(ByteString.CopyFrom(buffer, 0, Size));
-            keep = TcpMsg.Write.Create(received.Data);
-        }
-
-        GC.KeepAlive(keep);
-        return (GC.GetAllocatedBytesForCurrentThread() - before) / 1000.0;
+        double payload = LoopAllocations.BytesPerCall(() => TcpMsg.Write.Create(new TcpMsg.Received(ByteString.CopyFrom(buffer, 0, Size)).Data));
+        LoopAllocations.AssertOnlyThePayload(ExpectMsg<long>(TimeSpan.FromSeconds(10)), payload, _output, "Received + its ByteString + the handler's Write");
+        Sys.Stop(server);
     }
 
     private sealed class Server : ReceiveActor
@@ -82,15 +62,12 @@ public sealed class TcpAllocationTests : Akka.TestKit.Xunit2.TestKit
 
     private sealed class MeasuringEcho(IActorRef connection, IActorRef probe) : UntypedActor
     {
-        private int _count;
-        private long _start;
+        private readonly LoopAllocations.Meter _meter = new(probe);
 
         protected override void OnReceive(object message)
         {
             if (message is not TcpMsg.Received received) return;
-            _count++;
-            if (_count == Warmup + 1) _start = GC.GetAllocatedBytesForCurrentThread();
-            if (_count == Warmup + Measured + 1) probe.Tell(GC.GetAllocatedBytesForCurrentThread() - _start);
+            _meter.Count();
             connection.Tell(TcpMsg.Write.Create(received.Data));
         }
     }

@@ -83,10 +83,10 @@ internal sealed class UdpListener : UdpChannel
                 ResumeReading();
                 return true;
             case Udp.JoinGroup join:
-                ChangeGroup(join, () => Udp.Multicast.Join(Socket!, join.Group, join.InterfaceIndex), new Udp.GroupJoined(join.Group));
+                ChangeGroup(join, join.Group, join.InterfaceIndex, joining: true);
                 return true;
             case Udp.LeaveGroup leave:
-                ChangeGroup(leave, () => Udp.Multicast.Leave(Socket!, leave.Group, leave.InterfaceIndex), new Udp.GroupLeft(leave.Group));
+                ChangeGroup(leave, leave.Group, leave.InterfaceIndex, joining: false);
                 return true;
             case Udp.Command command:
                 Sender.Tell(new Udp.CommandFailed(command, new NotSupportedException($"A bound UDP socket takes Send, Unbind, SuspendReading, ResumeReading, JoinGroup and LeaveGroup; {command.GetType().Name} goes to the IoManager.")), Self);
@@ -96,12 +96,14 @@ internal sealed class UdpListener : UdpChannel
         }
     }
 
-    private void ChangeGroup(Udp.Command command, Action change, Udp.Event done)
+    // No lambdas in OnCommand: a closure there would be allocated for every message, sends included.
+    private void ChangeGroup(Udp.Command command, IPAddress group, int interfaceIndex, bool joining)
     {
         try
         {
-            change();
-            Sender.Tell(done, Self);
+            if (joining) Udp.Multicast.Join(Socket!, group, interfaceIndex);
+            else Udp.Multicast.Leave(Socket!, group, interfaceIndex);
+            Sender.Tell(joining ? new Udp.GroupJoined(group) : new Udp.GroupLeft(group), Self);
         }
         catch (Exception e) when (e is SocketException or ArgumentException)
         {
