@@ -70,3 +70,30 @@ public sealed class UnixEchoServer : ReceiveActor
         });
     }
 }
+
+public sealed class UdpEchoServer : ReceiveActor
+{
+    public UdpEchoServer(int port)
+    {
+        Context.System.Io().Tell(new Udp.Bind(Self, new IPEndPoint(IPAddress.Loopback, port)));
+        Receive<Udp.Bound>(bound => Console.WriteLine($"UDP on {bound.LocalAddress}"));
+        Receive<Udp.Received>(received => Sender.Tell(Udp.Send.Create(received.Data, received.Sender)));
+        Receive<Udp.CommandFailed>(failed => Console.WriteLine($"failed: {failed.Cause?.Message}"));
+    }
+}
+
+public sealed class UdpPing : ReceiveActor
+{
+    public UdpPing(EndPoint server, string message, IActorRef reportTo)
+    {
+        Context.System.Io().Tell(new UdpConnected.Connect(Self, server));
+        Receive<UdpConnected.Connected>(_ => Sender.Tell(UdpConnected.Send.Create(ByteString.FromString(message))));
+        Receive<UdpConnected.Received>(received =>
+        {
+            reportTo.Tell(received.Data.ToString());
+            Sender.Tell(UdpConnected.Disconnect.Instance);
+        });
+        Receive<UdpConnected.PeerUnreachable>(unreachable => reportTo.Tell($"unreachable: {unreachable.Cause}"));
+        Receive<UdpConnected.Disconnected>(_ => Context.Stop(Self));
+    }
+}

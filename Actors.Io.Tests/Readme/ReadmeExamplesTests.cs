@@ -17,7 +17,7 @@ public sealed partial class ReadmeExamplesTests()
         string readme = File.ReadAllText(Path.Combine(root, "README.md"));
         string examples = Normalize(File.ReadAllText(Path.Combine(root, "Actors.Io.Tests", "Readme", "ReadmeExamples.cs")));
         MatchCollection blocks = CodeBlock().Matches(readme);
-        string[] classes = ["EchoServer", "EchoHandler", "EchoClient", "UnixEchoServer"];
+        string[] classes = ["EchoServer", "EchoHandler", "EchoClient", "UnixEchoServer", "UdpEchoServer", "UdpPing"];
         foreach (string name in classes)
         {
             Match? block = blocks.FirstOrDefault(b => b.Groups[1].Value.Contains($"class {name} "));
@@ -76,6 +76,28 @@ public sealed partial class ReadmeExamplesTests()
         {
             directory.Delete(recursive: true);
         }
+    }
+
+    [Fact]
+    public void Readme_udp_echo_server_and_ping_run_as_written()
+    {
+        int port;
+        using (var probe = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp))
+        {
+            probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            port = ((IPEndPoint)probe.LocalEndPoint!).Port;
+        }
+
+        Sys.ActorOf(Props.Create(() => new UdpEchoServer(port)));
+
+        // Until the server is bound a ping is answered with "unreachable: ...": try again.
+        AwaitAssert(
+            () =>
+            {
+                Sys.ActorOf(Props.Create(() => new UdpPing(new IPEndPoint(IPAddress.Loopback, port), "hello", TestActor)));
+                Assert.Equal("hello", ExpectMsg<string>(TimeSpan.FromSeconds(2)));
+            },
+            TimeSpan.FromSeconds(10));
     }
 
     private static string Normalize(string code) => string.Join('\n', code.Split('\n').Select(l => l.Trim()));
