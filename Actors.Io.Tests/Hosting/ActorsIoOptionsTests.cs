@@ -33,6 +33,10 @@ public sealed class ActorsIoOptionsTests
         options.Tcp.ConnectTimeout = TimeSpan.FromSeconds(3);
         options.Tcp.AcceptBackoffMin = TimeSpan.FromMilliseconds(10);
         options.Tcp.AcceptBackoffMax = TimeSpan.FromMinutes(1);
+        options.Udp.MaxDatagramSize = 9000;
+        options.Udp.ReceiveBatchSize = 4;
+        options.Udp.ReceiveBudgetPerEvent = 32;
+        options.Udp.MaxQueuedSends = 100;
 
         string[] expected =
         [
@@ -51,6 +55,10 @@ public sealed class ActorsIoOptionsTests
             "actors-io.tcp.connect-timeout = 3000ms",
             "actors-io.tcp.accept-backoff-min = 10ms",
             "actors-io.tcp.accept-backoff-max = 60000ms",
+            "actors-io.udp.max-datagram-size = 9000",
+            "actors-io.udp.receive-batch-size = 4",
+            "actors-io.udp.receive-budget-per-event = 32",
+            "actors-io.udp.max-queued-sends = 100",
         ];
         Assert.Equal(string.Join('\n', expected) + "\n", options.ToHocon());
 
@@ -70,6 +78,10 @@ public sealed class ActorsIoOptionsTests
         Assert.Equal(TimeSpan.FromSeconds(3), settings.Tcp.ConnectTimeout);
         Assert.Equal(TimeSpan.FromMilliseconds(10), settings.Tcp.AcceptBackoffMin);
         Assert.Equal(TimeSpan.FromMinutes(1), settings.Tcp.AcceptBackoffMax);
+        Assert.Equal(9000, settings.Udp.MaxDatagramSize);
+        Assert.Equal(4, settings.Udp.ReceiveBatchSize);
+        Assert.Equal(32, settings.Udp.ReceiveBudgetPerEvent);
+        Assert.Equal(100, settings.Udp.MaxQueuedSends);
     }
 
     [Fact]

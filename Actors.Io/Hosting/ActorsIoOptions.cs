@@ -35,6 +35,9 @@ public sealed class ActorsIoOptions
     /// <summary>The <c>actors-io.tcp</c> section.</summary>
     public ActorsIoTcpOptions Tcp { get; } = new();
 
+    /// <summary>The <c>actors-io.udp</c> section.</summary>
+    public ActorsIoUdpOptions Udp { get; } = new();
+
     /// <summary>Renders the set properties as HOCON under <c>actors-io</c>; empty when none is set.</summary>
     /// <returns>One <c>actors-io.key = value</c> line per set property, values unquoted.</returns>
     public string ToHocon()
@@ -47,6 +50,7 @@ public sealed class ActorsIoOptions
         hocon.Add("loop-dispatcher.throughput", LoopThroughput);
         hocon.Add("trace-logging", TraceLogging is { } trace ? (trace ? "on" : "off") : null);
         Tcp.Render(hocon);
+        Udp.Render(hocon);
         return hocon.ToString();
     }
 
@@ -105,6 +109,30 @@ public sealed class ActorsIoTcpOptions
         hocon.Add("tcp.connect-timeout", ConnectTimeout);
         hocon.Add("tcp.accept-backoff-min", AcceptBackoffMin);
         hocon.Add("tcp.accept-backoff-max", AcceptBackoffMax);
+    }
+}
+
+/// <summary>Typed settings for the <c>actors-io.udp</c> section; a null property keeps the configured (or reference) value.</summary>
+public sealed class ActorsIoUdpOptions
+{
+    /// <summary><c>actors-io.udp.max-datagram-size</c>: the largest datagram sent or received, in bytes (256 B to 64 KiB).</summary>
+    public int? MaxDatagramSize { get; set; }
+
+    /// <summary><c>actors-io.udp.receive-batch-size</c>: datagrams read by one system call (1 to 1024).</summary>
+    public int? ReceiveBatchSize { get; set; }
+
+    /// <summary><c>actors-io.udp.receive-budget-per-event</c>: datagrams read per readiness event (from receive-batch-size to 1000000).</summary>
+    public int? ReceiveBudgetPerEvent { get; set; }
+
+    /// <summary><c>actors-io.udp.max-queued-sends</c>: datagrams a socket holds while the kernel's send buffer is full (1 to 1000000).</summary>
+    public int? MaxQueuedSends { get; set; }
+
+    internal void Render(HoconLines hocon)
+    {
+        hocon.Add("udp.max-datagram-size", MaxDatagramSize);
+        hocon.Add("udp.receive-batch-size", ReceiveBatchSize);
+        hocon.Add("udp.receive-budget-per-event", ReceiveBudgetPerEvent);
+        hocon.Add("udp.max-queued-sends", MaxQueuedSends);
     }
 }
 
