@@ -19,7 +19,8 @@ namespace Actors.Io;
 /// family or not an <see cref="IPEndPoint"/>, a full queue, a kernel error) is answered with <see cref="CommandFailed"/>
 /// and a cause naming the problem; the socket stays open. <see cref="DnsEndPoint"/> targets are refused (resolve the
 /// name once with <see cref="System.Net.Dns"/> and send to the <see cref="IPEndPoint"/>): a datagram socket sends to many peers and
-/// a resolution per datagram would hide its cost.
+/// a resolution per datagram would hide its cost. An unconnected socket is not told when a peer has nothing listening
+/// (the kernel reports ICMP errors only to connected sockets): use <see cref="UdpConnected"/> to learn of it.
 /// </para>
 /// <para>
 /// Lifetime: a bound socket is closed (its port freed) on <see cref="Unbind"/> or when the bind handler dies; a simple
