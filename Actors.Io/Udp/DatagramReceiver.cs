@@ -1,15 +1,18 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Actors.Io.Native;
 
 namespace Actors.Io.Transport;
 
 /// <summary>
-/// One socket's receive slots in native memory (allocated once, freed by <see cref="Dispose"/>): per slot a
+/// Receives for one socket into the calling thread's receive slots (<see cref="ReceiveSlots"/>): per slot a
 /// <c>mmsghdr</c>, an <c>iovec</c>, a <c>sockaddr_storage</c> and <c>max-datagram-size</c> bytes. Reads up to a batch of
-/// datagrams with one <c>recvmmsg</c> on Linux, one <c>recvfrom</c> elsewhere. The sender's <see cref="EndPoint"/> is
-/// made only when its address differs from the previous datagram's, so a steady peer costs no allocation.
+/// datagrams with one <c>recvmmsg</c> on Linux, one <c>recvfrom</c> elsewhere; the datagrams of one
+/// <see cref="Receive"/> are read out (<see cref="Data"/>, <see cref="Sender"/>) before the thread receives again. The
+/// sender's <see cref="EndPoint"/> is made only when its address differs from the previous datagram's, so a steady peer
+/// costs no allocation.
 /// </summary>
 internal sealed unsafe class DatagramReceiver : IDisposable
 {
@@ -20,10 +23,7 @@ internal sealed unsafe class DatagramReceiver : IDisposable
     private readonly byte[] _lastName = new byte[Datagrams.SockAddrStorageSize];
     private int _lastNameLength = -1;
     private EndPoint? _lastSender;
-    private byte* _block;
-    private Datagrams.MMsgHdr* _headers;
-    private byte* _names;
-    private byte* _data;
+    private ReceiveSlots? _current;
 
     public DatagramReceiver(int slots, int slotSize, AddressFamily family)
     {
@@ -31,22 +31,6 @@ internal sealed unsafe class DatagramReceiver : IDisposable
         _slotSize = slotSize;
         _family = family;
         _template = new IPEndPoint(family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
-        nuint headers = (nuint)(_slots * sizeof(Datagrams.MMsgHdr));
-        nuint iovecs = (nuint)(_slots * sizeof(Sockets.IoVec));
-        nuint names = (nuint)(_slots * Datagrams.SockAddrStorageSize);
-        _block = (byte*)NativeMemory.AlignedAlloc(headers + iovecs + names + (nuint)(_slots * slotSize), 64);
-        _headers = (Datagrams.MMsgHdr*)_block;
-        var iov = (Sockets.IoVec*)(_block + headers);
-        _names = _block + headers + iovecs;
-        _data = _names + names;
-        for (int i = 0; i < _slots; i++)
-        {
-            iov[i].Base = _data + (i * slotSize);
-            iov[i].Length = (nuint)slotSize;
-            _headers[i] = default;
-            _headers[i].Header.Iov = &iov[i];
-            _headers[i].Header.IovLength = 1;
-        }
     }
 
     /// <summary>Datagrams one <see cref="Receive"/> reads at most.</summary>
@@ -58,25 +42,26 @@ internal sealed unsafe class DatagramReceiver : IDisposable
     /// </summary>
     public int Receive(SafeHandle fd, int max, bool wantSender, out int errno)
     {
+        ReceiveSlots slots = _current = ReceiveSlots.ForCurrentThread(_slots, _slotSize);
         errno = 0;
         int count = Math.Min(max, _slots);
         if (Datagrams.HasRecvMmsg)
         {
             for (int i = 0; i < count; i++)
             {
-                ref Datagrams.MsgHdr header = ref _headers[i].Header;
-                header.Name = wantSender ? _names + (i * Datagrams.SockAddrStorageSize) : null;
+                ref Datagrams.MsgHdr header = ref slots.Headers[i].Header;
+                header.Name = wantSender ? slots.Names + (i * Datagrams.SockAddrStorageSize) : null;
                 header.NameLength = wantSender ? Datagrams.SockAddrStorageSize : 0;
                 header.Flags = 0;
             }
 
-            int n = Datagrams.RecvMmsg(fd, _headers, (uint)count, 0, null);
+            int n = Datagrams.RecvMmsg(fd, slots.Headers, (uint)count, 0, null);
             if (n < 0) errno = Errno.Last;
             return n;
         }
 
         int nameLength = Datagrams.SockAddrStorageSize;
-        nint read = Datagrams.RecvFrom(fd, _data, (nuint)_slotSize, Platform.Os == OsFamily.Linux ? Datagrams.MsgTrunc : 0, wantSender ? _names : null, wantSender ? &nameLength : null);
+        nint read = Datagrams.RecvFrom(fd, slots.Data, (nuint)_slotSize, Platform.Os == OsFamily.Linux ? Datagrams.MsgTrunc : 0, wantSender ? slots.Names : null, wantSender ? &nameLength : null);
         if (read < 0)
         {
             errno = Errno.Last;
@@ -84,23 +69,24 @@ internal sealed unsafe class DatagramReceiver : IDisposable
         }
 
         // With MSG_TRUNC (Linux) recvfrom returns the datagram's real length, so a longer one is seen as cut short.
-        _headers[0].Length = (uint)Math.Min(read, int.MaxValue);
-        _headers[0].Header.NameLength = nameLength;
-        _headers[0].Header.Flags = read > _slotSize ? Datagrams.MsgTrunc : 0;
+        slots.Headers[0].Length = (uint)Math.Min(read, int.MaxValue);
+        slots.Headers[0].Header.NameLength = nameLength;
+        slots.Headers[0].Header.Flags = read > _slotSize ? Datagrams.MsgTrunc : 0;
         return 1;
     }
 
     /// <summary>True when datagram <paramref name="i"/> was longer than a slot (only its first bytes are held).</summary>
-    public bool Truncated(int i) => (_headers[i].Header.Flags & Datagrams.MsgTrunc) != 0;
+    public bool Truncated(int i) => (_current!.Headers[i].Header.Flags & Datagrams.MsgTrunc) != 0;
 
     /// <summary>The bytes of datagram <paramref name="i"/> of the last <see cref="Receive"/>.</summary>
-    public Span<byte> Data(int i) => new(_data + (i * _slotSize), (int)Math.Min(_headers[i].Length, (uint)_slotSize));
+    public Span<byte> Data(int i) => new(_current!.Data + (i * _slotSize), (int)Math.Min(_current.Headers[i].Length, (uint)_slotSize));
 
     /// <summary>The sender of datagram <paramref name="i"/>; the previous instance when the address is the same.</summary>
     public EndPoint Sender(int i)
     {
-        int length = _headers[i].Header.NameLength;
-        var name = new ReadOnlySpan<byte>(_names + (i * Datagrams.SockAddrStorageSize), Math.Min(length, Datagrams.SockAddrStorageSize));
+        ReceiveSlots slots = _current!;
+        int length = slots.Headers[i].Header.NameLength;
+        var name = new ReadOnlySpan<byte>(slots.Names + (i * Datagrams.SockAddrStorageSize), Math.Min(length, Datagrams.SockAddrStorageSize));
         if (_lastSender is not null && length == _lastNameLength && name.SequenceEqual(_lastName.AsSpan(0, length))) return _lastSender;
         var address = new SocketAddress(_family, name.Length);
         name.CopyTo(address.Buffer.Span);
@@ -110,13 +96,59 @@ internal sealed unsafe class DatagramReceiver : IDisposable
         return _lastSender;
     }
 
-    public void Dispose()
+    public void Dispose() => _current = null;
+}
+
+/// <summary>
+/// One thread's receive slots, shared by every UDP socket whose actor runs on that thread (an event loop runs one actor
+/// at a time, and each copies its datagrams out before it returns), like TCP's per-thread read buffer: a socket holds no
+/// receive memory of its own. A pinned array, so it goes with its thread.
+/// </summary>
+internal sealed unsafe class ReceiveSlots
+{
+    [ThreadStatic]
+    private static ReceiveSlots? _forThread;
+
+    private readonly byte[] _block;
+
+    private ReceiveSlots(int slots, int slotSize)
     {
-        if (_block is null) return;
-        NativeMemory.AlignedFree(_block);
-        _block = null;
-        _headers = null;
-        _names = null;
-        _data = null;
+        SlotCount = slots;
+        SlotSize = slotSize;
+        int headers = slots * sizeof(Datagrams.MMsgHdr);
+        int iovecs = slots * sizeof(Sockets.IoVec);
+        int names = slots * Datagrams.SockAddrStorageSize;
+        _block = GC.AllocateUninitializedArray<byte>(headers + iovecs + names + (slots * slotSize), pinned: true);
+        byte* block = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_block));
+        Headers = (Datagrams.MMsgHdr*)block;
+        var iov = (Sockets.IoVec*)(block + headers);
+        Names = block + headers + iovecs;
+        Data = Names + names;
+        for (int i = 0; i < slots; i++)
+        {
+            iov[i].Base = Data + (i * slotSize);
+            iov[i].Length = (nuint)slotSize;
+            Headers[i] = default;
+            Headers[i].Header.Iov = &iov[i];
+            Headers[i].Header.IovLength = 1;
+        }
+    }
+
+    public int SlotCount { get; }
+
+    public int SlotSize { get; }
+
+    public Datagrams.MMsgHdr* Headers { get; }
+
+    public byte* Names { get; }
+
+    public byte* Data { get; }
+
+    /// <summary>The calling thread's slots, made (or remade larger) when they do not fit.</summary>
+    public static ReceiveSlots ForCurrentThread(int slots, int slotSize)
+    {
+        ReceiveSlots? current = _forThread;
+        if (current is not null && current.SlotCount >= slots && current.SlotSize == slotSize) return current;
+        return _forThread = new ReceiveSlots(Math.Max(slots, current?.SlotSize == slotSize ? current.SlotCount : 0), slotSize);
     }
 }
