@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using Actors.Io.Native;
 using Akka.Actor;
 using Akka.Dispatch;
@@ -25,11 +26,16 @@ internal sealed class EventLoop : ExecutorService
     private const int WakeSignalled = 3;
     private const int NoPendingEvents = int.MinValue;
 
+    /// <summary>Slot runs (see <see cref="Execute"/>) before a run from the queue.</summary>
+    public const int MaxSlotRunsInARow = 32;
+
     private readonly ConcurrentQueue<IRunnable> _queue = new();
     private readonly SemaphoreSlim _idle = new(0);
     private readonly Thread _thread;
     private readonly Action<Exception> _onUnhandled;
     private readonly PriorityQueue<(IActorRef Target, object Message), long> _timers = new();
+    private IRunnable? _next;
+    private int _slotRunsInARow;
     private IPoller? _poller;
     private IRunnable? _onIdle;
     private int _pendingEvents = NoPendingEvents;
@@ -58,10 +64,16 @@ internal sealed class EventLoop : ExecutorService
     /// <summary>Returns from a blocking wait (loop thread writes; readers tolerate staleness).</summary>
     public long WakeUps { get; private set; }
 
-    /// <summary>True when mailbox runs are waiting.</summary>
-    public bool HasQueuedWork => !_queue.IsEmpty;
+    /// <summary>True when mailbox runs are waiting (loop thread).</summary>
+    public bool HasQueuedWork => _next is not null || !_queue.IsEmpty;
 
-    /// <inheritdoc />
+    /// <summary>
+    /// Runs <paramref name="run"/> on the loop. Work scheduled from the loop itself goes to a one-place slot that runs
+    /// next (the run it displaces joins the queue): a message handed from actor to actor (connection, handler, connection)
+    /// travels the whole way before the loop turns to the next connection, so a burst of readiness events is answered
+    /// connection by connection, not read in full before anything is written. After <see cref="MaxSlotRunsInARow"/>
+    /// slot runs in a row the queue gets its turn, so two actors passing messages back and forth cannot starve it.
+    /// </summary>
     public override void Execute(IRunnable run)
     {
         if (_stopped)
@@ -71,9 +83,20 @@ internal sealed class EventLoop : ExecutorService
             return;
         }
 
+        if (InLoop)
+        {
+            IRunnable? displaced = _next;
+            _next = run;
+            if (displaced is not null) _queue.Enqueue(displaced);
+            return;
+        }
+
         _queue.Enqueue(run);
-        if (!InLoop) WakeIfSleeping();
+        WakeIfSleeping();
     }
+
+    /// <summary>Queues <paramref name="run"/> behind all the work waiting now (loop thread): the selector's next round.</summary>
+    public void ExecuteLast(IRunnable run) => _queue.Enqueue(run);
 
     /// <summary>The dispatcher may ask to shut the executor down when it has no actors; the group owns the thread, so
     /// the loop stays until <see cref="Stop"/>.</summary>
@@ -160,12 +183,31 @@ internal sealed class EventLoop : ExecutorService
         return -1;
     }
 
+    private bool TryTakeNext([NotNullWhen(true)] out IRunnable? run)
+    {
+        if (_next is { } next)
+        {
+            _next = null;
+            if (_slotRunsInARow < MaxSlotRunsInARow)
+            {
+                _slotRunsInARow++;
+                run = next;
+                return true;
+            }
+
+            _queue.Enqueue(next);
+        }
+
+        _slotRunsInARow = 0;
+        return _queue.TryDequeue(out run);
+    }
+
     private void RunLoop()
     {
         while (true)
         {
             if (_timers.Count != 0) _ = FireDueTimers();
-            while (_queue.TryDequeue(out IRunnable? run))
+            while (TryTakeNext(out IRunnable? run))
             {
                 try
                 {
@@ -185,7 +227,7 @@ internal sealed class EventLoop : ExecutorService
                 _onIdle = null;
                 int timeout = _timers.Count == 0 ? -1 : FireDueTimers();
                 Interlocked.Exchange(ref _state, SleepingInPoller);
-                if (_queue.IsEmpty && !_stopped)
+                if (_next is null && _queue.IsEmpty && !_stopped)
                 {
                     _pendingEvents = poller.Wait(timeout);
                     WakeUps++;
@@ -198,11 +240,13 @@ internal sealed class EventLoop : ExecutorService
 
             int idleTimeout = _timers.Count == 0 ? -1 : FireDueTimers();
             Interlocked.Exchange(ref _state, SleepingIdle);
-            if (_queue.IsEmpty && !_stopped) _ = _idle.Wait(idleTimeout);
+            if (_next is null && _queue.IsEmpty && !_stopped) _ = _idle.Wait(idleTimeout);
             Interlocked.Exchange(ref _state, Running);
         }
 
         // Anything that raced with the stop still runs.
+        if (_next is { } last) _queue.Enqueue(last);
+        _next = null;
         while (_queue.TryDequeue(out IRunnable? run)) ThreadPool.UnsafeQueueUserWorkItem(static r => r.Run(), run, preferLocal: false);
     }
 }

@@ -153,7 +153,7 @@ internal sealed class SelectorActor : UntypedActor
 
         // Yield the thread whatever the throughput: poll again behind the work this round produced, or, with nothing
         // queued, let the loop block in the poller until the kernel or another thread has something.
-        if (loop.HasQueuedWork) loop.Execute(_selectAgain!);
+        if (loop.HasQueuedWork) loop.ExecuteLast(_selectAgain!);
         else loop.SelectWhenIdle(_selectAgain!);
     }
 

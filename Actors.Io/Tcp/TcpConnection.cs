@@ -279,7 +279,7 @@ internal abstract class TcpConnection : UntypedActor
                 return;
             }
 
-            _handler.Tell(new Tcp.Received(ByteString.CopyFrom(buffer, 0, n)), Self);
+            _handler.Tell(new Tcp.Received(CopyOut(buffer, n)), Self);
             SelectorCounters.Add(ref Home.Counters.BytesRead, n);
             SelectorCounters.Add(ref Home.Counters.ReceivedMessages, 1);
             if (PullMode)
@@ -304,6 +304,14 @@ internal abstract class TcpConnection : UntypedActor
                 return;
             }
         }
+    }
+
+    /// <summary>The one copy a read makes: into an array that is not zeroed first (it is overwritten at once), wrapped.</summary>
+    private static ByteString CopyOut(byte[] buffer, int count)
+    {
+        byte[] copy = GC.AllocateUninitializedArray<byte>(count);
+        buffer.AsSpan(0, count).CopyTo(copy);
+        return ByteString.FromBytes(copy);
     }
 
     private static unsafe int Receive(SafeHandle socket, byte[] buffer, int count, out int errno)
