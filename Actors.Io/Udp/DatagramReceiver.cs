@@ -14,7 +14,7 @@ namespace Actors.Io.Transport;
 /// sender's <see cref="EndPoint"/> is made only when its address differs from the previous datagram's, so a steady peer
 /// costs no allocation.
 /// </summary>
-internal sealed unsafe class DatagramReceiver : IDisposable
+internal sealed unsafe class DatagramReceiver
 {
     private readonly int _slots;
     private readonly int _slotSize;
@@ -95,8 +95,6 @@ internal sealed unsafe class DatagramReceiver : IDisposable
         _lastNameLength = length;
         return _lastSender;
     }
-
-    public void Dispose() => _current = null;
 }
 
 /// <summary>

@@ -10,7 +10,7 @@ namespace Actors.Io.Transport;
 /// <summary>
 /// What the UDP socket actors share: the socket and its registration, the read loop (up to the per-event budget of
 /// datagrams, in batches), suspend / resume, the send queue and its <see cref="Writable"/>, the watch on the actor whose
-/// death closes the socket, and the cleanup (deregister, close, free the receive slots, give back the placement).
+/// death closes the socket, and the cleanup (deregister, close, give back the placement).
 /// </summary>
 internal abstract class UdpChannel : UntypedActor
 {
@@ -133,7 +133,6 @@ internal abstract class UdpChannel : UntypedActor
         }
 
         Socket?.Dispose();
-        _receiver?.Dispose();
         _receiver = null;
     }
 
@@ -198,6 +197,7 @@ internal abstract class UdpChannel : UntypedActor
 
         DatagramReceiver receiver = _receiver ??= new DatagramReceiver(Settings.ReceiveBatchSize, Settings.MaxDatagramSize, Socket.AddressFamily);
         int budget = Settings.ReceiveBudgetPerEvent;
+        long bytes = 0, datagrams = 0;
         while (budget > 0 && WantsToRead)
         {
             int want = Math.Min(receiver.Slots, budget);
@@ -223,13 +223,19 @@ internal abstract class UdpChannel : UntypedActor
                 }
 
                 Span<byte> data = receiver.Data(i);
-                SelectorCounters.Add(ref Home.Counters.BytesRead, data.Length);
-                SelectorCounters.Add(ref Home.Counters.ReceivedMessages, 1);
+                bytes += data.Length;
+                datagrams++;
                 Deliver(ByteString.CopyFrom(data), receiver, i);
             }
 
             budget -= n;
             if (n < want) break;
+        }
+
+        if (datagrams > 0)
+        {
+            SelectorCounters.Add(ref Home.Counters.BytesRead, bytes);
+            SelectorCounters.Add(ref Home.Counters.ReceivedMessages, datagrams);
         }
 
         // Level-triggered: when datagrams are left (budget spent) the next round reads on.
