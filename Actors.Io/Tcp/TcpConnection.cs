@@ -593,7 +593,8 @@ internal abstract class TcpConnection : UntypedActor
         _schedulerTimer = Context.System.Scheduler.ScheduleTellOnceCancelable(delay, Self, message, ActorRefs.NoSender);
     }
 
-    private sealed class RegisterTimedOut : IDeadLetterSuppression
+    /// <summary>The register timer fired; internal so tests can deliver a late one.</summary>
+    internal sealed class RegisterTimedOut : IDeadLetterSuppression
     {
         public static readonly RegisterTimedOut Instance = new();
     }
