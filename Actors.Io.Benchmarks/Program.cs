@@ -15,7 +15,7 @@ const string Usage = """
     usage: Actors.Io.Benchmarks <command>
       echo [--quick] [options]       compare actors-io, akka-io, sockets and epoll echo servers (echo --help)
       server <kind> [--port N]       run one echo server (actors-io | akka-io | sockets | epoll)
-      load --port N [--connections N] [--size B] [--depth D] [--rate MSG_PER_S] [--seconds S] [--warmup S]
+      load --port N [--connections N] [--size B] [--depth D] [--rate MSG_PER_S] [--seconds S] [--warmup S] [--percentiles]
       micro [BenchmarkDotNet args]   micro benchmarks of the selector, read and write paths
     """;
 
@@ -48,6 +48,8 @@ static int RunLoad(string[] args)
 {
     int port = 0, connections = 100, size = 64, depth = 1;
     double rate = 0, seconds = 5, warmup = 1;
+    bool percentiles = args.Contains("--percentiles");
+    args = [.. args.Where(a => a != "--percentiles")];
     for (int i = 0; i + 1 < args.Length; i += 2)
     {
         string value = args[i + 1];
@@ -81,6 +83,7 @@ static int RunLoad(string[] args)
         LoadResult r = generator.Run(TimeSpan.FromSeconds(seconds), record: true);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{spec}: {r.MessagesPerSecond:N0} msg/s, {r.MegabytesPerSecond:N1} MB/s, p50 {r.P50:N0} us, p99 {r.P99:N0} us, p99.9 {r.P999:N0} us, max {r.Max:N0} us, generator CPU {r.GeneratorCpuSeconds / r.Seconds:P0}, behind {r.Behind:N0}"));
+        if (percentiles) Console.Write(generator.DescribePercentiles());
         return 0;
     }
     catch (LoadFailedException e)

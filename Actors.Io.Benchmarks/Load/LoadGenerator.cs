@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
@@ -157,6 +158,15 @@ internal sealed unsafe class LoadGenerator : IDisposable
             (cpu1 - cpu0).TotalSeconds,
             behind,
             _size);
+    }
+
+    /// <summary>The latency distribution of the last recorded run, one percentile per line (for <c>load --percentiles</c>).</summary>
+    public string DescribePercentiles()
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (double p in (ReadOnlySpan<double>)[50, 75, 90, 95, 97, 98, 99, 99.5, 99.9, 99.99])
+            text.Append(CultureInfo.InvariantCulture, $"  p{p,-6} {Percentile(p),10:N0} us\n");
+        return text.ToString();
     }
 
     private double Percentile(double p) => _histogram.TotalCount == 0 ? 0 : _histogram.GetValueAtPercentile(p);

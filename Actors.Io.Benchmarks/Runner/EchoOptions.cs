@@ -22,6 +22,8 @@ internal sealed class EchoOptions
                                   0 skips the closed-loop and fixed-rate passes)
           --seconds S             measured window per workload (default 4, quick 0.8)
           --warmup S              warm-up before each measured window (default 1.5, quick 0.3)
+          --process-warmup S      longest warm-up of each fresh server process, ended once its JIT has spent under
+                                  1 % of the last 2 s compiling (default 20, quick 2.5)
           --latency-rounds N      fixed-rate rounds (default 3, quick 1; 0 skips the fixed-rate pass)
           --rate-fraction F       fixed rate = F x the slowest server's closed-loop median (default 0.5)
           --idle-rounds N         idle-connection rounds (default 3, quick 1; 0 skips)
@@ -40,7 +42,12 @@ internal sealed class EchoOptions
 
     public double Warmup { get; private set; } = 1.5;
 
-    public double ProcessWarmup { get; private set; } = 1;
+    /// <summary>Longest warm-up of a fresh server process: it ends earlier once the server's JIT has spent under 1 % of
+    /// the last <see cref="JitQuietSeconds"/> compiling.</summary>
+    public double ProcessWarmup { get; private set; } = 20;
+
+    /// <summary>The window over which a warm-up's JIT time must stay under 1 % for the server to count as warm.</summary>
+    public double JitQuietSeconds { get; private set; } = 2;
 
     public int LatencyRounds { get; private set; } = 3;
 
@@ -71,7 +78,7 @@ internal sealed class EchoOptions
             o.Rounds = 2;
             o.Seconds = 0.8;
             o.Warmup = 0.3;
-            o.ProcessWarmup = 0.3;
+            o.ProcessWarmup = 2.5;
             o.LatencyRounds = 1;
             o.LatencySeconds = 0.6;
             o.LatencyWarmup = 0.2;
@@ -93,6 +100,9 @@ internal sealed class EchoOptions
                     break;
                 case "--warmup":
                     o.Warmup = double.Parse(Next(), CultureInfo.InvariantCulture);
+                    break;
+                case "--process-warmup":
+                    o.ProcessWarmup = double.Parse(Next(), CultureInfo.InvariantCulture);
                     break;
                 case "--latency-rounds":
                     o.LatencyRounds = int.Parse(Next(), CultureInfo.InvariantCulture);
@@ -130,7 +140,7 @@ internal sealed class EchoOptions
         }
 
         if (o.Rounds < 0 || o.LatencyRounds < 0 || o.IdleRounds < 0) throw new ArgumentException("round counts must not be negative");
-        if (o.Seconds <= 0 || o.Warmup < 0) throw new ArgumentException("--seconds must be positive and --warmup not negative");
+        if (o.Seconds <= 0 || o.Warmup < 0 || o.ProcessWarmup < 0) throw new ArgumentException("--seconds must be positive, --warmup and --process-warmup not negative");
         if (o.RateFraction <= 0 || o.RateFraction > 1) throw new ArgumentException("--rate-fraction must be in (0, 1]");
         return o;
     }

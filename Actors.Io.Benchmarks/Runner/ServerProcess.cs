@@ -8,12 +8,20 @@ namespace Actors.Io.Benchmarks.Runner;
 /// One echo server in its own process: this executable's <c>server KIND --port 0</c> mode, started through
 /// <c>/bin/sh</c> (to raise its descriptor limit with <c>ulimit -n</c>) and <c>taskset -c CPU</c>. The process id is the
 /// server's own (sh and taskset exec it), so /proc/PID tells its CPU time and resident set.
+/// Every server runs with <c>DOTNET_TC_CallCountingDelayMs=0</c> (unless the runner's environment sets it): on a process
+/// limited to one CPU, .NET waits 1 s without newly compiled methods before it starts counting calls for tier-up, and
+/// connection churn keeps restarting that wait, so hot methods were recompiled in bursts for 20 s and more, inside the
+/// measured windows. Without the delay the warm-up ends with them optimized; steady state is what is measured.
 /// </summary>
 internal sealed class ServerProcess : IDisposable
 {
+    private const string TieringDelayVariable = "DOTNET_TC_CallCountingDelayMs";
     private readonly Process _process;
     private readonly TaskCompletionSource<int> _port = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly SemaphoreSlim _gcDone = new(0);
+    private readonly SemaphoreSlim _jitDone = new(0);
+    private long _jitMethods;
+    private double _jitMilliseconds;
     private readonly string _kind;
     private volatile bool _stopping;
     private long _heapBytes;
@@ -28,6 +36,7 @@ internal sealed class ServerProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (Environment.GetEnvironmentVariable(TieringDelayVariable) is null) start.Environment[TieringDelayVariable] = "0";
         string pin = cpu is { } c ? $"exec taskset -c {c} \"$@\"" : "exec \"$@\"";
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add($"ulimit -n \"$(ulimit -Hn)\" 2>/dev/null; {pin}");
@@ -115,6 +124,15 @@ internal sealed class ServerProcess : IDisposable
         return Interlocked.Read(ref _heapBytes);
     }
 
+    /// <summary>How many methods the server's JIT has compiled so far (every tier), and the time it took.</summary>
+    public (long Methods, double Milliseconds) Jit()
+    {
+        _process.StandardInput.WriteLine("jit");
+        _process.StandardInput.Flush();
+        if (!_jitDone.Wait(TimeSpan.FromSeconds(30))) throw new TimeoutException($"server {_kind} did not report its JIT within 30 s");
+        return (Interlocked.Read(ref _jitMethods), Volatile.Read(ref _jitMilliseconds));
+    }
+
     public bool HasExited => _process.HasExited;
 
     public void Dispose()
@@ -154,6 +172,17 @@ internal sealed class ServerProcess : IDisposable
             _ = long.TryParse(fields.Length > 1 ? fields[1] : "", CultureInfo.InvariantCulture, out long heap);
             Interlocked.Exchange(ref _heapBytes, heap);
             _gcDone.Release();
+            return;
+        }
+
+        if (line.StartsWith("JIT ", StringComparison.Ordinal))
+        {
+            string[] fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            _ = long.TryParse(fields[1], CultureInfo.InvariantCulture, out long methods);
+            _ = double.TryParse(fields[2], CultureInfo.InvariantCulture, out double ms);
+            Interlocked.Exchange(ref _jitMethods, methods);
+            Volatile.Write(ref _jitMilliseconds, ms);
+            _jitDone.Release();
             return;
         }
 
