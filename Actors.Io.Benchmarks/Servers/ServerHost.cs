@@ -36,7 +36,7 @@ internal static class ServerHost
             if (line == "exit") break;
             if (line == "stats")
             {
-                Console.WriteLine($"STATS threadpool-items {ThreadPool.CompletedWorkItemCount} threads {ThreadPool.ThreadCount} gen0 {GC.CollectionCount(0)} gen1 {GC.CollectionCount(1)} gen2 {GC.CollectionCount(2)} allocated {GC.GetTotalAllocatedBytes()} jit-methods {System.Runtime.JitInfo.GetCompiledMethodCount()} jit-ms {System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds:F0}");
+                Console.WriteLine($"STATS threadpool-items {ThreadPool.CompletedWorkItemCount} threads {ThreadPool.ThreadCount} gen0 {GC.CollectionCount(0)} gen1 {GC.CollectionCount(1)} gen2 {GC.CollectionCount(2)} allocated {GC.GetTotalAllocatedBytes()} gc-pause-ms {GC.GetTotalPauseDuration().TotalMilliseconds:F1} jit-methods {System.Runtime.JitInfo.GetCompiledMethodCount()} jit-ms {System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds:F0}");
                 Console.Out.Flush();
                 continue;
             }
