@@ -121,7 +121,8 @@ public sealed class EpollPollerTests
         Assert.Equal(1, result.Count);
         Assert.Equal(IPoller.WakeToken, result.Token);
         Assert.True(result.Events.HasFlag(PollEvents.Readable));
-        Assert.True(result.Elapsed < TimeSpan.FromSeconds(1), $"Wait returned after {result.Elapsed}");
+        // Well under the 5 s timeout, with room for a loaded machine's stalls.
+        Assert.True(result.Elapsed < TimeSpan.FromSeconds(4), $"Wait returned after {result.Elapsed}");
 
         poller.ClearWake();
         Assert.Equal(0, poller.Wait(50));

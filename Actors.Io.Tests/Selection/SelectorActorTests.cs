@@ -360,7 +360,7 @@ public sealed class SelectorActorTests : Akka.TestKit.Xunit2.TestKit
 public sealed class SelectorLifecycleTests(ITestOutputHelper output)
 {
     [Fact]
-    public async Task Terminate_with_blocked_selectors_completes_in_under_a_second()
+    public async Task Terminate_with_blocked_selectors_completes_promptly()
     {
         ActorSystem system = ActorSystem.Create("terminate", TestConfigs.With("actors-io.nr-of-selectors = 4\n" + TestConfigs.Quiet));
         ActorsIo io = ActorsIo.Get(system);
@@ -369,7 +369,8 @@ public sealed class SelectorLifecycleTests(ITestOutputHelper output)
         var stopwatch = Stopwatch.StartNew();
         await system.Terminate().WaitAsync(TimeSpan.FromSeconds(5));
         output.WriteLine($"terminated in {stopwatch.ElapsedMilliseconds} ms");
-        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(1), $"took {stopwatch.Elapsed}");
+        // Blocked selectors that were not woken would hold termination for good; 3 s leaves room for a loaded machine.
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(3), $"took {stopwatch.Elapsed}");
     }
 
     [Fact]
