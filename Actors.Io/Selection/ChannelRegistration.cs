@@ -45,6 +45,9 @@ internal sealed class ChannelRegistration : IChannelRegistration
     /// <summary>The actor that receives this channel's readiness events.</summary>
     public IActorRef Owner { get; }
 
+    /// <inheritdoc/>
+    public IInlineReader? InlineReader { get; set; }
+
     /// <summary>The id of the loop dispatcher of the selector holding this channel (put actors there to skip thread hops).</summary>
     public string LoopDispatcherId => _selector.Loop.Id;
 

@@ -13,6 +13,7 @@ internal sealed class SelectorCounters
     public long Connected;
     public long BytesRead;
     public long ReceivedMessages;
+    public long InlineReads;
     public long BytesWritten;
     public long QueuedWriteBytes;
     public long EventsDispatched;
@@ -45,6 +46,7 @@ internal sealed class IoMetrics : IDisposable
         _meter.CreateObservableCounter("actors-io.connections.connected", () => Sum(c => c.Connected), "{connection}", "Outgoing connections established");
         _meter.CreateObservableCounter("actors-io.bytes.read", () => Sum(c => c.BytesRead), "By", "Bytes read from connections");
         _meter.CreateObservableCounter("actors-io.received.messages", () => Sum(c => c.ReceivedMessages), "{message}", "Received messages delivered to handlers");
+        _meter.CreateObservableCounter("actors-io.received.inline", () => Sum(c => c.InlineReads), "{message}", "Received messages read where the selector saw the event, without a Readable message");
         _meter.CreateObservableCounter("actors-io.bytes.written", () => Sum(c => c.BytesWritten), "By", "Bytes handed to the kernel");
         _meter.CreateObservableUpDownCounter("actors-io.write.queued-bytes", () => Sum(c => c.QueuedWriteBytes), "By", "Bytes written by handlers and not yet taken by the kernel");
         _meter.CreateObservableCounter("actors-io.accept.backoffs", () => Sum(c => c.AcceptBackoffs), "{backoff}", "Times a listener paused accepting for lack of descriptors");

@@ -118,6 +118,23 @@ internal interface IChannelRegistration
 
     /// <summary>The selector's failure that closed the channel, if that is what closed it.</summary>
     Exception? Failure { get; }
+
+    /// <summary>
+    /// The channel's reader that the selector calls on a read event instead of sending <see cref="Readable"/> (see
+    /// <see cref="IInlineReader"/>); null sends the message. Set and read on the loop thread only.
+    /// </summary>
+    IInlineReader? InlineReader { get; set; }
+}
+
+/// <summary>
+/// A channel that can serve a read event where the selector sees it, on the loop thread, saving the hop through its
+/// mailbox. It does so only when that is the same as handling <see cref="Readable"/> now: the channel is idle (nothing
+/// queued for it) and the read ends normally. Otherwise it answers false and the selector sends the message.
+/// </summary>
+internal interface IInlineReader
+{
+    /// <summary>Reads for a read event, or returns false for the selector to send <see cref="Readable"/>. Never throws.</summary>
+    bool TryReadInline();
 }
 
 /// <summary>The channel could not be registered; its handle has been closed.</summary>

@@ -178,7 +178,11 @@ internal sealed class SelectorActor : UntypedActor
 
             Interest fired = registration.OnEvent(events, out bool hangUp);
             IActorRef owner = registration.Owner;
-            if ((fired & Interest.Read) != 0) owner.Tell(Readable.Instance, ActorRefs.NoSender);
+            if ((fired & Interest.Read) != 0 && (registration.InlineReader is not { } reader || !reader.TryReadInline()))
+            {
+                owner.Tell(Readable.Instance, ActorRefs.NoSender);
+            }
+
             if ((fired & Interest.Accept) != 0) owner.Tell(Acceptable.Instance, ActorRefs.NoSender);
             if ((fired & Interest.Write) != 0) owner.Tell(Writable.Instance, ActorRefs.NoSender);
             if ((fired & Interest.Connect) != 0) owner.Tell(Connectable.Instance, ActorRefs.NoSender);

@@ -14,7 +14,7 @@ namespace Actors.Io.Transport;
 /// or the per-event budget is spent, writes straight through while the kernel takes bytes and queues the rest (bounded),
 /// and implements acks, NACK + ResumeWriting, suspend/resume and pull-mode reading, and the close family.
 /// </summary>
-internal abstract class TcpConnection : UntypedActor
+internal abstract class TcpConnection : UntypedActor, IInlineReader
 {
     [ThreadStatic]
     private static byte[]? _threadReadBuffer;
@@ -41,6 +41,9 @@ internal abstract class TcpConnection : UntypedActor
     private bool _countedOpen;
     private ILoggingAdapter? _log;
     private Tcp.ConnectionClosed? _unreportedClose;
+    private IActorRef? _self;
+    private Akka.Dispatch.MessageQueues.IMessageQueue? _queue;
+    private int _inlineReadErrno;
 
     protected TcpConnection(TcpSettings settings, SelectorShared home, bool pullMode, IReadOnlyList<Tcp.SocketOption> options)
     {
@@ -118,6 +121,7 @@ internal abstract class TcpConnection : UntypedActor
                 break;
             case ChannelRegistered registered:
                 Registration = registered.Registration;
+                EnableInlineReads();
                 OnChannelRegistered();
                 break;
             case RegistrationFailed failed:
@@ -242,8 +246,67 @@ internal abstract class TcpConnection : UntypedActor
         if (WantsToRead) Registration?.Arm(Interest.Read);
     }
 
+    /// <summary>
+    /// Lets the selector serve read events here directly when this connection's mailbox is empty and it runs on the
+    /// selector's loop (it always does; the check keeps a test that places it elsewhere on the message path).
+    /// </summary>
+    private void EnableInlineReads()
+    {
+        if (Registration is null || !Home.Loop.InLoop || Context is not ActorCell { Mailbox: { } mailbox }) return;
+        _self = Self;
+        _queue = mailbox.MessageQueue;
+        Registration.InlineReader = this;
+    }
+
+    /// <summary>
+    /// A read event served where the selector sees it (loop thread, this actor idle): one read, delivered as
+    /// <see cref="DoRead"/> would. End of stream, errors and pull mode go back to the actor as <see cref="Readable"/>; an
+    /// error this read consumed is kept for it.
+    /// </summary>
+    public bool TryReadInline()
+    {
+        if (!WantsToRead || PullMode || _inlineReadErrno != 0 || _queue is null || _queue.HasMessages || !Home.Loop.InLoop) return false;
+        try
+        {
+            int chunk = Math.Min(Settings.MaxReceivedMessageSize, Settings.ReceiveBudgetPerEvent);
+            byte[] buffer = _threadReadBuffer is { } b && b.Length >= Settings.MaxReceivedMessageSize ? b : _threadReadBuffer = new byte[Settings.MaxReceivedMessageSize];
+            int n = Receive(Handle!, buffer, chunk, out int errno);
+            if (n > 0)
+            {
+                _handler.Tell(new Tcp.Received(CopyOut(buffer, n)), _self);
+                SelectorCounters.Add(ref Home.Counters.BytesRead, n);
+                SelectorCounters.Add(ref Home.Counters.ReceivedMessages, 1);
+                SelectorCounters.Add(ref Home.Counters.InlineReads, 1);
+                Registration!.Arm(Interest.Read);
+                return true;
+            }
+
+            if (n < 0 && errno == Errno.EAGAIN)
+            {
+                Registration!.Arm(Interest.Read);
+                return true;
+            }
+
+            if (n < 0 && errno != Errno.EINTR) _inlineReadErrno = errno;
+            return false;
+        }
+        catch (Exception)
+        {
+            // The actor's own read meets the same condition and fails under its supervision.
+            return false;
+        }
+    }
+
     private void DoRead()
     {
+        if (_inlineReadErrno != 0)
+        {
+            int errno = _inlineReadErrno;
+            _inlineReadErrno = 0;
+            ErrorClose(Errno.ToSocketError(errno), $"Reading from {RemoteAddress} failed: {Errno.Describe(errno)}");
+            return;
+        }
+
         if (!WantsToRead)
         {
             // A readiness event that raced a suspend: keep only the hang-up watch.

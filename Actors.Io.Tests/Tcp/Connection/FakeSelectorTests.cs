@@ -195,6 +195,8 @@ public sealed class FakeSelectorTests(ITestOutputHelper output)
 
         public Exception? Failure => null;
 
+        public IInlineReader? InlineReader { get; set; }
+
         public int Closes
         {
             get
