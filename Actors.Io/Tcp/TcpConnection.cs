@@ -247,8 +247,8 @@ internal abstract class TcpConnection : UntypedActor, IInlineReader
     }
 
     /// <summary>
-    /// Lets the selector serve read events here directly when this connection's mailbox is empty and it runs on the
-    /// selector's loop (it always does; the check keeps a test that places it elsewhere on the message path).
+    /// Lets the selector serve read events here directly when this connection's mailbox is empty. Only a connection
+    /// running on its selector's loop qualifies (they always do; one placed elsewhere keeps the message path).
     /// </summary>
     private void EnableInlineReads()
     {
@@ -265,30 +265,25 @@ internal abstract class TcpConnection : UntypedActor, IInlineReader
     /// </summary>
     public bool TryReadInline()
     {
-        if (!WantsToRead || PullMode || _inlineReadErrno != 0 || _queue is null || _queue.HasMessages || !Home.Loop.InLoop) return false;
+        if (!WantsToRead || PullMode || _inlineReadErrno != 0 || _queue is null || _queue.HasMessages) return false;
         try
         {
-            int chunk = Math.Min(Settings.MaxReceivedMessageSize, Settings.ReceiveBudgetPerEvent);
-            byte[] buffer = _threadReadBuffer is { } b && b.Length >= Settings.MaxReceivedMessageSize ? b : _threadReadBuffer = new byte[Settings.MaxReceivedMessageSize];
+            int chunk = Settings.MaxReceivedMessageSize;
+            byte[] buffer = ThreadReadBuffer(chunk);
             int n = Receive(Handle!, buffer, chunk, out int errno);
             if (n > 0)
             {
-                _handler.Tell(new Tcp.Received(CopyOut(buffer, n)), _self);
-                SelectorCounters.Add(ref Home.Counters.BytesRead, n);
-                SelectorCounters.Add(ref Home.Counters.ReceivedMessages, 1);
+                Deliver(buffer, n, _self!);
                 SelectorCounters.Add(ref Home.Counters.InlineReads, 1);
-                Registration!.Arm(Interest.Read);
-                return true;
             }
-
-            if (n < 0 && errno == Errno.EAGAIN)
+            else if (n == 0 || errno != Errno.EAGAIN)
             {
-                Registration!.Arm(Interest.Read);
-                return true;
+                if (n < 0 && errno != Errno.EINTR) _inlineReadErrno = errno;
+                return false;
             }
 
-            if (n < 0 && errno != Errno.EINTR) _inlineReadErrno = errno;
-            return false;
+            Registration!.Arm(Interest.Read);
+            return true;
         }
         catch (Exception)
         {
@@ -303,7 +298,7 @@ internal abstract class TcpConnection : UntypedActor, IInlineReader
         {
             int errno = _inlineReadErrno;
             _inlineReadErrno = 0;
-            ErrorClose(Errno.ToSocketError(errno), $"Reading from {RemoteAddress} failed: {Errno.Describe(errno)}");
+            ReadFailed(errno);
             return;
         }
 
@@ -315,7 +310,7 @@ internal abstract class TcpConnection : UntypedActor, IInlineReader
         }
 
         int chunk = Settings.MaxReceivedMessageSize;
-        byte[] buffer = _threadReadBuffer is { } b && b.Length >= chunk ? b : _threadReadBuffer = new byte[chunk];
+        byte[] buffer = ThreadReadBuffer(chunk);
         int budget = PullMode ? chunk : Settings.ReceiveBudgetPerEvent;
         SafeHandle socket = Handle!;
         while (true)
@@ -331,8 +326,7 @@ internal abstract class TcpConnection : UntypedActor, IInlineReader
                 }
 
                 if (errno == Errno.EINTR) continue;
-                SocketError error = Errno.ToSocketError(errno);
-                ErrorClose(error, $"Reading from {RemoteAddress} failed: {Errno.Describe(errno)}");
+                ReadFailed(errno);
                 return;
             }
 
@@ -342,9 +336,7 @@ internal abstract class TcpConnection : UntypedActor, IInlineReader
                 return;
             }
 
-            _handler.Tell(new Tcp.Received(CopyOut(buffer, n)), Self);
-            SelectorCounters.Add(ref Home.Counters.BytesRead, n);
-            SelectorCounters.Add(ref Home.Counters.ReceivedMessages, 1);
+            Deliver(buffer, n, Self);
             if (PullMode)
             {
                 _pullRequested = false;
@@ -368,6 +360,21 @@ internal abstract class TcpConnection : UntypedActor, IInlineReader
             }
         }
     }
+
+    /// <summary>The loop thread's read buffer, at least <paramref name="size"/> bytes.</summary>
+    private static byte[] ThreadReadBuffer(int size) =>
+        _threadReadBuffer is { } b && b.Length >= size ? b : _threadReadBuffer = new byte[size];
+
+    /// <summary>Hands <paramref name="count"/> bytes read into <paramref name="buffer"/> to the handler, and counts them.</summary>
+    private void Deliver(byte[] buffer, int count, IActorRef self)
+    {
+        _handler.Tell(new Tcp.Received(CopyOut(buffer, count)), self);
+        SelectorCounters.Add(ref Home.Counters.BytesRead, count);
+        SelectorCounters.Add(ref Home.Counters.ReceivedMessages, 1);
+    }
+
+    private void ReadFailed(int errno) =>
+        ErrorClose(Errno.ToSocketError(errno), $"Reading from {RemoteAddress} failed: {Errno.Describe(errno)}");
 
     /// <summary>The one copy a read makes: into an array that is not zeroed first (it is overwritten at once), wrapped.</summary>
     private static ByteString CopyOut(byte[] buffer, int count)
