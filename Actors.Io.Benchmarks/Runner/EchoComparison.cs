@@ -167,7 +167,7 @@ internal static class EchoComparison
         {
             using var generator = new LoadGenerator(server.EndPoint, load);
             if (warmup > 0) _ = generator.Run(TimeSpan.FromSeconds(warmup), record: false);
-            (long jitMethods0, double jitMs0) = server.Jit();
+            ServerProbe probe0 = server.Probe();
             double cpu0 = server.CpuSeconds();
             double wait0 = server.RunQueueWaitSeconds();
             double genWait0 = SchedStat.ThreadWaitSeconds();
@@ -175,12 +175,12 @@ internal static class EchoComparison
             double cpu1 = server.CpuSeconds();
             double wait1 = server.RunQueueWaitSeconds();
             double genWait1 = SchedStat.ThreadWaitSeconds();
-            (long jitMethods1, double jitMs1) = server.Jit();
+            ServerProbe probe1 = server.Probe();
             if (server.HasExited) throw new LoadFailedException($"server {kind} exited during {load}");
-            var m = new Measurement(round, result, cpu1 - cpu0, (wait1 - wait0) / result.Seconds, (genWait1 - genWait0) / result.Seconds, jitMethods1 - jitMethods0, jitMs1 - jitMs0);
+            var m = new Measurement(round, result, cpu1 - cpu0, (wait1 - wait0) / result.Seconds, (genWait1 - genWait0) / result.Seconds, probe1.JitMethods - probe0.JitMethods, probe1.JitMilliseconds - probe0.JitMilliseconds, probe1.GcPauseMilliseconds - probe0.GcPauseMilliseconds);
             into.Add(load.Name, kind, m);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  round {round + 1}/{rounds}  {kind,-9}  {load,-40} {result.MessagesPerSecond,10:N0} msg/s  p50 {result.P50,6:N0} us  p99 {result.P99,7:N0} us  server CPU {m.ServerCpu,5:F2} s (waited {m.ServerWait,4:P0}, JIT {m.JitMethods} methods {m.JitMilliseconds:F0} ms)  generator CPU {result.GeneratorCpuSeconds / result.Seconds,4:P0} (waited {m.GeneratorWait,4:P0}){(result.Behind > 0 ? $"  BEHIND {result.Behind:N0}" : string.Empty)}"));
+                $"  round {round + 1}/{rounds}  {kind,-9}  {load,-40} {result.MessagesPerSecond,10:N0} msg/s  p50 {result.P50,6:N0} us  p99 {result.P99,7:N0} us  server CPU {m.ServerCpu,5:F2} s (waited {m.ServerWait,4:P0}, JIT {m.JitMethods} methods {m.JitMilliseconds:F0} ms, GC paused {m.GcPauseMilliseconds:F1} ms)  generator CPU {result.GeneratorCpuSeconds / result.Seconds,4:P0} (waited {m.GeneratorWait,4:P0}){(result.Behind > 0 ? $"  BEHIND {result.Behind:N0}" : string.Empty)}"));
         }
     }
 
@@ -194,7 +194,7 @@ internal static class EchoComparison
     {
         if (options.ProcessWarmup <= 0) return;
         var clock = Stopwatch.StartNew();
-        var samples = new List<(double At, double JitMs)> { (0, server.Jit().Milliseconds) };
+        var samples = new List<(double At, double JitMs)> { (0, server.Probe().JitMilliseconds) };
         for (int i = 0; clock.Elapsed.TotalSeconds < options.ProcessWarmup; i++)
         {
             LoadSpec load = loads[i % loads.Count];
@@ -204,7 +204,7 @@ internal static class EchoComparison
             }
 
             double now = clock.Elapsed.TotalSeconds;
-            samples.Add((now, server.Jit().Milliseconds));
+            samples.Add((now, server.Probe().JitMilliseconds));
             int from = samples.FindLastIndex(x => now - x.At >= options.JitQuietSeconds);
             if (from >= 0 && samples[^1].JitMs - samples[from].JitMs < 10 * (now - samples[from].At)) return;
         }
@@ -213,13 +213,28 @@ internal static class EchoComparison
             $"  note: {server.Kind}'s JIT was still compiling after the {options.ProcessWarmup:0.#} s warm-up limit ({samples[^1].JitMs:F0} ms in all)"));
     }
 
+    /// <summary>
+    /// Echo traffic until the server's GC has collected a few times, so its heap is that of a server that has served
+    /// traffic: a fresh process's first allocations commit the GC's allocation budget (about 18 MiB here), a one-off cost
+    /// that the old baseline divided among the idle connections. A server that never collects stops at the time limit.
+    /// </summary>
+    private static void WarmUpHeap(ServerProcess server, EchoOptions options)
+    {
+        var clock = Stopwatch.StartNew();
+        double limit = options.Quick ? 1.0 : 3.0;
+        long start = server.Probe().Gen0Collections;
+        do
+        {
+            using var warm = new LoadGenerator(server.EndPoint, new LoadSpec("warm-up", 100, 64, 4));
+            _ = warm.Run(TimeSpan.FromSeconds(0.25), record: false);
+        }
+        while (server.Probe().Gen0Collections - start < 3 && clock.Elapsed.TotalSeconds < limit);
+    }
+
     private static IdleResult RunIdle(string kind, int round, EchoOptions options, int? cpu)
     {
         using ServerProcess server = ServerProcess.Start(kind, cpu);
-        using (var warm = new LoadGenerator(server.EndPoint, new LoadSpec("warm-up", 20, 64, 1)))
-        {
-            _ = warm.Run(TimeSpan.FromSeconds(options.Quick ? 0.3 : 0.5), record: false);
-        }
+        WarmUpHeap(server, options);
 
         Thread.Sleep(200);
         long heapBefore = server.CollectGarbage();
@@ -237,7 +252,7 @@ internal static class EchoComparison
 
     private static string ThroughputTable(EchoOptions options, Measurements closed)
     {
-        var table = new MarkdownTable("workload", "server", "msg/s", "MB/s", "p50 us", "p99 us", "p99.9 us", "server CPU s", "CPU us/msg", "CPU/msg x epoll", "gen CPU", "gen CPU us/msg", "x akka-io", "x sockets", "x epoll", "spread", "CPU wait srv/gen", "server JIT ms");
+        var table = new MarkdownTable("workload", "server", "msg/s", "MB/s", "p50 us", "p99 us", "p99.9 us", "server CPU s", "CPU us/msg", "CPU/msg x epoll", "gen CPU", "gen CPU us/msg", "x akka-io", "x sockets", "x epoll", "spread", "CPU wait srv/gen", "server JIT ms", "server GC pause ms");
         foreach (LoadSpec load in options.Loads)
         {
             foreach (string kind in options.Servers)
@@ -264,16 +279,17 @@ internal static class EchoComparison
                     Ratio(closed, load.Name, kind, EchoServers.Epoll, m => m.Result.MessagesPerSecond),
                     ms.Count > 1 ? F(spread, "P0") : "-",
                     $"{F(Median(ms.Select(m => m.ServerWait)), "P0")} / {F(Median(ms.Select(m => m.GeneratorWait)), "P0")}",
-                    F(Median(ms.Select(m => m.JitMilliseconds)), "F0"));
+                    F(Median(ms.Select(m => m.JitMilliseconds)), "F0"),
+                    F(Median(ms.Select(m => m.GcPauseMilliseconds)), "F1"));
             }
         }
 
-        return table + "\nRatios are medians of per-round throughput ratios (higher is faster); spread is (max - min) / median over the rounds; MB/s counts the echoed payload one way; CPU us/msg is server CPU time per echoed message (CPU/msg x epoll: its median per-round ratio to the bare loop's, lower is leaner); gen CPU is the load generator's share of its own core and gen CPU us/msg its CPU time per message; CPU wait is the time the server's threads (summed: a multi-threaded server on one core also waits for itself) and the generator's thread spent runnable but waiting for a CPU, per second of the window; the generator's figure is other work on the machine taking its core; server JIT ms is the time the server's JIT spent compiling during the window (each server is first warmed up until its JIT is quiet, so this should be near 0).\n";
+        return table + "\nRatios are medians of per-round throughput ratios (higher is faster); spread is (max - min) / median over the rounds; MB/s counts the echoed payload one way; CPU us/msg is server CPU time per echoed message (CPU/msg x epoll: its median per-round ratio to the bare loop's, lower is leaner); gen CPU is the load generator's share of its own core and gen CPU us/msg its CPU time per message; CPU wait is the time the server's threads (summed: a multi-threaded server on one core also waits for itself) and the generator's thread spent runnable but waiting for a CPU, per second of the window; the generator's figure is other work on the machine taking its core; server JIT ms is the time the server's JIT spent compiling during the window (each server is first warmed up until its JIT is quiet, so this should be near 0); server GC pause ms is the time the server's garbage collector paused it during the window.\n";
     }
 
     private static string LatencyTable(EchoOptions options, Measurements open, IReadOnlyList<LoadSpec> rated)
     {
-        var table = new MarkdownTable("workload", "server", "msg/s", "p50 us", "p99 us", "p99.9 us", "max us", "server CPU s", "p99 x akka-io", "p99 x sockets", "p99 x epoll", "behind", "CPU wait srv/gen", "server JIT ms");
+        var table = new MarkdownTable("workload", "server", "msg/s", "p50 us", "p99 us", "p99.9 us", "max us", "server CPU s", "p99 x akka-io", "p99 x sockets", "p99 x epoll", "behind", "CPU wait srv/gen", "server JIT ms", "server GC pause ms");
         foreach (LoadSpec load in rated)
         {
             foreach (string kind in options.Servers)
@@ -294,11 +310,12 @@ internal static class EchoComparison
                     Ratio(open, load.Name, kind, EchoServers.Epoll, m => m.Result.P99),
                     F(Median(ms.Select(m => (double)m.Result.Behind)), "N0"),
                     $"{F(Median(ms.Select(m => m.ServerWait)), "P0")} / {F(Median(ms.Select(m => m.GeneratorWait)), "P0")}",
-                    F(Median(ms.Select(m => m.JitMilliseconds)), "F0"));
+                    F(Median(ms.Select(m => m.JitMilliseconds)), "F0"),
+                    F(Median(ms.Select(m => m.GcPauseMilliseconds)), "F1"));
             }
         }
 
-        return table + "\nRatios are medians of per-round p99 ratios (lower is better); behind counts messages still owed at the end of the window because the server fell behind the rate (0: the rate was held); server JIT ms as in the closed-loop table.\n";
+        return table + "\nRatios are medians of per-round p99 ratios (lower is better); behind counts messages still owed at the end of the window because the server fell behind the rate (0: the rate was held); server JIT ms and GC pause ms as in the closed-loop table.\n";
     }
 
     private static string IdleTable(EchoOptions options, Dictionary<string, List<IdleResult>> idle)
@@ -430,7 +447,8 @@ internal static class EchoComparison
     /// <param name="GeneratorWait">Run-queue wait of the generator's thread per second of the window.</param>
     /// <param name="JitMethods">Methods the server's JIT compiled in the window.</param>
     /// <param name="JitMilliseconds">The server's JIT time in the window.</param>
-    private sealed record Measurement(int Round, LoadResult Result, double ServerCpu, double ServerWait, double GeneratorWait, long JitMethods, double JitMilliseconds);
+    /// <param name="GcPauseMilliseconds">Time the server's GC paused it in the window.</param>
+    private sealed record Measurement(int Round, LoadResult Result, double ServerCpu, double ServerWait, double GeneratorWait, long JitMethods, double JitMilliseconds, double GcPauseMilliseconds);
 
     private sealed record IdleResult(long RssBeforeKiB, long RssAfterKiB, long HeapBefore, long HeapAfter)
     {

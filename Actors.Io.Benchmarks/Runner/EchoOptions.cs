@@ -24,7 +24,7 @@ internal sealed class EchoOptions
           --warmup S              warm-up before each measured window (default 1.5, quick 0.3)
           --process-warmup S      longest warm-up of each fresh server process, ended once its JIT has spent under
                                   1 % of the last 2 s compiling (default 20, quick 2.5)
-          --latency-rounds N      fixed-rate rounds (default 3, quick 1; 0 skips the fixed-rate pass)
+          --latency-rounds N      fixed-rate rounds (default 5, quick 1; 0 skips the fixed-rate pass)
           --rate-fraction F       fixed rate = F x the slowest server's closed-loop median (default 0.5)
           --idle-rounds N         idle-connection rounds (default 3, quick 1; 0 skips)
           --idle-connections N    idle connections (default 10000)
@@ -49,7 +49,7 @@ internal sealed class EchoOptions
     /// <summary>The window over which a warm-up's JIT time must stay under 1 % for the server to count as warm.</summary>
     public double JitQuietSeconds { get; private set; } = 2;
 
-    public int LatencyRounds { get; private set; } = 3;
+    public int LatencyRounds { get; private set; } = 5;
 
     public double LatencySeconds { get; private set; } = 3;
 

@@ -20,8 +20,8 @@ internal sealed class ServerProcess : IDisposable
     private readonly TaskCompletionSource<int> _port = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly SemaphoreSlim _gcDone = new(0);
     private readonly SemaphoreSlim _jitDone = new(0);
-    private long _jitMethods;
-    private double _jitMilliseconds;
+    private readonly Lock _probeGate = new();
+    private ServerProbe _probe;
     private readonly string _kind;
     private volatile bool _stopping;
     private long _heapBytes;
@@ -124,13 +124,13 @@ internal sealed class ServerProcess : IDisposable
         return Interlocked.Read(ref _heapBytes);
     }
 
-    /// <summary>How many methods the server's JIT has compiled so far (every tier), and the time it took.</summary>
-    public (long Methods, double Milliseconds) Jit()
+    /// <summary>The server's JIT and GC so far: methods compiled and the time it took, pause time, collections, allocations.</summary>
+    public ServerProbe Probe()
     {
         _process.StandardInput.WriteLine("jit");
         _process.StandardInput.Flush();
         if (!_jitDone.Wait(TimeSpan.FromSeconds(30))) throw new TimeoutException($"server {_kind} did not report its JIT within 30 s");
-        return (Interlocked.Read(ref _jitMethods), Volatile.Read(ref _jitMilliseconds));
+        lock (_probeGate) return _probe;
     }
 
     public bool HasExited => _process.HasExited;
@@ -177,16 +177,25 @@ internal sealed class ServerProcess : IDisposable
 
         if (line.StartsWith("JIT ", StringComparison.Ordinal))
         {
-            string[] fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            _ = long.TryParse(fields[1], CultureInfo.InvariantCulture, out long methods);
-            _ = double.TryParse(fields[2], CultureInfo.InvariantCulture, out double ms);
-            Interlocked.Exchange(ref _jitMethods, methods);
-            Volatile.Write(ref _jitMilliseconds, ms);
+            string[] f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            var probe = new ServerProbe(Long(1), Double(2), Double(3), Long(4), Long(5));
+            lock (_probeGate) _probe = probe;
             _jitDone.Release();
             return;
+
+            long Long(int i) => i < f.Length && long.TryParse(f[i], CultureInfo.InvariantCulture, out long v) ? v : 0;
+            double Double(int i) => i < f.Length && double.TryParse(f[i], CultureInfo.InvariantCulture, out double v) ? v : 0;
         }
 
         // What a server says while it shuts down (Akka's listener noticing its bind actor is gone) is not news.
         if (!_stopping) Console.Error.WriteLine($"    [{_kind}] {line}");
     }
 }
+
+/// <summary>A server's cumulative JIT and GC figures at one moment (see <see cref="ServerProcess.Probe"/>).</summary>
+/// <param name="JitMethods">Methods compiled, every tier.</param>
+/// <param name="JitMilliseconds">Time spent compiling.</param>
+/// <param name="GcPauseMilliseconds">Time the GC has paused the process.</param>
+/// <param name="Gen0Collections">Collections of generation 0 (and older).</param>
+/// <param name="AllocatedBytes">Bytes allocated on the managed heap.</param>
+internal readonly record struct ServerProbe(long JitMethods, double JitMilliseconds, double GcPauseMilliseconds, long Gen0Collections, long AllocatedBytes);

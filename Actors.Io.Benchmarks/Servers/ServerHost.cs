@@ -6,7 +6,11 @@ namespace Actors.Io.Benchmarks.Servers;
 /// <c>server KIND [--port N]</c>: starts one echo server, prints <c>PORT n</c>, then serves until standard input closes
 /// or says <c>exit</c>. <c>gc</c> on standard input runs a full blocking compacting collection and answers
 /// <c>GC-DONE</c>, the managed heap's live bytes and the GC's committed bytes (the runner uses it before reading the resident set size);
-/// <c>stats</c> prints thread-pool work items, thread count, collections and allocated bytes so far (for diagnosis).
+/// <c>jit</c> answers <c>JIT</c>, the methods compiled, the JIT's milliseconds, the GC's total pause milliseconds, the gen0
+/// collections and the bytes allocated so far (the runner reads it around every window);
+/// <c>stats</c> prints thread-pool work items, thread count, collections and allocated bytes so far (for diagnosis);
+/// <c>gcinfo</c> describes the last gen0/gen1 collection, and <c>gctrace</c> then <c>gcpauses</c> split each pause into
+/// suspension, collection and restart (<see cref="GcPauseListener"/>).
 /// </summary>
 internal static class ServerHost
 {
@@ -30,6 +34,7 @@ internal static class ServerHost
         int bound = server.Start(port);
         Console.WriteLine($"PORT {bound}");
         Console.Out.Flush();
+        GcPauseListener? gcPauses = null;
         while (Console.In.ReadLine() is { } line)
         {
             line = line.Trim();
@@ -41,9 +46,31 @@ internal static class ServerHost
                 continue;
             }
 
+            if (line == "gctrace")
+            {
+                gcPauses ??= new GcPauseListener();
+                gcPauses.Enable();
+                continue;
+            }
+
+            if (line == "gcpauses")
+            {
+                Console.Write(gcPauses?.Drain() ?? "");
+                Console.Out.Flush();
+                continue;
+            }
+
+            if (line == "gcinfo")
+            {
+                GCMemoryInfo e = GC.GetGCMemoryInfo(GCKind.Ephemeral);
+                Console.WriteLine($"GCINFO last-ephemeral gen {e.Generation} index {e.Index} promoted {e.PromotedBytes} pause-us {e.PauseDurations[0].TotalMicroseconds:F0} heap {e.HeapSizeBytes} gen0-size-after {e.GenerationInfo[0].SizeAfterBytes} gen1-size-after {e.GenerationInfo[1].SizeAfterBytes} gen0-budget-hint {GC.GetGCMemoryInfo().GenerationInfo[0].SizeBeforeBytes}");
+                Console.Out.Flush();
+                continue;
+            }
+
             if (line == "jit")
             {
-                Console.WriteLine($"JIT {System.Runtime.JitInfo.GetCompiledMethodCount()} {System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds:F1}");
+                Console.WriteLine($"JIT {System.Runtime.JitInfo.GetCompiledMethodCount()} {System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds:F1} {GC.GetTotalPauseDuration().TotalMilliseconds:F2} {GC.CollectionCount(0)} {GC.GetTotalAllocatedBytes()}");
                 Console.Out.Flush();
                 continue;
             }
