@@ -21,7 +21,8 @@ internal sealed class EchoOptions
           --rounds N              closed-loop rounds (each runs every server once, order rotated; default 5, quick 2;
                                   0 skips the closed-loop and fixed-rate passes)
           --seconds S             measured window per workload (default 4, quick 0.8)
-          --warmup S              warm-up before each measured window (default 1.5, quick 0.3)
+          --warmup S              warm-up before each measured window (default 1.5, quick 0.3), ended by one full
+                                  collection in the server and 0.25 s more of the load
           --process-warmup S      longest warm-up of each fresh server process, ended once its JIT has spent under
                                   1 % of the last 2 s compiling (default 20, quick 2.5)
           --latency-rounds N      fixed-rate rounds (default 5, quick 1; 0 skips the fixed-rate pass)

@@ -5,10 +5,10 @@ namespace Actors.Io.Benchmarks.Runner;
 /// <summary>Run-queue waiting time from /proc/*/task/*/schedstat (run ns, wait ns, timeslices).</summary>
 internal static class SchedStat
 {
-    /// <summary>The summed wait time of every thread under <paramref name="taskDirectory"/>, in seconds (0 if unknown).</summary>
-    public static double WaitSeconds(string taskDirectory)
+    /// <summary>Each thread's wait time so far under <paramref name="taskDirectory"/>, in nanoseconds, by thread id.</summary>
+    public static Dictionary<int, long> WaitSnapshot(string taskDirectory)
     {
-        long total = 0;
+        var waits = new Dictionary<int, long>();
         try
         {
             foreach (string task in Directory.EnumerateDirectories(taskDirectory))
@@ -16,7 +16,7 @@ internal static class SchedStat
                 try
                 {
                     string[] fields = File.ReadAllText(Path.Combine(task, "schedstat")).Split(' ');
-                    total += long.Parse(fields[1], CultureInfo.InvariantCulture);
+                    waits[int.Parse(Path.GetFileName(task), CultureInfo.InvariantCulture)] = long.Parse(fields[1], CultureInfo.InvariantCulture);
                 }
                 catch (IOException)
                 {
@@ -26,9 +26,20 @@ internal static class SchedStat
         }
         catch (IOException)
         {
-            return 0;
+            // The process ended.
         }
 
+        return waits;
+    }
+
+    /// <summary>
+    /// The wait time, in seconds, that the threads alive now accumulated since <paramref name="before"/> (threads born
+    /// since count from 0). Threads that ended meanwhile drop out instead of making the sum go negative.
+    /// </summary>
+    public static double WaitSecondsSince(Dictionary<int, long> before, Dictionary<int, long> after)
+    {
+        long total = 0;
+        foreach ((int tid, long wait) in after) total += wait - before.GetValueOrDefault(tid);
         return total / 1e9;
     }
 

@@ -96,10 +96,10 @@ internal sealed class ServerProcess : IDisposable
     }
 
     /// <summary>
-    /// Seconds the server's threads have spent runnable but waiting for a CPU (the second field of each
-    /// /proc/PID/task/TID/schedstat, summed): how much other work on the machine held it back.
+    /// Nanoseconds each of the server's threads has spent runnable but waiting for a CPU (the second field of
+    /// /proc/PID/task/TID/schedstat), by thread id: how much other work on the machine held it back.
     /// </summary>
-    public double RunQueueWaitSeconds() => SchedStat.WaitSeconds($"/proc/{Pid}/task");
+    public Dictionary<int, long> RunQueueWaits() => SchedStat.WaitSnapshot($"/proc/{Pid}/task");
 
     /// <summary>The server's resident set size in KiB (/proc/PID/status VmRSS).</summary>
     public long RssKiB()

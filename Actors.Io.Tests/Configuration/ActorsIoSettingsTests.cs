@@ -16,7 +16,7 @@ public sealed class ActorsIoSettingsTests
         ActorsIoSettings settings = ActorsIoSettings.Create(ActorsIo.ReferenceConfig);
         Assert.Equal(PollerBackend.Auto, settings.Backend);
         Assert.Equal(1, settings.NrOfSelectors);
-        Assert.Equal(512, settings.MaxEventsPerWait);
+        Assert.Equal(32, settings.MaxEventsPerWait);
         Assert.Equal(262144, settings.MaxChannels);
         Assert.Equal(64, settings.LoopThroughput);
         Assert.False(settings.TraceLogging);
@@ -119,7 +119,7 @@ public sealed class ActorsIoSettingsTests
             Assert.Equal(["actors-io.loop-dispatcher-0", "actors-io.loop-dispatcher-1", "actors-io.loop-dispatcher-2"], io.LoopDispatcherIds);
             Assert.True(system.Dispatchers.HasDispatcher(io.LoopDispatcherIds[2]));
             Assert.Equal(3, system.Settings.Config.GetInt("actors-io.nr-of-selectors"));
-            Assert.Equal(512, system.Settings.Config.GetInt("actors-io.max-events-per-wait"));
+            Assert.Equal(32, system.Settings.Config.GetInt("actors-io.max-events-per-wait"));
         }
         finally
         {
