@@ -167,7 +167,7 @@ internal static class EchoComparison
         {
             using var generator = new LoadGenerator(server.EndPoint, load);
             if (warmup > 0) _ = generator.Run(TimeSpan.FromSeconds(warmup), record: false);
-            SettleNewConnections(server, generator);
+            SettleNewConnections(server, generator, options.Quick ? 0.1 : 0.25);
             ServerProbe probe0 = server.Probe();
             double cpu0 = server.CpuSeconds();
             Dictionary<int, long> wait0 = server.RunQueueWaits();
@@ -187,16 +187,16 @@ internal static class EchoComparison
 
     /// <summary>
     /// Ends a workload's warm-up with one full collection in the server (every server alike; the bare loop has nothing
-    /// to collect), then a short run of the load so its allocation resumes. The collections that follow a burst of new
+    /// to collect), then a short run of the load (0.25 s, quick 0.1 s) so its allocation resumes. The collections that follow a burst of new
     /// connections promote all of their state, and at 1,000 connections the Akka-based servers pause 13-18 ms for each
     /// of the first two or three of them (see docs/benchmarks.md, "Fourth session"): a one-off cost of connecting, like
     /// the JIT's, that would otherwise land in the measured window or not depending on the allocation rate. Collections
     /// of steady-state garbage still fall in the window as they come.
     /// </summary>
-    private static void SettleNewConnections(ServerProcess server, LoadGenerator generator)
+    private static void SettleNewConnections(ServerProcess server, LoadGenerator generator, double seconds)
     {
         _ = server.CollectGarbage();
-        _ = generator.Run(TimeSpan.FromSeconds(0.25), record: false);
+        _ = generator.Run(TimeSpan.FromSeconds(seconds), record: false);
     }
 
     /// <summary>
@@ -236,7 +236,7 @@ internal static class EchoComparison
     private static void WarmUpHeap(ServerProcess server, EchoOptions options)
     {
         var clock = Stopwatch.StartNew();
-        double limit = options.Quick ? 1.0 : 3.0;
+        double limit = options.Quick ? 0.5 : 3.0;
         long start = server.Probe().Gen0Collections;
         do
         {

@@ -22,9 +22,9 @@ internal sealed class EchoOptions
                                   0 skips the closed-loop and fixed-rate passes)
           --seconds S             measured window per workload (default 4, quick 0.8)
           --warmup S              warm-up before each measured window (default 1.5, quick 0.3), ended by one full
-                                  collection in the server and 0.25 s more of the load
+                                  collection in the server and 0.25 s (quick 0.1 s) more of the load
           --process-warmup S      longest warm-up of each fresh server process, ended once its JIT has spent under
-                                  1 % of the last 2 s compiling (default 20, quick 2.5)
+                                  1 % of the last 2 s compiling (default 20, quick 2)
           --latency-rounds N      fixed-rate rounds (default 5, quick 1; 0 skips the fixed-rate pass)
           --rate-fraction F       fixed rate = F x the slowest server's closed-loop median (default 0.5)
           --idle-rounds N         idle-connection rounds (default 3, quick 1; 0 skips)
@@ -79,7 +79,7 @@ internal sealed class EchoOptions
             o.Rounds = 2;
             o.Seconds = 0.8;
             o.Warmup = 0.3;
-            o.ProcessWarmup = 2.5;
+            o.ProcessWarmup = 2;
             o.LatencyRounds = 1;
             o.LatencySeconds = 0.6;
             o.LatencyWarmup = 0.2;
