@@ -19,7 +19,7 @@ internal sealed class ServerProcess : IDisposable
     private readonly Process _process;
     private readonly TaskCompletionSource<int> _port = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly SemaphoreSlim _gcDone = new(0);
-    private readonly SemaphoreSlim _jitDone = new(0);
+    private readonly SemaphoreSlim _probeDone = new(0);
     private readonly Lock _probeGate = new();
     private ServerProbe _probe;
     private readonly string _kind;
@@ -124,12 +124,12 @@ internal sealed class ServerProcess : IDisposable
         return Interlocked.Read(ref _heapBytes);
     }
 
-    /// <summary>The server's JIT and GC so far: methods compiled and the time it took, pause time, collections, allocations.</summary>
+    /// <summary>The server's JIT and GC so far: methods compiled and the time it took, pause time, collections.</summary>
     public ServerProbe Probe()
     {
-        _process.StandardInput.WriteLine("jit");
+        _process.StandardInput.WriteLine("probe");
         _process.StandardInput.Flush();
-        if (!_jitDone.Wait(TimeSpan.FromSeconds(30))) throw new TimeoutException($"server {_kind} did not report its JIT within 30 s");
+        if (!_probeDone.Wait(TimeSpan.FromSeconds(30))) throw new TimeoutException($"server {_kind} did not answer its probe within 30 s");
         lock (_probeGate) return _probe;
     }
 
@@ -175,12 +175,12 @@ internal sealed class ServerProcess : IDisposable
             return;
         }
 
-        if (line.StartsWith("JIT ", StringComparison.Ordinal))
+        if (line.StartsWith("PROBE ", StringComparison.Ordinal))
         {
             string[] f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            var probe = new ServerProbe(Long(1), Double(2), Double(3), Long(4), Long(5));
+            var probe = new ServerProbe(Long(1), Double(2), Double(3), Long(4));
             lock (_probeGate) _probe = probe;
-            _jitDone.Release();
+            _probeDone.Release();
             return;
 
             long Long(int i) => i < f.Length && long.TryParse(f[i], CultureInfo.InvariantCulture, out long v) ? v : 0;
@@ -197,5 +197,4 @@ internal sealed class ServerProcess : IDisposable
 /// <param name="JitMilliseconds">Time spent compiling.</param>
 /// <param name="GcPauseMilliseconds">Time the GC has paused the process.</param>
 /// <param name="Gen0Collections">Collections of generation 0 (and older).</param>
-/// <param name="AllocatedBytes">Bytes allocated on the managed heap.</param>
-internal readonly record struct ServerProbe(long JitMethods, double JitMilliseconds, double GcPauseMilliseconds, long Gen0Collections, long AllocatedBytes);
+internal readonly record struct ServerProbe(long JitMethods, double JitMilliseconds, double GcPauseMilliseconds, long Gen0Collections);

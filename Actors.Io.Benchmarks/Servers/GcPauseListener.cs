@@ -24,10 +24,7 @@ internal sealed class GcPauseListener : EventListener
     public void Enable()
     {
         lock (_gate) _enabled = true;
-        foreach (EventSource source in EventSource.GetSources())
-        {
-            if (source.Name == "Microsoft-Windows-DotNETRuntime") EnableEvents(source, EventLevel.Informational, (EventKeywords)GcKeyword);
-        }
+        foreach (EventSource source in EventSource.GetSources()) EnableIfRuntime(source);
     }
 
     public string Drain()
@@ -44,7 +41,12 @@ internal sealed class GcPauseListener : EventListener
     {
         bool enabled;
         lock (_gate) enabled = _enabled;
-        if (enabled && eventSource.Name == "Microsoft-Windows-DotNETRuntime") EnableEvents(eventSource, EventLevel.Informational, (EventKeywords)GcKeyword);
+        if (enabled) EnableIfRuntime(eventSource);
+    }
+
+    private void EnableIfRuntime(EventSource source)
+    {
+        if (source.Name == "Microsoft-Windows-DotNETRuntime") EnableEvents(source, EventLevel.Informational, (EventKeywords)GcKeyword);
     }
 
     protected override void OnEventWritten(EventWrittenEventArgs e)

@@ -6,8 +6,8 @@ namespace Actors.Io.Benchmarks.Servers;
 /// <c>server KIND [--port N]</c>: starts one echo server, prints <c>PORT n</c>, then serves until standard input closes
 /// or says <c>exit</c>. <c>gc</c> on standard input runs a full blocking compacting collection and answers
 /// <c>GC-DONE</c>, the managed heap's live bytes and the GC's committed bytes (the runner uses it before reading the resident set size);
-/// <c>jit</c> answers <c>JIT</c>, the methods compiled, the JIT's milliseconds, the GC's total pause milliseconds, the gen0
-/// collections and the bytes allocated so far (the runner reads it around every window);
+/// <c>probe</c> answers <c>PROBE</c>, the methods compiled, the JIT's milliseconds, the GC's total pause milliseconds and
+/// the collections so far (the runner reads it around every window);
 /// <c>stats</c> prints thread-pool work items, thread count, collections and allocated bytes so far (for diagnosis);
 /// <c>gcinfo</c> describes the last gen0/gen1 collection, and <c>gctrace</c> then <c>gcpauses</c> split each pause into
 /// suspension, collection and restart (<see cref="GcPauseListener"/>).
@@ -68,9 +68,9 @@ internal static class ServerHost
                 continue;
             }
 
-            if (line == "jit")
+            if (line == "probe")
             {
-                Console.WriteLine($"JIT {System.Runtime.JitInfo.GetCompiledMethodCount()} {System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds:F1} {GC.GetTotalPauseDuration().TotalMilliseconds:F2} {GC.CollectionCount(0)} {GC.GetTotalAllocatedBytes()}");
+                Console.WriteLine($"PROBE {System.Runtime.JitInfo.GetCompiledMethodCount()} {System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds:F1} {GC.GetTotalPauseDuration().TotalMilliseconds:F2} {GC.CollectionCount(0)}");
                 Console.Out.Flush();
                 continue;
             }
