@@ -82,24 +82,11 @@ internal sealed class ChatTestNode
     /// <summary>The most received bytes any client session of this node holds now (<see cref="ClientSession.GetBufferedInput"/>).</summary>
     public async Task<long> LargestBufferedInputAsync()
     {
-        using Inbox inbox = Inbox.Create(System);
-        System.ActorSelection($"/user/{ChatServer.ActorName}/client-*").Tell(new Identify(null), inbox.Receiver);
-        var sessions = new List<IActorRef>();
-
-        try
-        {
-            while (true)
-            {
-                if (await inbox.ReceiveAsync(TimeSpan.FromMilliseconds(300)) is ActorIdentity { Subject: { } session }) sessions.Add(session);
-            }
-        }
-        catch (TimeoutException)
-        {
-            // No identity for a moment: every session has answered.
-        }
+        ChatServer.Clients clients = await ActorRegistry.For(System).Get<ChatServer>()
+            .Ask<ChatServer.Clients>(ChatServer.GetClients.Instance, TimeSpan.FromSeconds(10));
 
         long largest = 0;
-        foreach (IActorRef session in sessions)
+        foreach (IActorRef session in clients.Sessions)
         {
             try
             {

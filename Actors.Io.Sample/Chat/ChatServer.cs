@@ -50,6 +50,7 @@ internal sealed class ChatServer : ReceiveActor
             _log.Error("Chat server {0}", reason);
             Answer(new Binding(null, reason));
         });
+        Receive<GetClients>(_ => Sender.Tell(new Clients([.. _clients])));
         Receive<GetBinding>(_ =>
         {
             if (_binding is null) _bindingWaiters.Add(Sender);
@@ -165,6 +166,15 @@ internal sealed class ChatServer : ReceiveActor
     {
         public static readonly GetBinding Instance = new();
     }
+
+    /// <summary>Asks for the sessions this node serves now. Answer: <see cref="Clients"/>.</summary>
+    public sealed class GetClients
+    {
+        public static readonly GetClients Instance = new();
+    }
+
+    /// <summary>The client sessions this node serves, at the moment it was asked.</summary>
+    public sealed record Clients(IReadOnlyList<IActorRef> Sessions);
 
     /// <summary>The chat port's address, or why it could not be bound.</summary>
     public sealed record Binding(IPEndPoint? Address, string? Failure);
