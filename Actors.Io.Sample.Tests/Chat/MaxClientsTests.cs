@@ -1,3 +1,4 @@
+using System.Text;
 using Actors.Io.Sample.Chat;
 using Actors.Io.Sample.Tests.Support;
 
@@ -31,6 +32,39 @@ public sealed class MaxClientsTests
         ann.Dispose();
         using ChatTestClient dan = await ConnectOnceFreeAsync(node);
         Assert.Equal($"WHO lobby: {cat.Nick}, {dan.Nick}", await cat.CommandAsync("/who"));
+    }
+
+    [Fact]
+    public async Task A_refused_client_that_talks_first_still_reads_err_server_full_and_an_orderly_close()
+    {
+        await using ChatTestCluster cluster = await ChatTestCluster.StartAsync(1, "chat.max-clients = 1");
+        ChatTestNode node = cluster[0];
+        using ChatTestClient ann = await ChatTestClient.ConnectAsync(node.Chat, "ann");
+
+        for (int i = 0; i < 3; i++)
+        {
+            // Input the server never reads: closing over it would reset the connection and could discard the answer.
+            using ChatTestClient refused = await ChatTestClient.ConnectWithoutGreetingAsync(node.Chat);
+            await refused.SendAsync(Encoding.UTF8.GetBytes("/nick zed\n" + new string('x', 64 * 1024) + "\n"));
+            Assert.Equal(ChatText.ServerFull, await refused.ReadLineAsync());
+            refused.ShutdownSend();
+            Assert.True(await refused.EndOfStreamAsync(), "a refused client's connection was reset or stayed open");
+        }
+
+        Assert.Equal("WHO lobby: ann", await ann.CommandAsync("/who"));
+    }
+
+    [Fact]
+    public async Task A_refused_client_that_never_closes_is_dropped_after_the_linger_time()
+    {
+        await using ChatTestCluster cluster = await ChatTestCluster.StartAsync(1, "chat.max-clients = 1");
+        ChatTestNode node = cluster[0];
+        using ChatTestClient ann = await ChatTestClient.ConnectAsync(node.Chat, "ann");
+
+        using ChatTestClient refused = await ChatTestClient.ConnectWithoutGreetingAsync(node.Chat);
+        await refused.SendLineAsync("/who");
+        Assert.Equal(ChatText.ServerFull, await refused.ReadLineAsync());
+        Assert.True(await refused.ClosedByServerAsync(ChatServer.RefusalLinger * 3), "a refused client that keeps its side open was never dropped");
     }
 
     // The place frees when the session has stopped, a moment after the client sees its connection close.

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Sockets;
+using System.Text;
 using Actors.Io.Sample.Tests.Support;
 
 namespace Actors.Io.Sample.Tests.Chat;
@@ -34,6 +36,32 @@ public sealed class SampleProcessTests
         Assert.Equal("BYE the server is shutting down", await bob.ReadLineAsync());
         Assert.True(await ann.ClosedByServerAsync());
         Assert.True(await bob.ClosedByServerAsync());
+        Assert.Equal(0, await sample.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
+    public async Task Echo_mode_listens_on_loopback_unless_told_otherwise_and_echoes()
+    {
+        int port = SampleProcess.FreePort();
+        using SampleProcess sample = SampleProcess.Start("echo", "--port", $"{port}");
+        string listening = await sample.WaitForLineAsync(l => l.StartsWith("Echo server on", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
+        Assert.StartsWith($"Echo server on 127.0.0.1:{port} ", listening);
+
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port));
+        byte[] sent = Encoding.UTF8.GetBytes("ping\n");
+        await client.SendAsync(sent);
+        byte[] echoed = new byte[sent.Length];
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        for (int read = 0; read < echoed.Length;)
+        {
+            int n = await client.ReceiveAsync(echoed.AsMemory(read), SocketFlags.None, cts.Token);
+            Assert.NotEqual(0, n);
+            read += n;
+        }
+
+        Assert.Equal(sent, echoed);
+        sample.Interrupt();
         Assert.Equal(0, await sample.WaitForExitAsync(TimeSpan.FromSeconds(30)));
     }
 

@@ -138,7 +138,15 @@ internal sealed partial class ChatTestClient : IDisposable
     /// Reads until the server closes the connection (EOF or reset), discarding what comes; false if it stays open for
     /// <paramref name="timeout"/>.
     /// </summary>
-    public async Task<bool> ClosedByServerAsync(TimeSpan? timeout = null)
+    public async Task<bool> ClosedByServerAsync(TimeSpan? timeout = null) => await DrainAsync(timeout) != Ending.StillOpen;
+
+    /// <summary>
+    /// Reads until the server ends the connection, discarding what comes: true for an orderly end (EOF), false for a reset
+    /// or for a connection still open after <paramref name="timeout"/>.
+    /// </summary>
+    public async Task<bool> EndOfStreamAsync(TimeSpan? timeout = null) => await DrainAsync(timeout) == Ending.EndOfStream;
+
+    private async Task<Ending> DrainAsync(TimeSpan? timeout)
     {
         using var cts = new CancellationTokenSource(timeout ?? DefaultTimeout);
         byte[] sink = new byte[64 * 1024];
@@ -148,15 +156,15 @@ internal sealed partial class ChatTestClient : IDisposable
             {
             }
 
-            return true;
+            return Ending.EndOfStream;
         }
         catch (SocketException)
         {
-            return true;
+            return Ending.Reset;
         }
         catch (OperationCanceledException)
         {
-            return false;
+            return Ending.StillOpen;
         }
     }
 
@@ -167,4 +175,11 @@ internal sealed partial class ChatTestClient : IDisposable
 
     [GeneratedRegex(@"^WELCOME (guest-\d+), you are in lobby \(node [^)]+\)\. /help lists the commands\.$")]
     private static partial Regex Welcome();
+
+    private enum Ending
+    {
+        EndOfStream,
+        Reset,
+        StillOpen,
+    }
 }
