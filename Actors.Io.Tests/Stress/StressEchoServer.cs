@@ -16,8 +16,14 @@ internal sealed class StressEchoServer : ReceiveActor
     private int _nacks;
 
     public StressEchoServer(IActorRef reportTo)
+        : this(reportTo, [])
     {
-        Context.System.Io().Tell(new TcpMsg.Bind(Self, new IPEndPoint(IPAddress.Loopback, 0), backlog: 4096));
+    }
+
+    /// <summary>Binds with <paramref name="options"/> (inherited by the accepted connections).</summary>
+    public StressEchoServer(IActorRef reportTo, TcpMsg.SocketOption[] options)
+    {
+        Context.System.Io().Tell(new TcpMsg.Bind(Self, new IPEndPoint(IPAddress.Loopback, 0), backlog: 4096, options: options));
         Receive<TcpMsg.Bound>(bound => reportTo.Tell(bound));
         Receive<TcpMsg.CommandFailed>(failed => reportTo.Tell(failed));
         Receive<TcpMsg.Connected>(_ =>
