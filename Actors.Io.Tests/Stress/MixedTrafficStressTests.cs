@@ -10,8 +10,10 @@ namespace Actors.Io.Tests.Stress;
 
 /// <summary>
 /// Mixed traffic against an Actors.Io echo server: 500 connections with messages from 1 B to 256 KiB, clients that pause
-/// reading, abort mid-transfer, half-close, and bursts of connects and disconnects. Every byte of every surviving
-/// connection is verified, and afterwards descriptors, heap and actors return to their baseline.
+/// reading (a tenth of them for hundreds of milliseconds behind a small receive buffer, so the server's 64 KiB write
+/// queue fills and its NACK / ResumeWriting path runs), abort mid-transfer, half-close, and bursts of connects and
+/// disconnects. Every byte of every surviving connection is verified, and afterwards descriptors, heap and actors
+/// return to their baseline.
 /// Longer runs: <c>ACTORS_IO_STRESS_SECONDS=600 dotnet test --filter Category=Stress</c> repeats rounds until then.
 /// </summary>
 [Collection(SerialCollection.Name)]
@@ -19,20 +21,27 @@ namespace Actors.Io.Tests.Stress;
 public sealed class MixedTrafficStressTests : Akka.TestKit.Xunit2.TestKit
 {
     private const int MaxMessage = 256 * 1024;
+    private const int SlowReceiveBuffer = 8 * 1024;
+    private const int FdSlack = 8;
+    private static readonly TcpMsg.SocketOption[] ServerOptions = [new TcpMsg.SO.SendBufferSize(32 * 1024)];
     private readonly ITestOutputHelper _output;
 
     public MixedTrafficStressTests(ITestOutputHelper output)
-        : base(TestConfigs.With(TestConfigs.Quiet), output: output) => _output = output;
+        : base(TestConfigs.With("actors-io.tcp.max-pending-write-bytes = 64 KiB\n" + TestConfigs.Quiet), output: output) => _output = output;
 
     [Fact]
     public async Task Mixed_traffic_loses_no_byte_and_leaks_nothing()
     {
-        IActorRef server = Sys.ActorOf(Props.Create(() => new StressEchoServer(TestActor)));
+        using var timer = new StressTimer(_output, nameof(Mixed_traffic_loses_no_byte_and_leaks_nothing));
+        // A fixed send buffer: on loopback the kernel's autotuned one (megabytes) would absorb every echo by itself.
+        IActorRef server = Sys.ActorOf(Props.Create(() => new StressEchoServer(TestActor, ServerOptions)));
         var endpoint = (IPEndPoint)(await ExpectMsgAsync<TcpMsg.Bound>()).LocalAddress;
         await RunClient(endpoint, new Random(1), ClientKind.Normal, 0);
         await AwaitQuiet(server);
         Collect();
         int baselineFds = Descriptors.OpenSocketsAndPollers();
+        int baselineAllFds = Descriptors.OpenCount();
+        int baselineActors = await ChannelActors.Count(Sys);
         Dictionary<string, string> before = Descriptors.Describe();
         long baselineHeap = GC.GetTotalMemory(forceFullCollection: true);
 
@@ -53,12 +62,21 @@ public sealed class MixedTrafficStressTests : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(1, await RunClient(endpoint, new Random(99), ClientKind.Normal, 99) > 0 ? 1 : 0);
 
         await AwaitQuiet(server);
+        var stats = await server.Ask<StressEchoServer.Stats>(StressEchoServer.GetStats.Instance, TimeSpan.FromSeconds(3));
+        _output.WriteLine($"{stats.Nacks} NACKs; ends: {string.Join(", ", stats.Closes.Select(c => $"{c.Key} x{c.Value}"))}");
+        Assert.True(stats.Nacks > 0, "the slow readers never filled a write queue: back-pressure was not exercised");
         ActorsIo io = ActorsIo.Get(Sys);
         Assert.Equal(1, io.SelectorLoads().Sum());
+        await AwaitAssertAsync(async () => Assert.Equal(baselineActors, await ChannelActors.Count(Sys)), TimeSpan.FromSeconds(10));
         await AwaitAssertAsync(
             () => Assert.True(
                 Descriptors.OpenSocketsAndPollers() <= baselineFds,
                 $"{Descriptors.OpenSocketsAndPollers()} sockets and pollers open, {baselineFds} before; new: {string.Join(", ", Descriptors.Describe().Where(d => !before.TryGetValue(d.Key, out string? t) || t != d.Value).Select(d => $"{d.Key}->{d.Value}"))}"),
+            TimeSpan.FromSeconds(10));
+
+        // Every descriptor, not only sockets and pollers: the runtime's own (assemblies mapped, pipes) may differ a little.
+        await AwaitAssertAsync(
+            () => Assert.True(Descriptors.OpenCount() <= baselineAllFds + FdSlack, $"{Descriptors.OpenCount()} descriptors open, {baselineAllFds} before"),
             TimeSpan.FromSeconds(10));
         Collect();
         long heap = GC.GetTotalMemory(forceFullCollection: true);
@@ -74,7 +92,8 @@ public sealed class MixedTrafficStressTests : Akka.TestKit.Xunit2.TestKit
         {
             ClientKind kind = (i % 10) switch
             {
-                < 7 => ClientKind.Normal,
+                < 6 => ClientKind.Normal,
+                6 => ClientKind.SlowReader,
                 7 or 8 => ClientKind.HalfClose,
                 _ => ClientKind.Abort,
             };
@@ -108,10 +127,17 @@ public sealed class MixedTrafficStressTests : Akka.TestKit.Xunit2.TestKit
     private static async Task<long> RunClient(IPEndPoint endpoint, Random random, ClientKind kind, int seed)
     {
         using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        bool slow = kind == ClientKind.SlowReader;
+
+        // Set before connecting, so the window stays small: the echo backs up into the server's write queue.
+        if (slow) socket.ReceiveBufferSize = SlowReceiveBuffer;
         await socket.ConnectAsync(endpoint);
         int messages = 1 + random.Next(3);
         var sizes = new int[messages];
         for (int i = 0; i < messages; i++) sizes[i] = (int)Math.Exp(random.NextDouble() * Math.Log(MaxMessage));
+
+        // The largest size, exactly, at least once a round (the log-uniform draw never reaches it).
+        if (slow) sizes[0] = MaxMessage;
         long expected = sizes.Sum(x => (long)x);
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
 
@@ -124,7 +150,7 @@ public sealed class MixedTrafficStressTests : Akka.TestKit.Xunit2.TestKit
             return 0;
         }
 
-        Task<long> receiving = ReceiveAndVerify(socket, seed, expected, random.Next(), kind == ClientKind.HalfClose, cancel.Token);
+        Task<long> receiving = ReceiveAndVerify(socket, seed, expected, random.Next(), kind == ClientKind.HalfClose, slow, cancel.Token);
         long offset = 0;
         foreach (int size in sizes)
         {
@@ -139,14 +165,25 @@ public sealed class MixedTrafficStressTests : Akka.TestKit.Xunit2.TestKit
         return verified;
     }
 
-    private static async Task<long> ReceiveAndVerify(Socket socket, int seed, long expected, int pauseSeed, bool untilEof, CancellationToken cancel)
+    private static async Task<long> ReceiveAndVerify(Socket socket, int seed, long expected, int pauseSeed, bool untilEof, bool slow, CancellationToken cancel)
     {
         var random = new Random(pauseSeed);
         byte[] buffer = new byte[64 * 1024];
         long got = 0;
+        bool pausedMidway = false;
         while (got < expected || untilEof)
         {
-            if (random.Next(8) == 0) await Task.Delay(random.Next(20), cancel);
+            // A slow reader stops for 200-400 ms before reading and again halfway; the others for up to 20 ms now and then.
+            if (slow && (got == 0 || (!pausedMidway && got >= expected / 2)))
+            {
+                pausedMidway = got > 0;
+                await Task.Delay(200 + random.Next(200), cancel);
+            }
+            else if (random.Next(8) == 0)
+            {
+                await Task.Delay(random.Next(20), cancel);
+            }
+
             int n = await socket.ReceiveAsync(buffer, SocketFlags.None, cancel);
             if (n == 0)
             {
@@ -191,6 +228,7 @@ public sealed class MixedTrafficStressTests : Akka.TestKit.Xunit2.TestKit
     private enum ClientKind
     {
         Normal,
+        SlowReader,
         HalfClose,
         Abort,
     }

@@ -7,14 +7,23 @@ namespace Actors.Io.Tests.Stress;
 /// <summary>
 /// An echo server written as a careful user would: every Received is written back; a NACK (the connection's queue is
 /// full because the client is not reading) suspends reading, waits for WritingResumed and resends, so nothing is lost.
+/// It counts the NACKs its handlers got and how their connections ended (<see cref="GetStats"/>).
 /// </summary>
 internal sealed class StressEchoServer : ReceiveActor
 {
+    private readonly Dictionary<string, int> _closes = [];
     private int _handlers;
+    private int _nacks;
 
     public StressEchoServer(IActorRef reportTo)
+        : this(reportTo, [])
     {
-        Context.System.Io().Tell(new TcpMsg.Bind(Self, new IPEndPoint(IPAddress.Loopback, 0), backlog: 4096));
+    }
+
+    /// <summary>Binds with <paramref name="options"/> (inherited by the accepted connections).</summary>
+    public StressEchoServer(IActorRef reportTo, TcpMsg.SocketOption[] options)
+    {
+        Context.System.Io().Tell(new TcpMsg.Bind(Self, new IPEndPoint(IPAddress.Loopback, 0), backlog: 4096, options: options));
         Receive<TcpMsg.Bound>(bound => reportTo.Tell(bound));
         Receive<TcpMsg.CommandFailed>(failed => reportTo.Tell(failed));
         Receive<TcpMsg.Connected>(_ =>
@@ -26,11 +35,30 @@ internal sealed class StressEchoServer : ReceiveActor
         });
         Receive<Terminated>(_ => _handlers--);
         Receive<CountHandlers>(_ => Sender.Tell(_handlers));
+        Receive<Nacked>(_ => _nacks++);
+        Receive<ClosedAs>(closed => _closes[closed.Kind] = _closes.GetValueOrDefault(closed.Kind) + 1);
+        Receive<GetStats>(_ => Sender.Tell(new Stats(_handlers, _nacks, new Dictionary<string, int>(_closes))));
     }
 
     internal sealed class CountHandlers
     {
         public static readonly CountHandlers Instance = new();
+    }
+
+    /// <summary>Asks for <see cref="Stats"/>.</summary>
+    internal sealed class GetStats
+    {
+        public static readonly GetStats Instance = new();
+    }
+
+    /// <summary>Live handlers, NACKs received so far, and connection ends by kind (event name, and the socket error of an ErrorClosed).</summary>
+    internal sealed record Stats(int Handlers, int Nacks, IReadOnlyDictionary<string, int> Closes);
+
+    private sealed record ClosedAs(string Kind);
+
+    private sealed class Nacked
+    {
+        public static readonly Nacked Instance = new();
     }
 
     /// <summary>
@@ -64,6 +92,7 @@ internal sealed class StressEchoServer : ReceiveActor
             {
                 _unacked--;
                 _nacked.Enqueue((TcpMsg.Write)failed.Cmd);
+                Context.Parent.Tell(Nacked.Instance);
                 if (_suspended) return;
                 _suspended = true;
                 _connection.Tell(TcpMsg.SuspendReading.Instance);
@@ -82,7 +111,11 @@ internal sealed class StressEchoServer : ReceiveActor
                 _peerClosed = true;
                 CloseIfDone();
             });
-            Receive<TcpMsg.ConnectionClosed>(_ => Context.Stop(Self));
+            Receive<TcpMsg.ConnectionClosed>(closed =>
+            {
+                Context.Parent.Tell(new ClosedAs(closed is TcpMsg.ErrorClosed error ? $"ErrorClosed:{error.Error}" : closed.GetType().Name));
+                Context.Stop(Self);
+            });
         }
 
         private void Send(TcpMsg.Write write)

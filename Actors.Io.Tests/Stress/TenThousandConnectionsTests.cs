@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using Actors.Io.Tests.Support;
@@ -25,59 +24,33 @@ public sealed class TenThousandConnectionsTests : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public async Task Ten_thousand_connections_each_echo_a_message_and_all_close()
     {
+        using var timer = new StressTimer(_output, nameof(Ten_thousand_connections_each_echo_a_message_and_all_close));
+
+        // Each side (this process and the client process, which inherits the limit) holds 10,000 sockets plus its own.
+        FileLimits.Require(Count + 1_000);
         IActorRef server = Sys.ActorOf(Props.Create(() => new StressEchoServer(TestActor)));
         int port = ((IPEndPoint)(await ExpectMsgAsync<TcpMsg.Bound>()).LocalAddress).Port;
         int baseline = Descriptors.OpenSocketsAndPollers();
+        int baselineActors = await ChannelActors.Count(Sys);
 
-        var lines = new BlockingCollection<string>();
         var stopwatch = Stopwatch.StartNew();
-        using Process clients = StartClients(Count, port, lines);
-        try
-        {
-            Assert.Equal($"DONE {Count}", WaitFor(lines, "DONE", TimeSpan.FromSeconds(60)));
-            _output.WriteLine($"{Count} connections opened and echoed in {stopwatch.ElapsedMilliseconds} ms");
-            Assert.Equal(Count + 1, ActorsIo.Get(Sys).SelectorLoads().Sum());
+        using var clients = ClientProcess.Start("clients", Count, port);
+        Assert.Equal($"DONE {Count}", clients.WaitFor("DONE", TimeSpan.FromSeconds(60)));
+        _output.WriteLine($"{Count} connections opened and echoed in {stopwatch.ElapsedMilliseconds} ms");
+        Assert.Equal(Count + 1, ActorsIo.Get(Sys).SelectorLoads().Sum());
+        Assert.Equal(baselineActors + Count, await ChannelActors.Count(Sys));
 
-            clients.StandardInput.WriteLine("close");
-            Assert.Equal("CLOSED", WaitFor(lines, "CLOSED", TimeSpan.FromSeconds(30)));
-            await AwaitAssertAsync(
-                async () => Assert.Equal(0, await server.Ask<int>(StressEchoServer.CountHandlers.Instance, TimeSpan.FromSeconds(3))),
-                TimeSpan.FromSeconds(30),
-                TimeSpan.FromMilliseconds(200));
-            Assert.Equal(1, ActorsIo.Get(Sys).SelectorLoads().Sum());
-            await AwaitAssertAsync(() => Assert.True(Descriptors.OpenSocketsAndPollers() <= baseline), TimeSpan.FromSeconds(10));
-            Assert.True(clients.WaitForExit(10_000));
-            Assert.Equal(0, clients.ExitCode);
-        }
-        finally
-        {
-            if (!clients.HasExited) clients.Kill();
-        }
-    }
-
-    [Fact]
-    public async Task A_client_process_killed_mid_transfer_is_cleaned_up()
-    {
-        IActorRef server = Sys.ActorOf(Props.Create(() => new StressEchoServer(TestActor)));
-        int port = ((IPEndPoint)(await ExpectMsgAsync<TcpMsg.Bound>()).LocalAddress).Port;
-        var lines = new BlockingCollection<string>();
-        using Process clients = StartClients(200, port, lines);
-        try
-        {
-            Assert.Equal("DONE 200", WaitFor(lines, "DONE", TimeSpan.FromSeconds(30)));
-            Assert.Equal(201, ActorsIo.Get(Sys).SelectorLoads().Sum());
-            clients.Kill(entireProcessTree: true);
-            Assert.True(clients.WaitForExit(10_000));
-            await AwaitAssertAsync(
-                async () => Assert.Equal(0, await server.Ask<int>(StressEchoServer.CountHandlers.Instance, TimeSpan.FromSeconds(3))),
-                TimeSpan.FromSeconds(20),
-                TimeSpan.FromMilliseconds(200));
-            Assert.Equal(1, ActorsIo.Get(Sys).SelectorLoads().Sum());
-        }
-        finally
-        {
-            if (!clients.HasExited) clients.Kill();
-        }
+        clients.Process.StandardInput.WriteLine("close");
+        Assert.Equal("CLOSED", clients.WaitFor("CLOSED", TimeSpan.FromSeconds(30)));
+        await AwaitAssertAsync(
+            async () => Assert.Equal(0, await server.Ask<int>(StressEchoServer.CountHandlers.Instance, TimeSpan.FromSeconds(3))),
+            TimeSpan.FromSeconds(30),
+            TimeSpan.FromMilliseconds(200));
+        Assert.Equal(1, ActorsIo.Get(Sys).SelectorLoads().Sum());
+        await AwaitAssertAsync(async () => Assert.Equal(baselineActors, await ChannelActors.Count(Sys)), TimeSpan.FromSeconds(10));
+        await AwaitAssertAsync(() => Assert.True(Descriptors.OpenSocketsAndPollers() <= baseline), TimeSpan.FromSeconds(10));
+        Assert.True(clients.Process.WaitForExit(10_000));
+        Assert.Equal(0, clients.Process.ExitCode);
     }
 
     [Fact]
@@ -85,62 +58,28 @@ public sealed class TenThousandConnectionsTests : Akka.TestKit.Xunit2.TestKit
     {
         // One handler for every connection, so what is measured is the library's share: the connection actor, its
         // mailbox and props, the registration, the socket handle and the selector's bookkeeping.
+        using var timer = new StressTimer(_output, nameof(Idle_connections_cost_the_library_little_managed_memory));
         const int Connections = 2_000;
         const int BoundBytes = 1_850;
         IActorRef server = Sys.ActorOf(Props.Create(() => new SharedHandlerEcho(TestActor)));
         int port = ((IPEndPoint)(await ExpectMsgAsync<TcpMsg.Bound>()).LocalAddress).Port;
         long before = GC.GetTotalMemory(forceFullCollection: true);
-        var lines = new BlockingCollection<string>();
-        using Process clients = StartClients(Connections, port, lines);
+        using var clients = ClientProcess.Start("clients", Connections, port);
         try
         {
-            Assert.Equal($"DONE {Connections}", WaitFor(lines, "DONE", TimeSpan.FromSeconds(60)));
+            Assert.Equal($"DONE {Connections}", clients.WaitFor("DONE", TimeSpan.FromSeconds(60)));
             long after = GC.GetTotalMemory(forceFullCollection: true);
             double perConnection = (after - before) / (double)Connections;
             _output.WriteLine($"managed heap per idle connection (library share): {perConnection:F0} B");
             Assert.True(perConnection <= BoundBytes, $"{perConnection:F0} B of managed heap per idle connection; the bound is {BoundBytes} B");
-            clients.StandardInput.WriteLine("close");
-            Assert.Equal("CLOSED", WaitFor(lines, "CLOSED", TimeSpan.FromSeconds(30)));
+            clients.Process.StandardInput.WriteLine("close");
+            Assert.Equal("CLOSED", clients.WaitFor("CLOSED", TimeSpan.FromSeconds(30)));
             await AwaitAssertAsync(() => Assert.Equal(1, ActorsIo.Get(Sys).SelectorLoads().Sum()), TimeSpan.FromSeconds(30));
         }
         finally
         {
-            if (!clients.HasExited) clients.Kill();
             Sys.Stop(server);
         }
-    }
-
-    private static Process StartClients(int count, int port, BlockingCollection<string> lines)
-    {
-        var start = new ProcessStartInfo(ChildProcesses.DotnetHost())
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(ChildProcesses.HostDll());
-        start.ArgumentList.Add("clients");
-        start.ArgumentList.Add(count.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        start.ArgumentList.Add(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        var process = new Process { StartInfo = start };
-        process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is not null) lines.Add(e.Data);
-        };
-        process.Start();
-        process.BeginOutputReadLine();
-        return process;
-    }
-
-    private static string WaitFor(BlockingCollection<string> lines, string prefix, TimeSpan timeout)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (lines.TryTake(out string? line, timeout - deadline.Elapsed > TimeSpan.Zero ? timeout - deadline.Elapsed : TimeSpan.Zero))
-        {
-            if (line.StartsWith(prefix, StringComparison.Ordinal) || line.StartsWith("FAILED", StringComparison.Ordinal)) return line;
-        }
-
-        throw new TimeoutException($"No '{prefix}' line from the client process within {timeout}.");
     }
 
     /// <summary>Binds, registers itself as the handler of every connection and echoes.</summary>

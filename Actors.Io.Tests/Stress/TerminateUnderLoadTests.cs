@@ -15,6 +15,7 @@ public sealed class TerminateUnderLoadTests(ITestOutputHelper output)
     [Fact]
     public async Task Terminate_with_a_thousand_active_connections_is_prompt_and_closes_every_client()
     {
+        using var timer = new StressTimer(output, nameof(Terminate_with_a_thousand_active_connections_is_prompt_and_closes_every_client));
         ActorSystem system = ActorSystem.Create("terminate-load", TestConfigs.With(TestConfigs.Quiet));
         var bound = new TaskCompletionSource<IPEndPoint>();
         system.ActorOf(Props.Create(() => new StressEchoServer(system.ActorOf(Props.Create(() => new BoundReporter(bound)), null))));

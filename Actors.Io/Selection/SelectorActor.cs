@@ -56,6 +56,16 @@ internal sealed class SelectorActor : UntypedActor
         }
     }
 
+    /// <summary>Test hook: answered with the number of channel actors (this selector's children) not yet terminated.</summary>
+    internal sealed class CountChannelActors : INoSerializationVerificationNeeded
+    {
+        public static readonly CountChannelActors Instance = new();
+
+        private CountChannelActors()
+        {
+        }
+    }
+
     public static Props Props(SelectorShared shared, PollerBackend backend, int maxEventsPerWait) =>
         Akka.Actor.Props.Create(() => new SelectorActor(shared, backend, maxEventsPerWait))
             .WithDispatcher(shared.Loop.Id);
@@ -125,6 +135,9 @@ internal sealed class SelectorActor : UntypedActor
             case Terminated terminated:
                 HandlerDied(terminated.ActorRef);
                 OwnerTerminated(terminated.ActorRef);
+                break;
+            case CountChannelActors:
+                Sender.Tell(Context.GetChildren().Count(), Self);
                 break;
             case BreakPoller when _poller is EpollPoller epoll:
                 epoll.Handle.Dispose();

@@ -19,6 +19,9 @@ internal abstract class TcpConnection : UntypedActor, IInlineReader
     [ThreadStatic]
     private static byte[]? _threadReadBuffer;
 
+    /// <summary>The failures metric's cause for a connection aborted because its handler stopped.</summary>
+    internal const string HandlerTerminatedCause = "HandlerTerminated";
+
     private readonly WriteQueue _writes = new();
     private IActorRef _handler = ActorRefs.Nobody;
     private bool _registered;
@@ -145,7 +148,11 @@ internal abstract class TcpConnection : UntypedActor, IInlineReader
                 break;
             case HandlerTerminated:
             case Terminated terminated when terminated.ActorRef.Equals(_handler):
-                Log.Debug("Handler {0} of connection to {1} died; aborting the connection", _handler, RemoteAddress);
+                if (_finished) break;
+
+                // Nobody is left to hear of it: report it in the log and the failures metric, and reset the peer.
+                Log.Warning("Handler {0} of the connection to {1} stopped while the connection was open; aborting the connection", _handler, RemoteAddress);
+                Home.Metrics?.ConnectionFailed(HandlerTerminatedCause);
                 _finished = true;
                 CloseSocket(abort: true);
                 Context.Stop(Self);

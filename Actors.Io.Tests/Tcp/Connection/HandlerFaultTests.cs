@@ -1,43 +1,64 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
 using Actors.Io.Tests.Support;
+using Actors.Io.Transport;
 using Akka.Actor;
 using Akka.TestKit;
 using TcpMsg = Actors.Io.Tcp;
 
 namespace Actors.Io.Tests.Tcp.Connection;
 
-/// <summary>A handler that throws (under a supervisor that stops it) or is stopped: its connection is aborted, others go on.</summary>
-public sealed class HandlerFaultTests() : Akka.TestKit.Xunit2.TestKit(TestConfigs.With(TestConfigs.Quiet))
+/// <summary>
+/// A handler that throws (under a supervisor that stops it) or is stopped: its connection is reset, the failure is logged
+/// and counted (cause <c>HandlerTerminated</c>), and other connections go on.
+/// </summary>
+// Its own system name: the meter's "system" tag tells this system's failures from those of tests running alongside.
+public sealed class HandlerFaultTests() : Akka.TestKit.Xunit2.TestKit(TestConfigs.With(TestConfigs.Quiet), "handler-fault-" + Guid.NewGuid().ToString("N"))
 {
+    private const string AbortWarning = "stopped while the connection was open";
+
     [Fact]
-    public void A_failing_handler_aborts_only_its_own_connection()
+    public void A_failing_handler_resets_only_its_own_connection_and_is_reported()
     {
-        IActorRef server = Sys.ActorOf(Props.Create(() => new Server(TestActor)));
+        using MeterListener listener = CountFailures(out ConcurrentDictionary<string, long> failures);
+        Sys.ActorOf(Props.Create(() => new Server(TestActor)));
         var target = (IPEndPoint)ExpectMsg<TcpMsg.Bound>().LocalAddress;
-
-        using var healthy = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveTimeout = 5000 };
-        healthy.Connect(target);
-        using var faulty = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveTimeout = 5000 };
-        faulty.Connect(target);
+        using Socket healthy = Connect(target);
+        using Socket faulty = Connect(target);
         ExpectMsg("registered");
         ExpectMsg("registered");
 
-        EventFilter.Exception<InvalidOperationException>(contains: "boom").ExpectOne(() => faulty.Send("boom"u8));
-        var buffer = new byte[16];
-        try
-        {
-            Assert.Equal(0, faulty.Receive(buffer));
-        }
-        catch (SocketException e)
-        {
-            Assert.Equal(SocketError.ConnectionReset, e.SocketErrorCode);
-        }
+        EventFilter.Warning(contains: AbortWarning).ExpectOne(() =>
+            EventFilter.Exception<InvalidOperationException>(contains: "boom").ExpectOne(() => faulty.Send("boom"u8)));
 
-        healthy.Send("hello"u8);
-        int n = healthy.Receive(buffer);
-        Assert.Equal("hello", System.Text.Encoding.ASCII.GetString(buffer, 0, n));
-        Sys.Stop(server);
+        AssertReset(faulty);
+        AwaitAssert(() => Assert.Equal(1, failures.GetValueOrDefault(TcpConnection.HandlerTerminatedCause)), TimeSpan.FromSeconds(3));
+        AssertEchoes(healthy, "hello");
+    }
+
+    [Fact]
+    public void A_stopped_handler_resets_only_its_own_connection_and_is_reported()
+    {
+        using MeterListener listener = CountFailures(out ConcurrentDictionary<string, long> failures);
+        Sys.ActorOf(Props.Create(() => new Server(TestActor)));
+        var target = (IPEndPoint)ExpectMsg<TcpMsg.Bound>().LocalAddress;
+        using Socket healthy = Connect(target);
+        using Socket stopping = Connect(target);
+        ExpectMsg("registered");
+        ExpectMsg("registered");
+        AssertEchoes(healthy, "before");
+        AssertEchoes(stopping, "before");
+
+        // Context.Stop, no exception: the connection is reset all the same.
+        EventFilter.Warning(contains: AbortWarning).ExpectOne(() => stopping.Send("stop"u8));
+
+        AssertReset(stopping);
+        AwaitAssert(() => Assert.Equal(1, failures.GetValueOrDefault(TcpConnection.HandlerTerminatedCause)), TimeSpan.FromSeconds(3));
+        for (int i = 0; i < 3; i++) AssertEchoes(healthy, $"after {i}");
+        Assert.Equal(1, failures.Values.Sum());
     }
 
     [Fact]
@@ -75,22 +96,69 @@ public sealed class HandlerFaultTests() : Akka.TestKit.Xunit2.TestKit(TestConfig
             var ended = new HashSet<IActorRef>();
             for (int i = 0; i < connections.Count; i++) ended.Add(ExpectMsg<Terminated>().ActorRef);
             Assert.Equal(connections.ToHashSet(), ended);
-            foreach (int i in new[] { 1, 3 })
-            {
-                try
-                {
-                    Assert.Equal(0, clients[i].Receive(new byte[16]));
-                }
-                catch (SocketException e)
-                {
-                    Assert.Equal(SocketError.ConnectionReset, e.SocketErrorCode);
-                }
-            }
+            foreach (int i in new[] { 1, 3 }) AssertReset(clients[i]);
         }
         finally
         {
             foreach (Socket client in clients) client.Dispose();
         }
+    }
+
+    private static Socket Connect(IPEndPoint target)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveTimeout = 5000 };
+        socket.Connect(target);
+        return socket;
+    }
+
+    /// <summary>The peer of an aborted connection sees a reset, not an orderly end of stream.</summary>
+    private static void AssertReset(Socket client)
+    {
+        SocketException e = Assert.Throws<SocketException>(() => client.Receive(new byte[16]));
+        Assert.Equal(SocketError.ConnectionReset, e.SocketErrorCode);
+    }
+
+    private static void AssertEchoes(Socket client, string text)
+    {
+        client.Send(Encoding.ASCII.GetBytes(text));
+        var buffer = new byte[64];
+        int got = 0;
+        while (got < text.Length)
+        {
+            int n = client.Receive(buffer, got, buffer.Length - got, SocketFlags.None);
+            Assert.True(n > 0, "the healthy connection closed");
+            got += n;
+        }
+
+        Assert.Equal(text, Encoding.ASCII.GetString(buffer, 0, got));
+    }
+
+    /// <summary>Counts this system's connection failures by cause.</summary>
+    private MeterListener CountFailures(out ConcurrentDictionary<string, long> failures)
+    {
+        var counted = failures = new ConcurrentDictionary<string, long>();
+        var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == ActorsIo.MeterName && instrument.Name == "actors-io.connections.failures") l.EnableMeasurementEvents(instrument);
+            },
+        };
+        string system = Sys.Name;
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            string? cause = null;
+            bool ours = false;
+            foreach (KeyValuePair<string, object?> tag in tags)
+            {
+                if (tag.Key == "system") ours = system.Equals(tag.Value);
+                if (tag.Key == "cause") cause = tag.Value as string;
+            }
+
+            if (ours && cause is not null) counted.AddOrUpdate(cause, value, (_, old) => old + value);
+        });
+        listener.Start();
+        return listener;
     }
 
     private sealed class Server : ReceiveActor
@@ -117,6 +185,12 @@ public sealed class HandlerFaultTests() : Akka.TestKit.Xunit2.TestKit(TestConfig
             Receive<TcpMsg.Received>(received =>
             {
                 if (received.Data.ToString() == "boom") throw new InvalidOperationException("boom");
+                if (received.Data.ToString() == "stop")
+                {
+                    Context.Stop(Self);
+                    return;
+                }
+
                 connection.Tell(TcpMsg.Write.Create(received.Data));
             });
     }

@@ -8,14 +8,22 @@ using TcpMsg = Actors.Io.Tcp;
 namespace Actors.Io.Tests.Tcp.Connection;
 
 /// <summary>The queue of unsent bytes is bounded: overflow is NACKed, and writing resumes as the protocol says.</summary>
-public sealed class WriteBackpressureTests(ITestOutputHelper output)
-    : ConnectionTestKit("actors-io.tcp.max-pending-write-bytes = 64 KiB", output)
+public sealed class WriteBackpressureTests : ConnectionTestKit
 {
+    private const int Limit = 64 * 1024;
+
+    // What the kernel holds while the peer reads nothing: the server's send and the client's receive buffer, each
+    // set to SmallBuffer and doubled by Linux for its bookkeeping.
+    private const int KernelBuffers = 2 * 2 * SmallBuffer;
     private const int SmallBuffer = 4096;
     private const int Writes = 32;
     private const int WriteSize = 16 * 1024;
 
     private static readonly TcpMsg.SocketOption[] SmallSendBuffer = [new TcpMsg.SO.SendBufferSize(SmallBuffer)];
+    private readonly ITestOutputHelper _output;
+
+    public WriteBackpressureTests(ITestOutputHelper output)
+        : base("actors-io.tcp.max-pending-write-bytes = 64 KiB", output) => _output = output;
 
     [Fact]
     public void With_useResumeWriting_every_write_after_a_NACK_fails_until_ResumeWriting_is_answered_with_WritingResumed()
@@ -29,9 +37,20 @@ public sealed class WriteBackpressureTests(ITestOutputHelper output)
         var acked = new List<int>();
         var nacked = new List<int>();
         var causes = new List<string>();
-        while (!nacked.Contains(Writes - 1)) Collect(writer.ReceiveOne(Step), acked, nacked, causes);
+        long maxQueued = 0;
+        while (!nacked.Contains(Writes - 1))
+        {
+            Collect(writer.ReceiveOne(Step), acked, nacked, causes);
+            maxQueued = Math.Max(maxQueued, QueuedBytes());
+        }
+
         int firstNack = nacked[0];
-        Assert.InRange(firstNack, 1, Writes - 2);
+        long queued = QueuedBytes();
+        long inKernel = (long)firstNack * WriteSize - queued;
+        _output.WriteLine($"first NACK at write {firstNack}; {queued} B queued, {inKernel} B in the kernel; at most {maxQueued} B queued seen");
+        Assert.True(maxQueued <= Limit, $"{maxQueued} B queued, past the {Limit} B limit");
+        Assert.InRange(inKernel, 0, KernelBuffers);
+        Assert.InRange(firstNack, 1, (Limit + KernelBuffers) / WriteSize);
         Assert.Equal(Enumerable.Range(firstNack, Writes - firstNack), nacked);
         Assert.Contains("max-pending-write-bytes", causes[0]);
         Assert.All(acked, id => Assert.True(id < firstNack));
@@ -75,12 +94,21 @@ public sealed class WriteBackpressureTests(ITestOutputHelper output)
         var acked = new List<int>();
         var nacked = new List<int>();
         var causes = new List<string>();
-        while (nacked.Count == 0) Collect(writer.ReceiveOne(Step), acked, nacked, causes);
+        while (nacked.Count == 0)
+        {
+            Collect(writer.ReceiveOne(Step), acked, nacked, causes);
+            Assert.True(QueuedBytes() <= Limit, $"{QueuedBytes()} B queued, past the {Limit} B limit");
+        }
+
         Assert.Contains("max-pending-write-bytes", causes[0]);
 
         // Now the peer reads everything; every write gets exactly one answer.
         var reader = new PeerReader(client);
-        while (acked.Count + nacked.Count < Writes) Collect(writer.ReceiveOne(Step), acked, nacked, causes);
+        while (acked.Count + nacked.Count < Writes)
+        {
+            Collect(writer.ReceiveOne(Step), acked, nacked, causes);
+            Assert.True(QueuedBytes() <= Limit, $"{QueuedBytes()} B queued, past the {Limit} B limit");
+        }
         Assert.All(causes, c => Assert.Contains("max-pending-write-bytes", c));
         Assert.Equal(Enumerable.Range(0, Writes), acked.Concat(nacked).Order());
         Assert.Equal(acked.Order(), acked);
@@ -102,6 +130,15 @@ public sealed class WriteBackpressureTests(ITestOutputHelper output)
         AwaitTrue(() => reader.Completion.IsCompleted);
         Assert.Null(reader.Completion.Exception);
         Assert.Equal(expected.Length + after.Length, reader.Count);
+    }
+
+    /// <summary>Bytes written and not yet taken by the kernel, over this system's connections (only the one under test).</summary>
+    private long QueuedBytes()
+    {
+        ActorsIo io = ActorsIo.Get(Sys);
+        long total = 0;
+        for (int i = 0; i < io.Pool.Count; i++) total += Interlocked.Read(ref io.Selector(i).Counters.QueuedWriteBytes);
+        return total;
     }
 
     private static byte[] Chunk(int index) => Pattern(WriteSize, seed: index + 1);
