@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Actors.Io.Native;
+using Actors.Io.Tests.Support;
 
 namespace Actors.Io.Tests.Native;
 
@@ -21,7 +22,9 @@ internal sealed unsafe class UnixPair : IDisposable
     public static UnixPair Create()
     {
         int* fds = stackalloc int[2];
-        Assert.Equal(0, Sockets.SocketPair(Sockets.AF_UNIX, Sockets.SOCK_STREAM, 0, fds));
+        Assert.Equal(0, Sockets.SocketPair(Sockets.AF_UNIX, Sockets.SOCK_STREAM | Descriptors.SockCloexec, 0, fds));
+        Descriptors.CloseOnExec(fds[0]);
+        Descriptors.CloseOnExec(fds[1]);
         return new UnixPair(new FileDescriptorHandle(fds[0]), new FileDescriptorHandle(fds[1]));
     }
 
@@ -49,6 +52,8 @@ internal sealed unsafe class PipePair : IDisposable
     {
         int* fds = stackalloc int[2];
         Assert.Equal(0, Libc.Pipe(fds));
+        Descriptors.CloseOnExec(fds[0]);
+        Descriptors.CloseOnExec(fds[1]);
         return new PipePair(new FileDescriptorHandle(fds[0]), new FileDescriptorHandle(fds[1]));
     }
 

@@ -10,7 +10,7 @@ internal static unsafe class Descriptors
     public static (FileDescriptorHandle Local, FileDescriptorHandle Peer) SocketPair()
     {
         int* fds = stackalloc int[2];
-        if (Sockets.SocketPair(Sockets.AF_UNIX, Sockets.SOCK_STREAM, 0, fds) != 0)
+        if (Sockets.SocketPair(Sockets.AF_UNIX, Sockets.SOCK_STREAM | SockCloexec, 0, fds) != 0)
         {
             throw new IOException($"socketpair failed: {Errno.Describe(Errno.Last)}");
         }
@@ -19,6 +19,16 @@ internal static unsafe class Descriptors
         SetNonBlocking(fds[1]);
         return (new FileDescriptorHandle(fds[0]), new FileDescriptorHandle(fds[1]));
     }
+
+    /// <summary>
+    /// <c>SOCK_CLOEXEC</c> for <c>socketpair</c>'s type where the kernel takes it (Linux), else 0 and <see cref="CloseOnExec"/>
+    /// follows. Tests start child processes while others run: a descriptor a child inherits stays open in it, so its
+    /// peer never sees it close.
+    /// </summary>
+    public static int SockCloexec => OperatingSystem.IsLinux() ? 0x80000 : 0;
+
+    /// <summary>Sets <c>FD_CLOEXEC</c> on <paramref name="fd"/> (see <see cref="SockCloexec"/>).</summary>
+    public static void CloseOnExec(int fd) => _ = Libc.Fcntl(fd, Libc.F_SETFD, Libc.FD_CLOEXEC);
 
     /// <summary>A non-blocking eventfd: one descriptor, writable at once.</summary>
     public static FileDescriptorHandle EventFd()
@@ -75,7 +85,7 @@ internal static unsafe class Descriptors
     {
         int flags = Libc.Fcntl(fd, Libc.F_GETFL, 0);
         _ = Libc.Fcntl(fd, Libc.F_SETFL, flags | Libc.O_NONBLOCK_LINUX);
-        _ = Libc.Fcntl(fd, Libc.F_SETFD, Libc.FD_CLOEXEC);
+        CloseOnExec(fd);
     }
 }
 
