@@ -9,7 +9,7 @@ namespace Actors.Io.Transport;
 /// <summary>
 /// Receives for one socket into the calling thread's receive slots (<see cref="ReceiveSlots"/>): per slot a
 /// <c>mmsghdr</c>, an <c>iovec</c>, a <c>sockaddr_storage</c> and <c>max-datagram-size</c> bytes. Reads up to a batch of
-/// datagrams with one <c>recvmmsg</c> on Linux, one <c>recvfrom</c> elsewhere; the datagrams of one
+/// datagrams with one <c>recvmmsg</c> on Linux, one <c>recvfrom</c> elsewhere (and on Linux once <c>recvmmsg</c> proved unusable); the datagrams of one
 /// <see cref="Receive"/> are read out (<see cref="Data"/>, <see cref="Sender"/>) before the thread receives again. The
 /// sender's <see cref="EndPoint"/> is made only when its address differs from the previous datagram's, so a steady peer
 /// costs no allocation.
@@ -33,8 +33,14 @@ internal sealed unsafe class DatagramReceiver
         _template = new IPEndPoint(family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
     }
 
-    /// <summary>Datagrams one <see cref="Receive"/> reads at most.</summary>
-    public int Slots => _slots;
+    /// <summary>Datagrams one <see cref="Receive"/> reads at most (1 once the process uses <c>recvfrom</c>).</summary>
+    public int Slots => Datagrams.UseRecvMmsg ? _slots : 1;
+
+    /// <summary>
+    /// The errno with which <c>recvmmsg</c> proved unusable when this receiver switched the process to <c>recvfrom</c>
+    /// (the caller logs it once and sets it back to 0); 0 otherwise.
+    /// </summary>
+    public int SwitchedToRecvFrom { get; set; }
 
     /// <summary>
     /// Reads up to <paramref name="max"/> datagrams (at most <see cref="Slots"/>) without blocking. Returns how many, or -1
@@ -44,9 +50,9 @@ internal sealed unsafe class DatagramReceiver
     {
         ReceiveSlots slots = _current = ReceiveSlots.ForCurrentThread(_slots, _slotSize);
         errno = 0;
-        int count = Math.Min(max, _slots);
-        if (Datagrams.HasRecvMmsg)
+        if (Datagrams.UseRecvMmsg)
         {
+            int count = Math.Min(max, _slots);
             for (int i = 0; i < count; i++)
             {
                 ref Datagrams.MsgHdr header = ref slots.Headers[i].Header;
@@ -55,9 +61,15 @@ internal sealed unsafe class DatagramReceiver
                 header.Flags = 0;
             }
 
-            int n = Datagrams.RecvMmsg(fd, slots.Headers, (uint)count, 0, null);
-            if (n < 0) errno = Errno.Last;
-            return n;
+            int simulated = Datagrams.SimulatedRecvMmsgErrno;
+            int n = simulated == 0 ? Datagrams.RecvMmsg(fd, slots.Headers, (uint)count, 0, null) : -1;
+            if (n >= 0) return n;
+            errno = simulated == 0 ? Errno.Last : simulated;
+            if (!Datagrams.RecvMmsgUnusable(errno)) return -1;
+
+            // Refused as a call (seccomp, an old kernel): recvfrom from now on, for every socket; this read retries with it.
+            if (Datagrams.TurnOffRecvMmsg()) SwitchedToRecvFrom = errno;
+            errno = 0;
         }
 
         int nameLength = Datagrams.SockAddrStorageSize;

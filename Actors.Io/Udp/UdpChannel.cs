@@ -202,6 +202,13 @@ internal abstract class UdpChannel : UntypedActor
         {
             int want = Math.Min(receiver.Slots, budget);
             int n = receiver.Receive(Socket.SafeHandle, want, WantsSender, out int errno);
+            if (receiver.SwitchedToRecvFrom != 0)
+            {
+                Log.Warning("recvmmsg is unusable here ({0}); every UDP socket of this process receives with recvfrom from now on", Errno.Describe(receiver.SwitchedToRecvFrom));
+                receiver.SwitchedToRecvFrom = 0;
+                want = Math.Min(receiver.Slots, want);
+            }
+
             if (n < 0)
             {
                 if (Errno.IsWouldBlock(errno)) break;
