@@ -72,16 +72,16 @@ internal sealed unsafe class DatagramReceiver
             errno = 0;
         }
 
+        // A slot and one byte more: a longer datagram shows as cut short without MSG_TRUNC, which the BSDs' recvfrom lacks.
         int nameLength = Datagrams.SockAddrStorageSize;
-        nint read = Datagrams.RecvFrom(fd, slots.Data, (nuint)_slotSize, Platform.Os == OsFamily.Linux ? Datagrams.MsgTrunc : 0, wantSender ? slots.Names : null, wantSender ? &nameLength : null);
+        nint read = Datagrams.RecvFrom(fd, slots.Data, (nuint)_slotSize + 1, 0, wantSender ? slots.Names : null, wantSender ? &nameLength : null);
         if (read < 0)
         {
             errno = Errno.Last;
             return -1;
         }
 
-        // With MSG_TRUNC (Linux) recvfrom returns the datagram's real length, so a longer one is seen as cut short.
-        slots.Headers[0].Length = (uint)Math.Min(read, int.MaxValue);
+        slots.Headers[0].Length = (uint)read;
         slots.Headers[0].Header.NameLength = nameLength;
         slots.Headers[0].Header.Flags = read > _slotSize ? Datagrams.MsgTrunc : 0;
         return 1;
@@ -128,7 +128,8 @@ internal sealed unsafe class ReceiveSlots
         int headers = slots * sizeof(Datagrams.MMsgHdr);
         int iovecs = slots * sizeof(Sockets.IoVec);
         int names = slots * Datagrams.SockAddrStorageSize;
-        _block = GC.AllocateUninitializedArray<byte>(headers + iovecs + names + (slots * slotSize), pinned: true);
+        // One spare byte after the last slot, for recvfrom's extra byte.
+        _block = GC.AllocateUninitializedArray<byte>(headers + iovecs + names + (slots * slotSize) + 1, pinned: true);
         byte* block = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_block));
         Headers = (Datagrams.MMsgHdr*)block;
         var iov = (Sockets.IoVec*)(block + headers);
