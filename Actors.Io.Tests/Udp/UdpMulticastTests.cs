@@ -14,17 +14,18 @@ namespace Actors.Io.Tests.Udp;
 /// Multicast on the loopback interface: join as a Bind option and as a command, receive the group's datagrams, leave.
 /// Whether the kernel routes multicast through <c>lo</c> depends on the host (it has no MULTICAST flag in most
 /// containers; Linux still loops IPv4 multicast back with IP_MULTICAST_IF set, but refuses IPv6 with ENETUNREACH). Where
-/// the kernel refuses, the test writes the reason to its output and asserts that the refusal is a clear CommandFailed.
+/// the kernel refuses, the test asserts that the refusal is a clear CommandFailed, then reports itself skipped with the
+/// kernel's reason.
 /// </summary>
 public sealed class UdpMulticastTests : Akka.TestKit.Xunit2.TestKit
 {
     private static readonly TimeSpan Wait = UdpTesting.Wait;
-    private readonly ITestOutputHelper _output;
-
     public UdpMulticastTests(ITestOutputHelper output)
-        : base(TestConfigs.With(TestConfigs.Quiet), output: output) => _output = output;
+        : base(TestConfigs.With(TestConfigs.Quiet), output: output)
+    {
+    }
 
-    [Fact]
+    [SkippableFact]
     public void IPv4_group_joined_at_bind_receives_and_left_by_command_stops_receiving()
     {
         var group = IPAddress.Parse("239.255.42.99");
@@ -32,12 +33,8 @@ public sealed class UdpMulticastTests : Akka.TestKit.Xunit2.TestKit
         TestProbe handler = CreateTestProbe();
         (IActorRef member, UdpMsg.CommandFailed? refused) = TryBind(
             handler, new IPEndPoint(IPAddress.Any, 0), new UdpMsg.SO.ReuseAddress(true), new UdpMsg.SO.JoinGroup(group, lo));
-        if (refused is not null)
-        {
-            _output.WriteLine($"Not run: the kernel refused to join {group} on lo: {refused.Cause?.Message}");
-            Assert.Contains(group.ToString(), refused.Cause!.Message);
-            return;
-        }
+        if (refused is not null) Assert.Contains(group.ToString(), refused.Cause!.Message);
+        Skip.If(refused is not null, $"the kernel refused to join {group} on lo: {refused?.Cause?.Message}");
 
         int port = ((IPEndPoint)LastBound!.LocalAddress).Port;
         (IActorRef sender, _) = TryBind(
@@ -45,12 +42,8 @@ public sealed class UdpMulticastTests : Akka.TestKit.Xunit2.TestKit
         var target = new IPEndPoint(group, port);
         sender.Tell(new UdpMsg.Send(ByteString.FromString("to the group"), target, new Sent()));
         object answer = ExpectMsg<object>(Wait);
-        if (answer is UdpMsg.CommandFailed failed)
-        {
-            _output.WriteLine($"Not run: the kernel refused to send to {target} through lo: {failed.Cause?.Message}");
-            Assert.Contains(group.ToString(), failed.Cause!.Message);
-            return;
-        }
+        if (answer is UdpMsg.CommandFailed failed) Assert.Contains(group.ToString(), failed.Cause!.Message);
+        Skip.If(answer is UdpMsg.CommandFailed, $"the kernel refused to send to {target} through lo: {(answer as UdpMsg.CommandFailed)?.Cause?.Message}");
 
         Assert.IsType<Sent>(answer);
         UdpMsg.Received received = handler.ExpectMsg<UdpMsg.Received>(Wait);
@@ -73,7 +66,7 @@ public sealed class UdpMulticastTests : Akka.TestKit.Xunit2.TestKit
         Assert.Equal("back", handler.ExpectMsg<UdpMsg.Received>(Wait).Data.ToString());
     }
 
-    [Fact]
+    [SkippableFact]
     public void IPv6_group_on_loopback_is_joined_and_the_kernels_answer_to_a_send_is_reported()
     {
         var group = IPAddress.Parse("ff12::4242");
@@ -84,12 +77,8 @@ public sealed class UdpMulticastTests : Akka.TestKit.Xunit2.TestKit
         int port = ((IPEndPoint)LastBound!.LocalAddress).Port;
         member.Tell(new UdpMsg.JoinGroup(group, lo));
         object joined = ExpectMsg<object>(Wait);
-        if (joined is UdpMsg.CommandFailed joinFailed)
-        {
-            _output.WriteLine($"Not run: the kernel refused to join {group} on lo: {joinFailed.Cause?.Message}");
-            Assert.Contains(group.ToString(), joinFailed.Cause!.Message);
-            return;
-        }
+        if (joined is UdpMsg.CommandFailed joinFailed) Assert.Contains(group.ToString(), joinFailed.Cause!.Message);
+        Skip.If(joined is UdpMsg.CommandFailed, $"the kernel refused to join {group} on lo: {(joined as UdpMsg.CommandFailed)?.Cause?.Message}");
 
         Assert.Equal(group, Assert.IsType<UdpMsg.GroupJoined>(joined).Group);
         (IActorRef sender, _) = TryBind(CreateTestProbe(), new IPEndPoint(IPAddress.IPv6Loopback, 0), new UdpMsg.SO.MulticastInterface(lo));
@@ -99,12 +88,11 @@ public sealed class UdpMulticastTests : Akka.TestKit.Xunit2.TestKit
         if (answer is UdpMsg.CommandFailed failed)
         {
             // Linux without a multicast route on lo: ENETUNREACH, reported for the send, the socket goes on.
-            _output.WriteLine($"Not run to delivery: the kernel refused to send to {target} through lo: {failed.Cause?.Message}");
             Assert.IsType<SocketException>(failed.Cause);
             Assert.Contains(group.ToString(), failed.Cause!.Message);
             sender.Tell(new UdpMsg.Send(ByteString.FromString("plain"), (IPEndPoint)LastBound!.LocalAddress, new Sent()));
             ExpectMsg<Sent>(Wait);
-            return;
+            Skip.If(true, $"delivery not checked: the kernel refused to send to {target} through lo: {failed.Cause.Message}");
         }
 
         Assert.IsType<Sent>(answer);
