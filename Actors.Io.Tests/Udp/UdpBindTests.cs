@@ -46,6 +46,50 @@ public sealed class UdpBindTests() : Akka.TestKit.Xunit2.TestKit(TestConfigs.Wit
     }
 
     [Fact]
+    public void A_Received_sender_changed_by_a_handler_is_not_handed_out_again()
+    {
+        TestProbe handler = CreateTestProbe();
+        (_, IPEndPoint local) = Bind(handler, new IPEndPoint(IPAddress.Loopback, 0));
+        using var peer = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        peer.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var peerAddress = (IPEndPoint)peer.LocalEndPoint!;
+
+        peer.SendTo("1"u8.ToArray(), local);
+        var first = (IPEndPoint)handler.ExpectMsg<UdpMsg.Received>(Wait).Sender;
+        first.Port = 1;
+        first.Address = IPAddress.Parse("10.9.8.7");
+        peer.SendTo("2"u8.ToArray(), local);
+        var second = (IPEndPoint)handler.ExpectMsg<UdpMsg.Received>(Wait).Sender;
+        Assert.NotSame(first, second);
+        Assert.Equal(peerAddress, second);
+
+        // The fresh instance is the steady one again.
+        peer.SendTo("3"u8.ToArray(), local);
+        Assert.Same(second, handler.ExpectMsg<UdpMsg.Received>(Wait).Sender);
+    }
+
+    [Fact]
+    public void A_target_changed_between_two_sends_gets_the_second_datagram()
+    {
+        TestProbe first = CreateTestProbe();
+        TestProbe second = CreateTestProbe();
+        (IActorRef socket, _) = Bind(CreateTestProbe(), new IPEndPoint(IPAddress.Loopback, 0));
+        (_, IPEndPoint addressOfFirst) = Bind(first, new IPEndPoint(IPAddress.Loopback, 0));
+        (_, IPEndPoint addressOfSecond) = Bind(second, new IPEndPoint(IPAddress.Loopback, 0));
+
+        var target = new IPEndPoint(IPAddress.Loopback, addressOfFirst.Port);
+        socket.Tell(new UdpMsg.Send(ByteString.FromString("one"), target, new Ack(1)));
+        ExpectMsg<Ack>(Wait);
+        target.Port = addressOfSecond.Port;
+        socket.Tell(new UdpMsg.Send(ByteString.FromString("two"), target, new Ack(2)));
+        ExpectMsg<Ack>(Wait);
+
+        Assert.Equal("one", first.ExpectMsg<UdpMsg.Received>(Wait).Data.ToString());
+        Assert.Equal("two", second.ExpectMsg<UdpMsg.Received>(Wait).Data.ToString());
+        first.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+    }
+
+    [Fact]
     public void Unbind_answers_Unbound_and_frees_the_port()
     {
         (IActorRef socket, IPEndPoint local) = Bind(CreateTestProbe(), new IPEndPoint(IPAddress.Loopback, 0));

@@ -22,7 +22,8 @@ internal sealed unsafe class DatagramReceiver
     private readonly AddressFamily _family;
     private readonly byte[] _lastName = new byte[Datagrams.SockAddrStorageSize];
     private int _lastNameLength = -1;
-    private EndPoint? _lastSender;
+    private IPEndPoint? _lastSender;
+    private IPEndPoint? _lastSnapshot;
     private ReceiveSlots? _current;
 
     public DatagramReceiver(int slots, int slotSize, AddressFamily family)
@@ -93,16 +94,25 @@ internal sealed unsafe class DatagramReceiver
     /// <summary>The bytes of datagram <paramref name="i"/> of the last <see cref="Receive"/>.</summary>
     public Span<byte> Data(int i) => new(_current!.Data + (i * _slotSize), (int)Math.Min(_current.Headers[i].Length, (uint)_slotSize));
 
-    /// <summary>The sender of datagram <paramref name="i"/>; the previous instance when the address is the same.</summary>
+    /// <summary>
+    /// The sender of datagram <paramref name="i"/>; the previous instance when the address is the same and that instance
+    /// still holds it. <see cref="IPEndPoint"/> is mutable: one a handler changed is compared against a private copy
+    /// and never handed out again.
+    /// </summary>
     public EndPoint Sender(int i)
     {
         ReceiveSlots slots = _current!;
         int length = slots.Headers[i].Header.NameLength;
         var name = new ReadOnlySpan<byte>(slots.Names + (i * Datagrams.SockAddrStorageSize), Math.Min(length, Datagrams.SockAddrStorageSize));
-        if (_lastSender is not null && length == _lastNameLength && name.SequenceEqual(_lastName.AsSpan(0, length))) return _lastSender;
+        if (_lastSender is not null && length == _lastNameLength && name.SequenceEqual(_lastName.AsSpan(0, length)) && _lastSender.Equals(_lastSnapshot))
+        {
+            return _lastSender;
+        }
+
         var address = new SocketAddress(_family, name.Length);
         name.CopyTo(address.Buffer.Span);
-        _lastSender = _template.Create(address);
+        _lastSender = (IPEndPoint)_template.Create(address);
+        _lastSnapshot = EndPoints.Copy(_lastSender);
         name.CopyTo(_lastName);
         _lastNameLength = length;
         return _lastSender;

@@ -349,7 +349,11 @@ public static class Udp
         /// <summary>The datagram's bytes.</summary>
         public ByteString Data { get; } = data;
 
-        /// <summary>Where it came from (an <see cref="IPEndPoint"/>; the same instance for consecutive datagrams from one peer).</summary>
+        /// <summary>
+        /// Where it came from: an <see cref="IPEndPoint"/>, the same instance for consecutive datagrams from one peer (so a
+        /// steady peer costs no allocation). Treat it as read-only: do not change its <c>Port</c> or <c>Address</c>, copy
+        /// it instead (a changed instance is not handed out again, but other actors may hold it).
+        /// </summary>
         public EndPoint Sender { get; } = sender;
 
         /// <inheritdoc />
