@@ -298,8 +298,8 @@ public static class Udp
 
     // ---------------------------------------------------------------- events
 
-    /// <summary>The "no ack" marker; its <see cref="Token"/> lets sends be told apart in a <see cref="CommandFailed"/>.</summary>
-    public class NoAck(object? token) : Event
+    /// <summary>The "no ack" marker; its <see cref="Token"/> lets sends be told apart in a <see cref="CommandFailed"/>. Sealed, as Akka.IO's.</summary>
+    public sealed class NoAck(object? token) : Event
     {
         /// <summary>The plain marker.</summary>
         public static readonly NoAck Instance = new(null);
