@@ -251,12 +251,39 @@ public sealed class UdpBindTests() : Akka.TestKit.Xunit2.TestKit(TestConfigs.Wit
         Assert.Contains("Connected", ExpectMsg<UdpConnected.CommandFailed>(Wait).Cause!.Message);
     }
 
+    [Fact]
+    public void Any_exception_while_opening_answers_Bind_SimpleSender_and_Connect_with_CommandFailed()
+    {
+        UdpMsg.SocketOption[] options = [new Unavailable()];
+        var bind = new UdpMsg.Bind(TestActor, new IPEndPoint(IPAddress.Loopback, 0), options);
+        Sys.Io().Tell(bind);
+        UdpMsg.CommandFailed bindFailed = ExpectMsg<UdpMsg.CommandFailed>(Wait);
+        Assert.Same(bind, bindFailed.Cmd);
+        Assert.IsType<PlatformNotSupportedException>(bindFailed.Cause);
+
+        var simple = new UdpMsg.SimpleSender(options);
+        Sys.Io().Tell(simple);
+        Assert.Same(simple, ExpectMsg<UdpMsg.CommandFailed>(Wait).Cmd);
+
+        var connect = new UdpConnected.Connect(TestActor, new IPEndPoint(IPAddress.Loopback, 9), options: options);
+        Sys.Io().Tell(connect);
+        UdpConnected.CommandFailed connectFailed = ExpectMsg<UdpConnected.CommandFailed>(Wait);
+        Assert.Same(connect, connectFailed.Cmd);
+        Assert.Contains("not on this platform", connectFailed.Cause!.Message);
+    }
+
     private (IActorRef Socket, IPEndPoint Local) Bind(TestProbe handler, IPEndPoint local, params UdpMsg.SocketOption[] options)
     {
         TestProbe commander = CreateTestProbe();
         Sys.Io().Tell(new UdpMsg.Bind(handler, local, options), commander);
         UdpMsg.Bound bound = commander.ExpectMsg<UdpMsg.Bound>(Wait);
         return (commander.LastSender, (IPEndPoint)bound.LocalAddress);
+    }
+
+    /// <summary>An option that throws what no socket call here does, as one the platform lacks would.</summary>
+    private sealed record Unavailable : UdpMsg.SocketOption
+    {
+        internal override void BeforeBind(Socket socket) => throw new PlatformNotSupportedException("This option is not on this platform.");
     }
 
     private sealed class Ack(int id) : UdpMsg.Event
