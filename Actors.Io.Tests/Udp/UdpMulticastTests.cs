@@ -113,6 +113,49 @@ public sealed class UdpMulticastTests : Akka.TestKit.Xunit2.TestKit
         Assert.Same(bind, ExpectMsg<UdpMsg.CommandFailed>(Wait).Cmd);
     }
 
+    [Fact]
+    public void MulticastInterface_with_an_IPv6_address_on_an_IPv4_socket_fails_saying_so()
+    {
+        var bind = new UdpMsg.Bind(TestActor, new IPEndPoint(IPAddress.Loopback, 0), [new UdpMsg.SO.MulticastInterface(1, IPAddress.IPv6Loopback)]);
+        Sys.Io().Tell(bind);
+        UdpMsg.CommandFailed failed = ExpectMsg<UdpMsg.CommandFailed>(Wait);
+        Assert.Same(bind, failed.Cmd);
+        Assert.IsType<ArgumentException>(failed.Cause);
+        Assert.Contains("the local address ::1 is InterNetworkV6 but the socket is InterNetwork", failed.Cause!.Message);
+
+        // An IPv4-mapped address is the IPv4 one.
+        (IActorRef mapped, UdpMsg.CommandFailed? refused) = TryBind(
+            CreateTestProbe(), new IPEndPoint(IPAddress.Loopback, 0), new UdpMsg.SO.MulticastInterface(0, IPAddress.Loopback.MapToIPv6()));
+        Assert.Null(refused);
+        Assert.NotEqual(ActorRefs.Nobody, mapped);
+    }
+
+    [SkippableFact]
+    public void IPv4_interface_given_by_index_only_carries_multicast_to_the_group()
+    {
+        var group = IPAddress.Parse("239.255.42.98");
+        int lo = NetworkInterface.LoopbackInterfaceIndex;
+        TestProbe handler = CreateTestProbe();
+        (_, UdpMsg.CommandFailed? refused) = TryBind(
+            handler, new IPEndPoint(IPAddress.Any, 0), new UdpMsg.SO.ReuseAddress(true), new UdpMsg.SO.JoinGroup(group, lo));
+        Skip.If(refused is not null, $"the kernel refused to join {group} on lo: {refused?.Cause?.Message}");
+        var target = new IPEndPoint(group, ((IPEndPoint)LastBound!.LocalAddress).Port);
+
+        (IActorRef sender, UdpMsg.CommandFailed? optionRefused) = TryBind(
+            CreateTestProbe(), new IPEndPoint(IPAddress.Any, 0), new UdpMsg.SO.MulticastInterface(lo), new UdpMsg.SO.MulticastLoopback(true));
+        Assert.Null(optionRefused);
+        sender.Tell(new UdpMsg.Send(ByteString.FromString("by index"), target, new Sent()));
+        object answer = ExpectMsg<object>(Wait);
+        Skip.If(answer is UdpMsg.CommandFailed, $"the kernel refused to send to {target} through lo: {(answer as UdpMsg.CommandFailed)?.Cause?.Message}");
+        Assert.IsType<Sent>(answer);
+        Assert.Equal("by index", handler.ExpectMsg<UdpMsg.Received>(Wait).Data.ToString());
+
+        // The index is read as one: an interface that does not exist is refused.
+        (_, UdpMsg.CommandFailed? missing) = TryBind(CreateTestProbe(), new IPEndPoint(IPAddress.Any, 0), new UdpMsg.SO.MulticastInterface(999_999));
+        Assert.NotNull(missing);
+        Assert.IsType<SocketException>(missing.Cause);
+    }
+
     private UdpMsg.Bound? LastBound { get; set; }
 
     private (IActorRef Socket, UdpMsg.CommandFailed? Refused) TryBind(TestProbe handler, IPEndPoint local, params UdpMsg.SocketOption[] options)

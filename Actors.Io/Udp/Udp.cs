@@ -106,6 +106,7 @@ public static class Udp
         /// <summary>
         /// The interface outgoing multicast datagrams leave by: for IPv4 the interface holding <paramref name="LocalAddress"/>
         /// (or, without it, the one with index <paramref name="InterfaceIndex"/>); for IPv6 the interface with that index.
+        /// An IPv6 <paramref name="LocalAddress"/> on an IPv4 socket fails the command.
         /// </summary>
         public sealed record MulticastInterface(int InterfaceIndex, IPAddress? LocalAddress = null) : SocketOption
         {
@@ -117,7 +118,14 @@ public static class Udp
                 }
                 else
                 {
-                    int value = LocalAddress is { } local
+                    IPAddress? local = LocalAddress is { IsIPv4MappedToIPv6: true } mapped ? mapped.MapToIPv4() : LocalAddress;
+                    if (local is not null && local.AddressFamily != AddressFamily.InterNetwork)
+                    {
+                        throw new ArgumentException(
+                            $"Udp.SO.MulticastInterface: the local address {local} is {local.AddressFamily} but the socket is InterNetwork; give an IPv4 address of the interface, or only its index.");
+                    }
+
+                    int value = local is not null
                         ? BitConverter.ToInt32(local.GetAddressBytes())
                         : IPAddress.HostToNetworkOrder(InterfaceIndex);
                     socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastInterface, value);
