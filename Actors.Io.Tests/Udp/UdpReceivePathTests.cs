@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Actors.Io.Native;
 using Actors.Io.Tests.Support;
+using Actors.Io.Transport;
 using Akka.Actor;
 using Akka.IO;
 using Akka.TestKit;
@@ -13,7 +14,8 @@ namespace Actors.Io.Tests.Udp;
 /// Both receive paths (<c>recvmmsg</c>, and <c>recvfrom</c> as on macOS/BSD or after the fallback): a round trip, and a
 /// datagram longer than <c>max-datagram-size</c> dropped, never delivered cut short. And the run-time fallback: a
 /// <c>recvmmsg</c> refused as a call (ENOSYS, as under seccomp) switches the process to <c>recvfrom</c> once, with one
-/// warning, and the datagram that met the refusal is still delivered. Serial: the switch is process-wide.
+/// warning, and the datagram that met the refusal is still delivered. The drop warning is rate-limited. Serial: the
+/// switch and the warning interval are process-wide.
 /// </summary>
 [Collection(SerialCollection.Name)]
 public sealed class UdpReceivePathTests() : Akka.TestKit.Xunit2.TestKit(TestConfigs.With(TestConfigs.Quiet + "\nactors-io.udp.max-datagram-size = 256"))
@@ -79,10 +81,36 @@ public sealed class UdpReceivePathTests() : Akka.TestKit.Xunit2.TestKit(TestConf
         });
     }
 
+    [Fact]
+    public void Oversized_datagrams_are_warned_about_once_per_interval_with_the_count_held_back()
+    {
+        UdpChannel.WarningInterval = TimeSpan.FromSeconds(1);
+        TestProbe handler = CreateTestProbe();
+        (_, IPEndPoint local) = Bind(handler);
+        using Socket peer = Peer();
+
+        EventFilter.Warning(contains: "longer than").ExpectOne(() =>
+        {
+            for (int i = 0; i < 5; i++) peer.SendTo(new byte[300], local);
+            peer.SendTo("x"u8.ToArray(), local);
+            Assert.Equal("x", handler.ExpectMsg<UdpMsg.Received>(Wait).Data.ToString());
+        });
+
+        // The interval passes; the next one is warned about with the four held back.
+        handler.ExpectNoMsg(TimeSpan.FromMilliseconds(1100));
+        EventFilter.Warning(contains: "(4 more dropped since the last warning)").ExpectOne(() =>
+        {
+            peer.SendTo(new byte[300], local);
+            peer.SendTo("y"u8.ToArray(), local);
+            Assert.Equal("y", handler.ExpectMsg<UdpMsg.Received>(Wait).Data.ToString());
+        });
+    }
+
     protected override void AfterAll()
     {
         Datagrams.SimulatedRecvMmsgErrno = 0;
         Datagrams.SetRecvMmsgForTests(true);
+        UdpChannel.WarningInterval = TimeSpan.FromSeconds(10);
         base.AfterAll();
     }
 
