@@ -173,6 +173,34 @@ public sealed class UdpBindTests() : Akka.TestKit.Xunit2.TestKit(TestConfigs.Wit
     }
 
     [Fact]
+    public void SimpleSender_Unbind_answers_Unbound_and_stops()
+    {
+        Sys.Io().Tell(UdpMsg.SimpleSender.Instance);
+        ExpectMsg<UdpMsg.SimpleSenderReady>(Wait);
+        IActorRef sender = LastSender;
+        Watch(sender);
+        sender.Tell(UdpMsg.Unbind.Instance);
+        ExpectMsg<UdpMsg.Unbound>(Wait);
+        ExpectTerminated(sender, Wait);
+    }
+
+    [Fact]
+    public void A_failed_send_with_a_NoAck_token_names_the_send_and_its_token()
+    {
+        (IActorRef socket, IPEndPoint local) = Bind(CreateTestProbe(), new IPEndPoint(IPAddress.Loopback, 0));
+        var send = new UdpMsg.Send(ByteString.FromBytes(new byte[70_000]), local, new UdpMsg.NoAck("token 7"));
+        socket.Tell(send);
+        UdpMsg.CommandFailed failed = ExpectMsg<UdpMsg.CommandFailed>(Wait);
+        Assert.Same(send, failed.Cmd);
+        Assert.Equal("token 7", Assert.IsType<UdpMsg.NoAck>(((UdpMsg.Send)failed.Cmd).Ack).Token);
+
+        // A successful one with a token is not acked.
+        socket.Tell(new UdpMsg.Send(ByteString.FromString("fine"), local, new UdpMsg.NoAck("token 8")));
+        socket.Tell(new UdpMsg.Send(ByteString.FromString("then"), local, new Ack(9)));
+        ExpectMsg<Ack>(ack => Assert.Equal(9, ack.Id), Wait);
+    }
+
+    [Fact]
     public void Suspended_reading_holds_datagrams_until_resumed_in_order()
     {
         TestProbe handler = CreateTestProbe();

@@ -99,6 +99,33 @@ public sealed class UdpMulticastTests : Akka.TestKit.Xunit2.TestKit
         Assert.Equal("six", handler.ExpectMsg<UdpMsg.Received>(Wait).Data.ToString());
     }
 
+    [SkippableFact]
+    public void IPv6_group_joined_at_bind_is_left_and_joined_again_by_command()
+    {
+        Skip.IfNot(Socket.OSSupportsIPv6, "this host has no IPv6");
+        var group = IPAddress.Parse("ff12::4243");
+        int lo = NetworkInterface.IPv6LoopbackInterfaceIndex;
+        (IActorRef member, UdpMsg.CommandFailed? refused) = TryBind(
+            CreateTestProbe(), new IPEndPoint(IPAddress.IPv6Any, 0), new UdpMsg.SO.JoinGroup(group, lo));
+        if (refused is not null) Assert.Contains(group.ToString(), refused.Cause!.Message);
+        Skip.If(refused is not null, $"the kernel refused to join {group} on lo at bind: {refused?.Cause?.Message}");
+
+        member.Tell(new UdpMsg.LeaveGroup(group, lo));
+        Assert.Equal(group, ExpectMsg<UdpMsg.GroupLeft>(Wait).Group);
+
+        // No longer a member: leaving again fails naming the group.
+        var again = new UdpMsg.LeaveGroup(group, lo);
+        member.Tell(again);
+        UdpMsg.CommandFailed notMember = ExpectMsg<UdpMsg.CommandFailed>(Wait);
+        Assert.Same(again, notMember.Cmd);
+        Assert.Contains($"Leaving the multicast group {group}", notMember.Cause!.Message);
+
+        member.Tell(new UdpMsg.JoinGroup(group, lo));
+        Assert.Equal(group, ExpectMsg<UdpMsg.GroupJoined>(Wait).Group);
+        member.Tell(new UdpMsg.LeaveGroup(group, lo));
+        ExpectMsg<UdpMsg.GroupLeft>(Wait);
+    }
+
     [Fact]
     public void Joining_a_unicast_address_or_the_wrong_family_fails_with_the_cause()
     {
