@@ -9,7 +9,8 @@ namespace Actors.Io.Tests.FdLimitHost;
 /// 127.0.0.1:0 and prints <c>FDS n</c> (descriptors open once bound) and <c>PORT n</c>, prints <c>ACCEPTED n</c> for the
 /// n-th accepted connection, echoes every byte, and stops when it reads <c>exit</c> (or end of input) on stdin.
 /// Akka's log goes to stdout. With <c>clients N PORT</c> it is instead the client side of the 10,000-connection test
-/// (see <see cref="Clients"/>), and with <c>flood N PORT</c> the client side of the kill test (see <see cref="Flood"/>).
+/// (see <see cref="Clients"/>); with <c>flood N PORT</c> the client side of the kill test (see <see cref="Flood"/>); with
+/// <c>unix-bind PATH</c> a process holding a socket file (see <see cref="UnixBind"/>).
 /// </summary>
 public static class Program
 {
@@ -17,6 +18,7 @@ public static class Program
     {
         if (args.Length == 3 && args[0] == "clients") return Clients.Run(int.Parse(args[1]), int.Parse(args[2]));
         if (args.Length == 3 && args[0] == "flood") return Flood.Run(int.Parse(args[1]), int.Parse(args[2]));
+        if (args.Length == 2 && args[0] == "unix-bind") return UnixBind.Run(args[1]);
 
         StartPoolThreads();
         Config config = ConfigurationFactory.ParseString("""

@@ -87,13 +87,18 @@ public sealed class UdpPing : ReceiveActor
     public UdpPing(EndPoint server, string message, IActorRef reportTo)
     {
         Context.System.Io().Tell(new UdpConnected.Connect(Self, server));
+        Context.SetReceiveTimeout(TimeSpan.FromSeconds(5)); // UDP may lose the ping or its answer
         Receive<UdpConnected.Connected>(_ => Sender.Tell(UdpConnected.Send.Create(ByteString.FromString(message))));
-        Receive<UdpConnected.Received>(received =>
+        Receive<UdpConnected.Received>(received => Done(received.Data.ToString()));
+        Receive<UdpConnected.PeerUnreachable>(unreachable => Done($"unreachable: {unreachable.Cause}"));
+        Receive<UdpConnected.CommandFailed>(failed => Done($"failed: {failed.Cause?.Message}"));
+        Receive<ReceiveTimeout>(_ => Done("no answer"));
+
+        // However the ping ends, the actor stops, and the death of its handler closes the socket.
+        void Done(string result)
         {
-            reportTo.Tell(received.Data.ToString());
-            Sender.Tell(UdpConnected.Disconnect.Instance);
-        });
-        Receive<UdpConnected.PeerUnreachable>(unreachable => reportTo.Tell($"unreachable: {unreachable.Cause}"));
-        Receive<UdpConnected.Disconnected>(_ => Context.Stop(Self));
+            reportTo.Tell(result);
+            Context.Stop(Self);
+        }
     }
 }

@@ -100,6 +100,23 @@ public sealed partial class ReadmeExamplesTests()
             TimeSpan.FromSeconds(10));
     }
 
+    [Fact]
+    public void Readme_udp_ping_to_a_closed_port_reports_unreachable_stops_and_closes_its_socket()
+    {
+        IPEndPoint closed;
+        using (var probe = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp))
+        {
+            probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            closed = (IPEndPoint)probe.LocalEndPoint!;
+        }
+
+        IActorRef ping = Sys.ActorOf(Props.Create(() => new UdpPing(closed, "anyone?", TestActor)));
+        Watch(ping);
+        Assert.StartsWith("unreachable: ", ExpectMsg<string>(TimeSpan.FromSeconds(5)), StringComparison.Ordinal);
+        ExpectTerminated(ping, TimeSpan.FromSeconds(3));
+        AwaitCondition(() => ActorsIo.Get(Sys).Budget.Open == 0, TimeSpan.FromSeconds(3));
+    }
+
     private static string Normalize(string code) => string.Join('\n', code.Split('\n').Select(l => l.Trim()));
 
     private static string FindRoot()

@@ -1,7 +1,10 @@
+using System.Net;
 using System.Net.Sockets;
 using Actors.Io.Native;
+using Actors.Io.Selection;
 using Actors.Io.Tests.Support;
 using Actors.Io.Transport;
+using Akka.Actor;
 using Akka.Configuration;
 using Akka.IO;
 using UdpMsg = Actors.Io.Udp;
@@ -12,7 +15,8 @@ namespace Actors.Io.Tests.Udp;
 /// The send queue when the kernel is full. Loopback UDP never blocks a sender (the kernel drops at the receiver instead),
 /// so this drives the queue over an AF_UNIX datagram socketpair, whose sender does wait for a reader: sends past the
 /// kernel's room are queued in order (the owner is told to arm Writable), sends past <c>max-queued-sends</c> fail, and
-/// a flush once the peer reads sends the rest and acks each.
+/// a flush once the peer reads sends the rest and acks each. Then the same through a socket actor on the real selector:
+/// a send the kernel cannot take waits for Writable, and the acks stay in order.
 /// </summary>
 public sealed class DatagramSendQueueTests() : Akka.TestKit.Xunit2.TestKit(TestConfigs.With(TestConfigs.Quiet))
 {
@@ -62,6 +66,52 @@ public sealed class DatagramSendQueueTests() : Akka.TestKit.Xunit2.TestKit(TestC
         }
     }
 
+    [Fact]
+    public void A_send_the_kernel_cannot_take_waits_for_Writable_and_the_acks_stay_in_order()
+    {
+        const int sends = 200;
+        (Socket local, Socket peer) = DatagramPair();
+        using (peer)
+        {
+            ActorsIo io = ActorsIo.Get(Sys);
+            Assert.True(io.Pool.TryPlace(out SelectorShared? home));
+            UdpSettings settings = io.Settings.Udp;
+            IActorRef self = TestActor;
+            IActorRef channel = Sys.ActorOf(Props.Create(() => new PairChannel(settings, home, self, local)).WithDispatcher(home.Loop.Id));
+            ExpectMsg("ready");
+
+            for (int i = 0; i < sends; i++) channel.Tell(new UdpConnected.Send(Payload(i), new Ack(i)));
+
+            // The kernel takes a few; the rest wait in the actor's queue, unacked, while the peer reads nothing.
+            int taken = 0;
+            while (ReceiveOne(TimeSpan.FromMilliseconds(300)) is Ack ack)
+            {
+                Assert.Equal(taken, ack.Id);
+                taken++;
+            }
+
+            Assert.InRange(taken, 1, sends - 1);
+
+            // The peer reads; the socket turns writable, and only Writable can flush the queue now.
+            Task reading = Task.Run(() =>
+            {
+                byte[] buffer = new byte[2048];
+                for (int i = 0; i < sends; i++)
+                {
+                    Assert.Equal(1024, peer.Receive(buffer));
+                    Assert.Equal((byte)i, buffer[0]);
+                }
+            });
+            for (int i = taken; i < sends; i++) Assert.Equal(i, ExpectMsg<Ack>().Id);
+            AwaitCondition(() => reading.IsCompleted, TimeSpan.FromSeconds(5));
+            Assert.True(reading.IsCompletedSuccessfully, reading.Exception?.ToString());
+            ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+            Watch(channel);
+            Sys.Stop(channel);
+            ExpectTerminated(channel);
+        }
+    }
+
     private static ByteString Payload(int id)
     {
         byte[] bytes = new byte[1024];
@@ -76,9 +126,38 @@ public sealed class DatagramSendQueueTests() : Akka.TestKit.Xunit2.TestKit(TestC
     {
         int* fds = stackalloc int[2];
         const int SOCK_DGRAM = 2;
-        if (Sockets.SocketPair(Sockets.AF_UNIX, SOCK_DGRAM, 0, fds) != 0) throw new IOException(Errno.Describe(Errno.Last));
+        if (Sockets.SocketPair(Sockets.AF_UNIX, SOCK_DGRAM | Descriptors.SockCloexec, 0, fds) != 0) throw new IOException(Errno.Describe(Errno.Last));
         var local = new Socket(new SafeSocketHandle(fds[0], ownsHandle: true)) { Blocking = false, SendBufferSize = 4096 };
         var peer = new Socket(new SafeSocketHandle(fds[1], ownsHandle: true)) { ReceiveTimeout = 5000 };
         return (local, peer);
+    }
+
+    private sealed class Ack(int id) : UdpConnected.Event
+    {
+        public int Id { get; } = id;
+    }
+
+    /// <summary>A datagram socket actor over a given connected socket: it only sends (target null), as UdpConnection does.</summary>
+    private sealed class PairChannel(UdpSettings settings, SelectorShared home, IActorRef commander, Socket socket)
+        : UdpChannel(settings, home, commander, new UdpConnected.Connect(commander, new IPEndPoint(IPAddress.Loopback, 1)))
+    {
+        protected override IActorRef Watched => Commander;
+
+        protected override bool Reads => false;
+
+        protected override void PreStart() => Opened(socket);
+
+        protected override void Announce() => Commander.Tell("ready");
+
+        protected override void Deliver(ByteString data, DatagramReceiver receiver, int index)
+        {
+        }
+
+        protected override bool OnCommand(object message)
+        {
+            if (message is not UdpConnected.Send send) return false;
+            Send(send, send.Payload, null, send.WantsAck ? send.Ack : null);
+            return true;
+        }
     }
 }

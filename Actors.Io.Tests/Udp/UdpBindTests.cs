@@ -46,6 +46,50 @@ public sealed class UdpBindTests() : Akka.TestKit.Xunit2.TestKit(TestConfigs.Wit
     }
 
     [Fact]
+    public void A_Received_sender_changed_by_a_handler_is_not_handed_out_again()
+    {
+        TestProbe handler = CreateTestProbe();
+        (_, IPEndPoint local) = Bind(handler, new IPEndPoint(IPAddress.Loopback, 0));
+        using var peer = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        peer.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var peerAddress = (IPEndPoint)peer.LocalEndPoint!;
+
+        peer.SendTo("1"u8.ToArray(), local);
+        var first = (IPEndPoint)handler.ExpectMsg<UdpMsg.Received>(Wait).Sender;
+        first.Port = 1;
+        first.Address = IPAddress.Parse("10.9.8.7");
+        peer.SendTo("2"u8.ToArray(), local);
+        var second = (IPEndPoint)handler.ExpectMsg<UdpMsg.Received>(Wait).Sender;
+        Assert.NotSame(first, second);
+        Assert.Equal(peerAddress, second);
+
+        // The fresh instance is the steady one again.
+        peer.SendTo("3"u8.ToArray(), local);
+        Assert.Same(second, handler.ExpectMsg<UdpMsg.Received>(Wait).Sender);
+    }
+
+    [Fact]
+    public void A_target_changed_between_two_sends_gets_the_second_datagram()
+    {
+        TestProbe first = CreateTestProbe();
+        TestProbe second = CreateTestProbe();
+        (IActorRef socket, _) = Bind(CreateTestProbe(), new IPEndPoint(IPAddress.Loopback, 0));
+        (_, IPEndPoint addressOfFirst) = Bind(first, new IPEndPoint(IPAddress.Loopback, 0));
+        (_, IPEndPoint addressOfSecond) = Bind(second, new IPEndPoint(IPAddress.Loopback, 0));
+
+        var target = new IPEndPoint(IPAddress.Loopback, addressOfFirst.Port);
+        socket.Tell(new UdpMsg.Send(ByteString.FromString("one"), target, new Ack(1)));
+        ExpectMsg<Ack>(Wait);
+        target.Port = addressOfSecond.Port;
+        socket.Tell(new UdpMsg.Send(ByteString.FromString("two"), target, new Ack(2)));
+        ExpectMsg<Ack>(Wait);
+
+        Assert.Equal("one", first.ExpectMsg<UdpMsg.Received>(Wait).Data.ToString());
+        Assert.Equal("two", second.ExpectMsg<UdpMsg.Received>(Wait).Data.ToString());
+        first.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+    }
+
+    [Fact]
     public void Unbind_answers_Unbound_and_frees_the_port()
     {
         (IActorRef socket, IPEndPoint local) = Bind(CreateTestProbe(), new IPEndPoint(IPAddress.Loopback, 0));
@@ -129,6 +173,34 @@ public sealed class UdpBindTests() : Akka.TestKit.Xunit2.TestKit(TestConfigs.Wit
     }
 
     [Fact]
+    public void SimpleSender_Unbind_answers_Unbound_and_stops()
+    {
+        Sys.Io().Tell(UdpMsg.SimpleSender.Instance);
+        ExpectMsg<UdpMsg.SimpleSenderReady>(Wait);
+        IActorRef sender = LastSender;
+        Watch(sender);
+        sender.Tell(UdpMsg.Unbind.Instance);
+        ExpectMsg<UdpMsg.Unbound>(Wait);
+        ExpectTerminated(sender, Wait);
+    }
+
+    [Fact]
+    public void A_failed_send_with_a_NoAck_token_names_the_send_and_its_token()
+    {
+        (IActorRef socket, IPEndPoint local) = Bind(CreateTestProbe(), new IPEndPoint(IPAddress.Loopback, 0));
+        var send = new UdpMsg.Send(ByteString.FromBytes(new byte[70_000]), local, new UdpMsg.NoAck("token 7"));
+        socket.Tell(send);
+        UdpMsg.CommandFailed failed = ExpectMsg<UdpMsg.CommandFailed>(Wait);
+        Assert.Same(send, failed.Cmd);
+        Assert.Equal("token 7", Assert.IsType<UdpMsg.NoAck>(((UdpMsg.Send)failed.Cmd).Ack).Token);
+
+        // A successful one with a token is not acked.
+        socket.Tell(new UdpMsg.Send(ByteString.FromString("fine"), local, new UdpMsg.NoAck("token 8")));
+        socket.Tell(new UdpMsg.Send(ByteString.FromString("then"), local, new Ack(9)));
+        ExpectMsg<Ack>(ack => Assert.Equal(9, ack.Id), Wait);
+    }
+
+    [Fact]
     public void Suspended_reading_holds_datagrams_until_resumed_in_order()
     {
         TestProbe handler = CreateTestProbe();
@@ -207,12 +279,39 @@ public sealed class UdpBindTests() : Akka.TestKit.Xunit2.TestKit(TestConfigs.Wit
         Assert.Contains("Connected", ExpectMsg<UdpConnected.CommandFailed>(Wait).Cause!.Message);
     }
 
+    [Fact]
+    public void Any_exception_while_opening_answers_Bind_SimpleSender_and_Connect_with_CommandFailed()
+    {
+        UdpMsg.SocketOption[] options = [new Unavailable()];
+        var bind = new UdpMsg.Bind(TestActor, new IPEndPoint(IPAddress.Loopback, 0), options);
+        Sys.Io().Tell(bind);
+        UdpMsg.CommandFailed bindFailed = ExpectMsg<UdpMsg.CommandFailed>(Wait);
+        Assert.Same(bind, bindFailed.Cmd);
+        Assert.IsType<PlatformNotSupportedException>(bindFailed.Cause);
+
+        var simple = new UdpMsg.SimpleSender(options);
+        Sys.Io().Tell(simple);
+        Assert.Same(simple, ExpectMsg<UdpMsg.CommandFailed>(Wait).Cmd);
+
+        var connect = new UdpConnected.Connect(TestActor, new IPEndPoint(IPAddress.Loopback, 9), options: options);
+        Sys.Io().Tell(connect);
+        UdpConnected.CommandFailed connectFailed = ExpectMsg<UdpConnected.CommandFailed>(Wait);
+        Assert.Same(connect, connectFailed.Cmd);
+        Assert.Contains("not on this platform", connectFailed.Cause!.Message);
+    }
+
     private (IActorRef Socket, IPEndPoint Local) Bind(TestProbe handler, IPEndPoint local, params UdpMsg.SocketOption[] options)
     {
         TestProbe commander = CreateTestProbe();
         Sys.Io().Tell(new UdpMsg.Bind(handler, local, options), commander);
         UdpMsg.Bound bound = commander.ExpectMsg<UdpMsg.Bound>(Wait);
         return (commander.LastSender, (IPEndPoint)bound.LocalAddress);
+    }
+
+    /// <summary>An option that throws what no socket call here does, as one the platform lacks would.</summary>
+    private sealed record Unavailable : UdpMsg.SocketOption
+    {
+        internal override void BeforeBind(Socket socket) => throw new PlatformNotSupportedException("This option is not on this platform.");
     }
 
     private sealed class Ack(int id) : UdpMsg.Event

@@ -45,6 +45,54 @@ public sealed class UdpConnectedTests() : Akka.TestKit.Xunit2.TestKit(TestConfig
     }
 
     [Fact]
+    public void Connect_with_a_local_address_sends_from_that_port()
+    {
+        using var peer = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 5000 };
+        peer.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        IPEndPoint local;
+        using (var free = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp))
+        {
+            free.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            local = (IPEndPoint)free.LocalEndPoint!;
+        }
+
+        TestProbe handler = CreateTestProbe();
+        TestProbe commander = CreateTestProbe();
+        Sys.Io().Tell(new UdpConnected.Connect(handler, peer.LocalEndPoint!, local), commander);
+        commander.ExpectMsg<UdpConnected.Connected>(Wait);
+        IActorRef socket = commander.LastSender;
+
+        socket.Tell(new UdpConnected.Send(ByteString.FromString("from here"), "sent"));
+        ExpectMsg("sent", Wait);
+        byte[] buffer = new byte[64];
+        EndPoint from = new IPEndPoint(IPAddress.Any, 0);
+        int n = peer.ReceiveFrom(buffer, ref from);
+        Assert.Equal("from here", System.Text.Encoding.ASCII.GetString(buffer, 0, n));
+        Assert.Equal(local, from);
+
+        peer.SendTo("back"u8.ToArray(), local);
+        Assert.Equal("back", handler.ExpectMsg<UdpConnected.Received>(Wait).Data.ToString());
+    }
+
+    [Fact]
+    public void A_failed_send_with_a_NoAck_token_names_the_send_and_its_token()
+    {
+        using var peer = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        peer.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        IActorRef socket = Connect(CreateTestProbe(), peer.LocalEndPoint!);
+        var send = new UdpConnected.Send(ByteString.FromBytes(new byte[70_000]), new UdpConnected.NoAck("token 7"));
+        socket.Tell(send);
+        UdpConnected.CommandFailed failed = ExpectMsg<UdpConnected.CommandFailed>(Wait);
+        Assert.Same(send, failed.Cmd);
+        Assert.Equal("token 7", Assert.IsType<UdpConnected.NoAck>(((UdpConnected.Send)failed.Cmd).Ack).Token);
+
+        // A successful one with a token is not acked.
+        socket.Tell(new UdpConnected.Send(ByteString.FromString("fine"), new UdpConnected.NoAck("token 8")));
+        socket.Tell(new UdpConnected.Send(ByteString.FromString("then"), new Ack(9)));
+        ExpectMsg<Ack>(ack => Assert.Equal(9, ack.Id), Wait);
+    }
+
+    [Fact]
     public void Suspended_reading_holds_the_peers_datagrams_until_resumed()
     {
         using var peer = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Actors.Io.Tests.Support;
@@ -8,8 +9,8 @@ using TcpMsg = Actors.Io.Tcp;
 
 namespace Actors.Io.Tests.Unix;
 
-/// <summary>The socket file a listener creates: removed however the listener ends, a stale one replaced only on request,
-/// and nothing the listener did not create ever deleted.</summary>
+/// <summary>The socket file a listener creates: removed however the listener ends, a stale one (also one left by a
+/// process killed with SIGKILL) replaced only on request, and nothing the listener did not create ever deleted.</summary>
 public sealed class UnixSocketFileTests(ITestOutputHelper output) : UnixTestKit(output)
 {
     [Fact]
@@ -86,6 +87,45 @@ public sealed class UnixSocketFileTests(ITestOutputHelper output) : UnixTestKit(
         client.Connect(bound);
         ExpectMsg<TcpMsg.Connected>(Step);
 
+        listener.Tell(TcpMsg.Unbind.Instance);
+        ExpectMsg<TcpMsg.Unbound>(Step);
+        Assert.False(File.Exists(path));
+    }
+
+    [Fact]
+    public async Task The_socket_file_of_a_process_killed_with_SIGKILL_is_replaced_on_request()
+    {
+        string path = SocketPath();
+        var start = new ProcessStartInfo(ChildProcesses.DotnetHost())
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(ChildProcesses.HostDll());
+        start.ArgumentList.Add("unix-bind");
+        start.ArgumentList.Add(path);
+        using (Process child = Process.Start(start)!)
+        {
+            try
+            {
+                Assert.Equal("BOUND", await child.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20)));
+            }
+            finally
+            {
+                child.Kill(); // SIGKILL: no chance to remove the file
+                await child.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            }
+        }
+
+        Assert.True(File.Exists(path), "the killed process left no socket file");
+        var plain = ExpectFailure(new TcpMsg.Bind(TestActor, SocketFile()));
+        Assert.Contains($"the file {path} already exists", plain.Cause!.Message);
+
+        (EndPoint bound, IActorRef listener) = BindTo(SocketFile(), TestActor, options: new TcpMsg.SO.ReplaceStaleSocketFile());
+        Socket client = NewUnixSocket();
+        client.Connect(bound);
+        ExpectMsg<TcpMsg.Connected>(Step);
         listener.Tell(TcpMsg.Unbind.Instance);
         ExpectMsg<TcpMsg.Unbound>(Step);
         Assert.False(File.Exists(path));

@@ -24,6 +24,7 @@ internal static class Errno
     public const int EMFILE = 24;
     public const int EPIPE = 32;
 
+    public static readonly int ENOSYS = Bsd ? 78 : 38;
     public static readonly int EAGAIN = Bsd ? 35 : 11;
     public static readonly int EINPROGRESS = Bsd ? 36 : 115;
     public static readonly int EALREADY = Bsd ? 37 : 114;

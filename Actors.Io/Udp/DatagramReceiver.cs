@@ -9,7 +9,7 @@ namespace Actors.Io.Transport;
 /// <summary>
 /// Receives for one socket into the calling thread's receive slots (<see cref="ReceiveSlots"/>): per slot a
 /// <c>mmsghdr</c>, an <c>iovec</c>, a <c>sockaddr_storage</c> and <c>max-datagram-size</c> bytes. Reads up to a batch of
-/// datagrams with one <c>recvmmsg</c> on Linux, one <c>recvfrom</c> elsewhere; the datagrams of one
+/// datagrams with one <c>recvmmsg</c> on Linux, one <c>recvfrom</c> elsewhere (and on Linux once <c>recvmmsg</c> proved unusable); the datagrams of one
 /// <see cref="Receive"/> are read out (<see cref="Data"/>, <see cref="Sender"/>) before the thread receives again. The
 /// sender's <see cref="EndPoint"/> is made only when its address differs from the previous datagram's, so a steady peer
 /// costs no allocation.
@@ -22,7 +22,8 @@ internal sealed unsafe class DatagramReceiver
     private readonly AddressFamily _family;
     private readonly byte[] _lastName = new byte[Datagrams.SockAddrStorageSize];
     private int _lastNameLength = -1;
-    private EndPoint? _lastSender;
+    private IPEndPoint? _lastSender;
+    private IPEndPoint? _lastSnapshot;
     private ReceiveSlots? _current;
 
     public DatagramReceiver(int slots, int slotSize, AddressFamily family)
@@ -33,8 +34,14 @@ internal sealed unsafe class DatagramReceiver
         _template = new IPEndPoint(family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
     }
 
-    /// <summary>Datagrams one <see cref="Receive"/> reads at most.</summary>
-    public int Slots => _slots;
+    /// <summary>Datagrams one <see cref="Receive"/> reads at most (1 once the process uses <c>recvfrom</c>).</summary>
+    public int Slots => Datagrams.UseRecvMmsg ? _slots : 1;
+
+    /// <summary>
+    /// The errno with which <c>recvmmsg</c> proved unusable when this receiver switched the process to <c>recvfrom</c>
+    /// (the caller logs it once and sets it back to 0); 0 otherwise.
+    /// </summary>
+    public int SwitchedToRecvFrom { get; set; }
 
     /// <summary>
     /// Reads up to <paramref name="max"/> datagrams (at most <see cref="Slots"/>) without blocking. Returns how many, or -1
@@ -44,9 +51,9 @@ internal sealed unsafe class DatagramReceiver
     {
         ReceiveSlots slots = _current = ReceiveSlots.ForCurrentThread(_slots, _slotSize);
         errno = 0;
-        int count = Math.Min(max, _slots);
-        if (Datagrams.HasRecvMmsg)
+        if (Datagrams.UseRecvMmsg)
         {
+            int count = Math.Min(max, _slots);
             for (int i = 0; i < count; i++)
             {
                 ref Datagrams.MsgHdr header = ref slots.Headers[i].Header;
@@ -55,21 +62,27 @@ internal sealed unsafe class DatagramReceiver
                 header.Flags = 0;
             }
 
-            int n = Datagrams.RecvMmsg(fd, slots.Headers, (uint)count, 0, null);
-            if (n < 0) errno = Errno.Last;
-            return n;
+            int simulated = Datagrams.SimulatedRecvMmsgErrno;
+            int n = simulated == 0 ? Datagrams.RecvMmsg(fd, slots.Headers, (uint)count, 0, null) : -1;
+            if (n >= 0) return n;
+            errno = simulated == 0 ? Errno.Last : simulated;
+            if (!Datagrams.RecvMmsgUnusable(errno)) return -1;
+
+            // Refused as a call (seccomp, an old kernel): recvfrom from now on, for every socket; this read retries with it.
+            if (Datagrams.TurnOffRecvMmsg()) SwitchedToRecvFrom = errno;
+            errno = 0;
         }
 
+        // A slot and one byte more: a longer datagram shows as cut short without MSG_TRUNC, which the BSDs' recvfrom lacks.
         int nameLength = Datagrams.SockAddrStorageSize;
-        nint read = Datagrams.RecvFrom(fd, slots.Data, (nuint)_slotSize, Platform.Os == OsFamily.Linux ? Datagrams.MsgTrunc : 0, wantSender ? slots.Names : null, wantSender ? &nameLength : null);
+        nint read = Datagrams.RecvFrom(fd, slots.Data, (nuint)_slotSize + 1, 0, wantSender ? slots.Names : null, wantSender ? &nameLength : null);
         if (read < 0)
         {
             errno = Errno.Last;
             return -1;
         }
 
-        // With MSG_TRUNC (Linux) recvfrom returns the datagram's real length, so a longer one is seen as cut short.
-        slots.Headers[0].Length = (uint)Math.Min(read, int.MaxValue);
+        slots.Headers[0].Length = (uint)read;
         slots.Headers[0].Header.NameLength = nameLength;
         slots.Headers[0].Header.Flags = read > _slotSize ? Datagrams.MsgTrunc : 0;
         return 1;
@@ -81,16 +94,25 @@ internal sealed unsafe class DatagramReceiver
     /// <summary>The bytes of datagram <paramref name="i"/> of the last <see cref="Receive"/>.</summary>
     public Span<byte> Data(int i) => new(_current!.Data + (i * _slotSize), (int)Math.Min(_current.Headers[i].Length, (uint)_slotSize));
 
-    /// <summary>The sender of datagram <paramref name="i"/>; the previous instance when the address is the same.</summary>
+    /// <summary>
+    /// The sender of datagram <paramref name="i"/>; the previous instance when the address is the same and that instance
+    /// still holds it. <see cref="IPEndPoint"/> is mutable: one a handler changed is compared against a private copy
+    /// and never handed out again.
+    /// </summary>
     public EndPoint Sender(int i)
     {
         ReceiveSlots slots = _current!;
         int length = slots.Headers[i].Header.NameLength;
         var name = new ReadOnlySpan<byte>(slots.Names + (i * Datagrams.SockAddrStorageSize), Math.Min(length, Datagrams.SockAddrStorageSize));
-        if (_lastSender is not null && length == _lastNameLength && name.SequenceEqual(_lastName.AsSpan(0, length))) return _lastSender;
+        if (_lastSender is not null && length == _lastNameLength && name.SequenceEqual(_lastName.AsSpan(0, length)) && _lastSender.Equals(_lastSnapshot))
+        {
+            return _lastSender;
+        }
+
         var address = new SocketAddress(_family, name.Length);
         name.CopyTo(address.Buffer.Span);
-        _lastSender = _template.Create(address);
+        _lastSender = (IPEndPoint)_template.Create(address);
+        _lastSnapshot = EndPoints.Copy(_lastSender);
         name.CopyTo(_lastName);
         _lastNameLength = length;
         return _lastSender;
@@ -116,7 +138,8 @@ internal sealed unsafe class ReceiveSlots
         int headers = slots * sizeof(Datagrams.MMsgHdr);
         int iovecs = slots * sizeof(Sockets.IoVec);
         int names = slots * Datagrams.SockAddrStorageSize;
-        _block = GC.AllocateUninitializedArray<byte>(headers + iovecs + names + (slots * slotSize), pinned: true);
+        // One spare byte after the last slot, for recvfrom's extra byte.
+        _block = GC.AllocateUninitializedArray<byte>(headers + iovecs + names + (slots * slotSize) + 1, pinned: true);
         byte* block = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_block));
         Headers = (Datagrams.MMsgHdr*)block;
         var iov = (Sockets.IoVec*)(block + headers);

@@ -22,7 +22,7 @@ internal sealed unsafe class DatagramSendQueue
     private Entry[] _entries;
     private readonly byte[] _address = GC.AllocateArray<byte>(Datagrams.SockAddrStorageSize, pinned: true);
     private int _addressLength;
-    private EndPoint? _addressOf;
+    private IPEndPoint? _addressOf;
     private int _head;
     private int _count;
 
@@ -158,10 +158,13 @@ internal sealed unsafe class DatagramSendQueue
         }
     }
 
-    /// <summary>Serializes <paramref name="target"/> into the address buffer unless it is the one already there.</summary>
+    /// <summary>
+    /// Serializes <paramref name="target"/> into the address buffer unless its value is the one already there. Compared
+    /// with a private copy, not by reference: the caller may have changed an <see cref="IPEndPoint"/> it sent to before.
+    /// </summary>
     private void Resolve(Socket socket, EndPoint target)
     {
-        if (ReferenceEquals(target, _addressOf) || target.Equals(_addressOf)) return;
+        if (target.Equals(_addressOf)) return;
         var ip = (IPEndPoint)target;
         if (socket.AddressFamily == AddressFamily.InterNetworkV6 && ip.AddressFamily == AddressFamily.InterNetwork)
         {
@@ -171,7 +174,7 @@ internal sealed unsafe class DatagramSendQueue
         SocketAddress serialized = ip.Serialize();
         serialized.Buffer.Span[..serialized.Size].CopyTo(_address);
         _addressLength = serialized.Size;
-        _addressOf = target;
+        _addressOf = EndPoints.Copy((IPEndPoint)target);
     }
 
     /// <summary>Why <paramref name="target"/> cannot be sent to from <paramref name="socket"/>, or null.</summary>
@@ -212,4 +215,18 @@ internal sealed unsafe class DatagramSendQueue
     }
 
     private readonly record struct Entry(object Command, ByteString Payload, EndPoint? Target, object? Ack, IActorRef Commander);
+}
+
+/// <summary>Private copies of endpoints, for comparing a caller's (mutable) <see cref="IPEndPoint"/> by value later.</summary>
+internal static class EndPoints
+{
+    /// <summary>A copy of <paramref name="endPoint"/> sharing nothing with it (its <see cref="IPAddress"/> is mutable too).</summary>
+    public static IPEndPoint Copy(IPEndPoint endPoint)
+    {
+        IPAddress address = endPoint.Address;
+        IPAddress copy = address.AddressFamily == AddressFamily.InterNetworkV6
+            ? new IPAddress(address.GetAddressBytes(), address.ScopeId)
+            : new IPAddress(address.GetAddressBytes());
+        return new IPEndPoint(copy, endPoint.Port);
+    }
 }

@@ -106,6 +106,7 @@ public static class Udp
         /// <summary>
         /// The interface outgoing multicast datagrams leave by: for IPv4 the interface holding <paramref name="LocalAddress"/>
         /// (or, without it, the one with index <paramref name="InterfaceIndex"/>); for IPv6 the interface with that index.
+        /// An IPv6 <paramref name="LocalAddress"/> on an IPv4 socket fails the command.
         /// </summary>
         public sealed record MulticastInterface(int InterfaceIndex, IPAddress? LocalAddress = null) : SocketOption
         {
@@ -117,7 +118,14 @@ public static class Udp
                 }
                 else
                 {
-                    int value = LocalAddress is { } local
+                    IPAddress? local = LocalAddress is { IsIPv4MappedToIPv6: true } mapped ? mapped.MapToIPv4() : LocalAddress;
+                    if (local is not null && local.AddressFamily != AddressFamily.InterNetwork)
+                    {
+                        throw new ArgumentException(
+                            $"Udp.SO.MulticastInterface: the local address {local} is {local.AddressFamily} but the socket is InterNetwork; give an IPv4 address of the interface, or only its index.");
+                    }
+
+                    int value = local is not null
                         ? BitConverter.ToInt32(local.GetAddressBytes())
                         : IPAddress.HostToNetworkOrder(InterfaceIndex);
                     socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastInterface, value);
@@ -298,8 +306,8 @@ public static class Udp
 
     // ---------------------------------------------------------------- events
 
-    /// <summary>The "no ack" marker; its <see cref="Token"/> lets sends be told apart in a <see cref="CommandFailed"/>.</summary>
-    public class NoAck(object? token) : Event
+    /// <summary>The "no ack" marker; its <see cref="Token"/> lets sends be told apart in a <see cref="CommandFailed"/>. Sealed, as Akka.IO's.</summary>
+    public sealed class NoAck(object? token) : Event
     {
         /// <summary>The plain marker.</summary>
         public static readonly NoAck Instance = new(null);
@@ -349,7 +357,11 @@ public static class Udp
         /// <summary>The datagram's bytes.</summary>
         public ByteString Data { get; } = data;
 
-        /// <summary>Where it came from (an <see cref="IPEndPoint"/>; the same instance for consecutive datagrams from one peer).</summary>
+        /// <summary>
+        /// Where it came from: an <see cref="IPEndPoint"/>, the same instance for consecutive datagrams from one peer (so a
+        /// steady peer costs no allocation). Treat it as read-only: do not change its <c>Port</c> or <c>Address</c>, copy
+        /// it instead (a changed instance is not handed out again, but other actors may hold it).
+        /// </summary>
         public EndPoint Sender { get; } = sender;
 
         /// <inheritdoc />

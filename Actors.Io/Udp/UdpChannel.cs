@@ -21,6 +21,11 @@ internal abstract class UdpChannel : UntypedActor
     private bool _writeArmed;
     private bool _announced;
     private ILoggingAdapter? _log;
+    private WarningGate _truncatedWarnings;
+    private WarningGate _receiveErrorWarnings;
+
+    /// <summary>The least time between two warnings of one kind from one socket (tests shorten it).</summary>
+    internal static TimeSpan WarningInterval { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <param name="settings">The <c>actors-io.udp</c> settings.</param>
     /// <param name="home">The selector this socket is placed on.</param>
@@ -75,9 +80,14 @@ internal abstract class UdpChannel : UntypedActor
     /// <summary>Handles the protocol's commands; false when <paramref name="message"/> is not one.</summary>
     protected abstract bool OnCommand(object message);
 
-    /// <summary>A receive failed with <paramref name="errno"/> (not EAGAIN); reading goes on.</summary>
-    protected virtual void OnReceiveError(int errno) =>
-        Log.Warning("Receiving on {0} failed: {1}", Socket?.LocalEndPoint, Errno.Describe(errno));
+    /// <summary>A receive failed with <paramref name="errno"/> (not EAGAIN); reading goes on. Logged at most once per <see cref="WarningInterval"/>.</summary>
+    protected virtual void OnReceiveError(int errno)
+    {
+        if (_receiveErrorWarnings.TryPass(out int held))
+        {
+            Log.Warning("Receiving on {0} failed: {1}{2}", Socket?.LocalEndPoint, Errno.Describe(errno), WarningGate.Held(held, "failed receives"));
+        }
+    }
 
     /// <summary>Takes the opened (and bound or connected) socket and registers it on the home selector.</summary>
     protected void Opened(Socket socket)
@@ -202,6 +212,13 @@ internal abstract class UdpChannel : UntypedActor
         {
             int want = Math.Min(receiver.Slots, budget);
             int n = receiver.Receive(Socket.SafeHandle, want, WantsSender, out int errno);
+            if (receiver.SwitchedToRecvFrom != 0)
+            {
+                Log.Warning("recvmmsg is unusable here ({0}); every UDP socket of this process receives with recvfrom from now on", Errno.Describe(receiver.SwitchedToRecvFrom));
+                receiver.SwitchedToRecvFrom = 0;
+                want = Math.Min(receiver.Slots, want);
+            }
+
             if (n < 0)
             {
                 if (Errno.IsWouldBlock(errno)) break;
@@ -218,7 +235,15 @@ internal abstract class UdpChannel : UntypedActor
             {
                 if (receiver.Truncated(i))
                 {
-                    Log.Warning("Dropped a datagram longer than actors-io.udp.max-datagram-size = {0} bytes on {1}", Settings.MaxDatagramSize, Socket.LocalEndPoint);
+                    if (_truncatedWarnings.TryPass(out int held))
+                    {
+                        Log.Warning(
+                            "Dropped a datagram longer than actors-io.udp.max-datagram-size = {0} bytes on {1}{2}",
+                            Settings.MaxDatagramSize,
+                            Socket.LocalEndPoint,
+                            WarningGate.Held(held, "more dropped"));
+                    }
+
                     continue;
                 }
 
@@ -242,4 +267,34 @@ internal abstract class UdpChannel : UntypedActor
         if (WantsToRead) Registration!.Arm(Interest.Read);
         else Registration?.Arm(Interest.None);
     }
+}
+
+/// <summary>
+/// Lets a warning through at most once per <see cref="UdpChannel.WarningInterval"/>: the first at once, and each later one
+/// with the number held back since. Costs no allocation when it holds one back.
+/// </summary>
+internal struct WarningGate
+{
+    private long _next;
+    private int _held;
+
+    /// <summary>True when a warning may be logged now; <paramref name="held"/> is how many were held back before it.</summary>
+    public bool TryPass(out int held)
+    {
+        long now = Environment.TickCount64;
+        if (now < _next)
+        {
+            _held++;
+            held = 0;
+            return false;
+        }
+
+        _next = now + (long)UdpChannel.WarningInterval.TotalMilliseconds;
+        held = _held;
+        _held = 0;
+        return true;
+    }
+
+    /// <summary>The suffix naming the warnings held back (empty for none).</summary>
+    public static string Held(int held, string what) => held == 0 ? string.Empty : $" ({held} {what} since the last warning)";
 }

@@ -36,7 +36,7 @@ public static class UdpConnected
         public CommandFailed FailureMessage(Exception cause) => new(this, cause);
     }
 
-    /// <summary>A notification from a connected socket; also the type of send acks.</summary>
+    /// <summary>A notification from a connected socket; a send's ack may be one, or any object.</summary>
     public abstract class Event : Message
     {
     }
@@ -75,11 +75,15 @@ public static class UdpConnected
         public override string ToString() => $"Connect({RemoteAddress}, handler {Handler.Path})";
     }
 
-    /// <summary>Send <see cref="Payload"/> as one datagram to the peer; <see cref="Ack"/> (unless a <see cref="NoAck"/>) once the kernel took it.</summary>
+    /// <summary>
+    /// Send <see cref="Payload"/> as one datagram to the peer; <see cref="Ack"/> (unless a <see cref="NoAck"/>) once the
+    /// kernel took it. The ack is any object, as in Akka.IO's <c>UdpConnected.Send</c> (unlike <see cref="Udp.Send"/>,
+    /// whose ack is an <see cref="Udp.Event"/> there too).
+    /// </summary>
     public sealed class Send : Command
     {
-        /// <summary>Creates the command.</summary>
-        public Send(ByteString payload, Event? ack = null)
+        /// <summary>Creates the command; a null <paramref name="ack"/> means <see cref="NoAck.Instance"/>.</summary>
+        public Send(ByteString payload, object? ack = null)
         {
             ArgumentNullException.ThrowIfNull(payload);
             Payload = payload;
@@ -89,8 +93,8 @@ public static class UdpConnected
         /// <summary>The datagram's bytes.</summary>
         public ByteString Payload { get; }
 
-        /// <summary>The event sent back once the kernel took the datagram; a <see cref="NoAck"/> for none.</summary>
-        public Event Ack { get; }
+        /// <summary>The message sent back once the kernel took the datagram; a <see cref="NoAck"/> for none.</summary>
+        public object Ack { get; }
 
         /// <summary>True when <see cref="Ack"/> is a real ack.</summary>
         public bool WantsAck => Ack is not NoAck;

@@ -32,10 +32,7 @@ internal sealed class UdpConnection : UdpChannel
                 Open(ip);
                 break;
             case DnsEndPoint dns:
-                IActorRef self = Self;
-                Dns.GetHostAddressesAsync(dns.Host).ContinueWith(
-                    t => self.Tell(new Resolved(t.IsCompletedSuccessfully ? t.Result : [], t.Exception?.GetBaseException())),
-                    TaskContinuationOptions.ExecuteSynchronously);
+                Resolve(dns);
                 break;
             default:
                 FailOpen(new NotSupportedException($"Connecting to {_connect.RemoteAddress} ({_connect.RemoteAddress.GetType().Name}) is not supported; use an IPEndPoint or a DnsEndPoint."));
@@ -88,6 +85,22 @@ internal sealed class UdpConnection : UdpChannel
         }
     }
 
+    private void Resolve(DnsEndPoint dns)
+    {
+        IActorRef self = Self;
+        try
+        {
+            Dns.GetHostAddressesAsync(dns.Host).ContinueWith(
+                t => self.Tell(new Resolved(t.IsCompletedSuccessfully ? t.Result : [], t.Exception?.GetBaseException())),
+                TaskContinuationOptions.ExecuteSynchronously);
+        }
+        catch (Exception e)
+        {
+            // A name the resolver refuses at once (too long, say).
+            self.Tell(new Resolved([], e));
+        }
+    }
+
     private void OnResolved(Resolved resolved)
     {
         if (Socket is not null) return;
@@ -116,8 +129,9 @@ internal sealed class UdpConnection : UdpChannel
             socket.Connect(remote);
             foreach (Udp.SocketOption option in _connect.Options) option.AfterBind(socket);
         }
-        catch (Exception e) when (e is SocketException or ArgumentException)
+        catch (Exception e)
         {
+            // Whatever it is (an option the platform lacks, say), the commander is answered.
             socket?.Dispose();
             FailOpen(e is SocketException s
                 ? new SocketException((int)s.SocketErrorCode, $"Connecting to {remote} failed: {s.SocketErrorCode} ({s.Message})")

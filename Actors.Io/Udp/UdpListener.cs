@@ -49,8 +49,9 @@ internal sealed class UdpListener : UdpChannel
             FailOpen(new SocketException((int)e.SocketErrorCode, $"{step} {local} failed: {e.SocketErrorCode} ({e.Message})"));
             return;
         }
-        catch (Exception e) when (e is SocketException or ArgumentException)
+        catch (Exception e)
         {
+            // Whatever it is (an option the platform lacks, say), the commander is answered.
             socket?.Dispose();
             FailOpen(e);
             return;
@@ -105,7 +106,7 @@ internal sealed class UdpListener : UdpChannel
             else Udp.Multicast.Leave(Socket!, group, interfaceIndex);
             Sender.Tell(joining ? new Udp.GroupJoined(group) : new Udp.GroupLeft(group), Self);
         }
-        catch (Exception e) when (e is SocketException or ArgumentException)
+        catch (Exception e)
         {
             Sender.Tell(new Udp.CommandFailed(command, e), Self);
         }

@@ -34,8 +34,9 @@ internal sealed class UdpSender : UdpChannel
             foreach (Udp.SocketOption option in _command.Options) option.BeforeBind(socket);
             foreach (Udp.SocketOption option in _command.Options) option.AfterBind(socket);
         }
-        catch (Exception e) when (e is SocketException or ArgumentException)
+        catch (Exception e)
         {
+            // Whatever it is (an option the platform lacks, say), the commander is answered.
             socket?.Dispose();
             FailOpen(e);
             return;
