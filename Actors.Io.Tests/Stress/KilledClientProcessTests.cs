@@ -53,7 +53,11 @@ public sealed class KilledClientProcessTests : Akka.TestKit.Xunit2.TestKit
             TimeSpan.FromSeconds(20),
             TimeSpan.FromMilliseconds(100));
         _output.WriteLine($"{after.Nacks} NACKs before the kill; ends: {string.Join(", ", after.Closes.Select(c => $"{c.Key} x{c.Value}"))}");
-        Assert.Equal(Count, after.Closes.GetValueOrDefault("ErrorClosed:ConnectionReset"));
+        // A reset ends a connection as ConnectionReset; where the killed side's FIN came first (nothing unread on that
+        // connection at the kill) the kernel reports the reset to the next write as EPIPE, which is SocketError.Shutdown.
+        int resets = after.Closes.GetValueOrDefault("ErrorClosed:ConnectionReset");
+        Assert.Equal(Count, resets + after.Closes.GetValueOrDefault("ErrorClosed:Shutdown"));
+        Assert.True(resets >= Count / 2, $"only {resets} of {Count} connections were reset");
 
         // The library let go of everything: registrations, connection actors, descriptors.
         Assert.Equal(1, ActorsIo.Get(Sys).SelectorLoads().Sum());
