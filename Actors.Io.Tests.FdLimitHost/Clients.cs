@@ -44,12 +44,7 @@ internal static class Clients
                 if (BitConverter.ToInt64(echo) != i) throw new IOException($"connection {i} echoed the wrong bytes");
             }
 
-            Console.Out.WriteLine($"DONE {count}");
-            while (Console.In.ReadLine() is { } line && line.Trim() != "close")
-            {
-            }
-
-            return 0;
+            return AnnounceAndHold($"DONE {count}");
         }
         catch (Exception e)
         {
@@ -61,5 +56,16 @@ internal static class Clients
             foreach (Socket? socket in sockets) socket?.Dispose();
             Console.Out.WriteLine("CLOSED");
         }
+    }
+
+    /// <summary>Prints <paramref name="line"/> for the test, then holds the connections until stdin says <c>close</c>.</summary>
+    internal static int AnnounceAndHold(string line)
+    {
+        Console.Out.WriteLine(line);
+        while (Console.In.ReadLine() is { } input && input.Trim() != "close")
+        {
+        }
+
+        return 0;
     }
 }

@@ -32,12 +32,7 @@ internal static class Flood
             foreach (Socket socket in sockets) _ = Task.Run(() => SendForever(socket, block, ready));
             if (!ready.Wait(TimeSpan.FromSeconds(30))) throw new TimeoutException($"{ready.CurrentCount} connections not flooding after 30 s");
 
-            Console.Out.WriteLine($"FLOODING {count}");
-            while (Console.In.ReadLine() is { } line && line.Trim() != "close")
-            {
-            }
-
-            return 0;
+            return Clients.AnnounceAndHold($"FLOODING {count}");
         }
         catch (Exception e)
         {
