@@ -46,6 +46,7 @@ public sealed class MetricsTests() : Akka.TestKit.Xunit2.TestKit(TestConfigs.Wit
         Assert.True(open["actors-io.received.inline"] >= 1);
         Assert.Equal(700, open["actors-io.bytes.written"]);
         Assert.Equal(0, open["actors-io.write.queued-bytes"]);
+        Assert.Equal(0, open["actors-io.datagrams.dropped"]);
         Assert.True(open["actors-io.selector.events"] >= 2);
         Assert.True(open["actors-io.selector.wakeups"] >= 1);
 

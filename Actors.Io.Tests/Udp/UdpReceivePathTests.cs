@@ -96,6 +96,9 @@ public sealed class UdpReceivePathTests() : Akka.TestKit.Xunit2.TestKit(TestConf
             Assert.Equal("x", handler.ExpectMsg<UdpMsg.Received>(Wait).Data.ToString());
         });
 
+        // Every drop is counted (actors-io.datagrams.dropped), warned about or not.
+        Assert.Equal(5, DroppedDatagrams());
+
         // The interval passes; the next one is warned about with the four held back.
         handler.ExpectNoMsg(TimeSpan.FromMilliseconds(1100));
         EventFilter.Warning(contains: "(4 more dropped since the last warning)").ExpectOne(() =>
@@ -105,6 +108,8 @@ public sealed class UdpReceivePathTests() : Akka.TestKit.Xunit2.TestKit(TestConf
             Assert.Equal("y", handler.ExpectMsg<UdpMsg.Received>(Wait).Data.ToString());
         });
     }
+
+    private long DroppedDatagrams() => ActorsIo.Get(Sys).Selector(0).Counters.DatagramsDropped;
 
     protected override void AfterAll()
     {

@@ -18,6 +18,7 @@ internal sealed class SelectorCounters
     public long QueuedWriteBytes;
     public long EventsDispatched;
     public long AcceptBackoffs;
+    public long DatagramsDropped;
 
     public static void Add(ref long counter, long value) => Interlocked.Add(ref counter, value);
 }
@@ -49,6 +50,7 @@ internal sealed class IoMetrics : IDisposable
         _meter.CreateObservableCounter("actors-io.received.inline", () => Sum(c => c.InlineReads), "{message}", "Received messages read where the selector saw the event, without a Readable message");
         _meter.CreateObservableCounter("actors-io.bytes.written", () => Sum(c => c.BytesWritten), "By", "Bytes handed to the kernel");
         _meter.CreateObservableUpDownCounter("actors-io.write.queued-bytes", () => Sum(c => c.QueuedWriteBytes), "By", "Bytes written by handlers and not yet taken by the kernel");
+        _meter.CreateObservableCounter("actors-io.datagrams.dropped", () => Sum(c => c.DatagramsDropped), "{datagram}", "Received datagrams dropped for being longer than actors-io.udp.max-datagram-size");
         _meter.CreateObservableCounter("actors-io.accept.backoffs", () => Sum(c => c.AcceptBackoffs), "{backoff}", "Times a listener paused accepting for lack of descriptors");
         _meter.CreateObservableCounter("actors-io.selector.wakeups", PerSelector(s => s.Loop.WakeUps), "{wakeup}", "Returns from a blocking wait, per selector");
         _meter.CreateObservableCounter("actors-io.selector.events", PerSelector(s => s.Counters.EventsDispatched), "{event}", "Readiness events dispatched, per selector");

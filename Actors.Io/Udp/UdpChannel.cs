@@ -207,7 +207,7 @@ internal abstract class UdpChannel : UntypedActor
 
         DatagramReceiver receiver = _receiver ??= new DatagramReceiver(Settings.ReceiveBatchSize, Settings.MaxDatagramSize, Socket.AddressFamily);
         int budget = Settings.ReceiveBudgetPerEvent;
-        long bytes = 0, datagrams = 0;
+        long bytes = 0, datagrams = 0, dropped = 0;
         while (budget > 0 && WantsToRead)
         {
             int want = Math.Min(receiver.Slots, budget);
@@ -235,6 +235,7 @@ internal abstract class UdpChannel : UntypedActor
             {
                 if (receiver.Truncated(i))
                 {
+                    dropped++;
                     if (_truncatedWarnings.TryPass(out int held))
                     {
                         Log.Warning(
@@ -262,6 +263,8 @@ internal abstract class UdpChannel : UntypedActor
             SelectorCounters.Add(ref Home.Counters.BytesRead, bytes);
             SelectorCounters.Add(ref Home.Counters.ReceivedMessages, datagrams);
         }
+
+        if (dropped > 0) SelectorCounters.Add(ref Home.Counters.DatagramsDropped, dropped);
 
         // Level-triggered: when datagrams are left (budget spent) the next round reads on.
         if (WantsToRead) Registration!.Arm(Interest.Read);
