@@ -55,6 +55,24 @@ public sealed class MaxClientsTests
     }
 
     [Fact]
+    public async Task A_refused_client_that_sends_and_half_closes_at_once_still_reads_err_server_full()
+    {
+        await using ChatTestCluster cluster = await ChatTestCluster.StartAsync(1, "chat.max-clients = 1");
+        ChatTestNode node = cluster[0];
+        using ChatTestClient ann = await ChatTestClient.ConnectAsync(node.Chat, "ann");
+
+        // The EOF can reach the server before its answer is queued: the answer must still go out before the close.
+        for (int i = 0; i < 20; i++)
+        {
+            using ChatTestClient refused = await ChatTestClient.ConnectWithoutGreetingAsync(node.Chat);
+            await refused.SendLineAsync("/who");
+            refused.ShutdownSend();
+            Assert.Equal(ChatText.ServerFull, await refused.ReadLineAsync());
+            Assert.True(await refused.EndOfStreamAsync(), "a refused client's connection was reset or stayed open");
+        }
+    }
+
+    [Fact]
     public async Task A_refused_client_that_never_closes_is_dropped_after_the_linger_time()
     {
         await using ChatTestCluster cluster = await ChatTestCluster.StartAsync(1, "chat.max-clients = 1");

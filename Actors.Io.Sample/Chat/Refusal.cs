@@ -15,6 +15,7 @@ internal sealed class Refusal : ReceiveActor, IWithTimers
 
     private readonly IActorRef _connection;
     private long _discarded;
+    private bool _closed;
 
     public Refusal(IActorRef connection)
     {
@@ -24,8 +25,13 @@ internal sealed class Refusal : ReceiveActor, IWithTimers
             _discarded += received.Data.Count;
             if (_discarded > MaxDiscardedBytes) Abort();
         });
-        Receive<Tcp.ConnectionClosed>(_ => Context.Stop(Self));
-        Receive<Tcp.CommandFailed>(_ => { }); // ConfirmedClose after the client closed first: the connection is closing anyway
+        Receive<Tcp.PeerClosed>(_ => { }); // the client is done sending; the close below still sends the answer first
+        Receive<Tcp.ConnectionClosed>(_ =>
+        {
+            _closed = true;
+            Context.Stop(Self);
+        });
+        Receive<Tcp.CommandFailed>(_ => { }); // a command the connection refused while ending: it is closing anyway
         Receive<LingerExpired>(_ => Abort());
     }
 
@@ -36,15 +42,23 @@ internal sealed class Refusal : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
-        _connection.Tell(new Tcp.Register(Self));
+        // Kept open on the client's EOF: a client that sends and half-closes at once must still get the answer.
+        _connection.Tell(new Tcp.Register(Self, keepOpenOnPeerClosed: true));
         _connection.Tell(Tcp.Write.Create(ChatText.Line(ChatText.ServerFull)));
         _connection.Tell(Tcp.ConfirmedClose.Instance);
         Timers.StartSingleTimer(LingerExpired.Instance, LingerExpired.Instance, ChatServer.RefusalLinger);
     }
 
+    // Stopped with the server or the system: abort rather than leave the connection to find its handler gone.
+    protected override void PostStop()
+    {
+        if (!_closed) _connection.Tell(Tcp.Abort.Instance);
+    }
+
     private void Abort()
     {
         _connection.Tell(Tcp.Abort.Instance);
+        _closed = true;
         Context.Stop(Self);
     }
 
