@@ -23,7 +23,7 @@ internal sealed unsafe class DatagramReceiver
     private readonly byte[] _lastName = new byte[Datagrams.SockAddrStorageSize];
     private int _lastNameLength = -1;
     private IPEndPoint? _lastSender;
-    private IPEndPoint? _lastSnapshot;
+    private EndPointSnapshot _lastSnapshot;
     private ReceiveSlots? _current;
 
     public DatagramReceiver(int slots, int slotSize, AddressFamily family)
@@ -96,15 +96,15 @@ internal sealed unsafe class DatagramReceiver
 
     /// <summary>
     /// The sender of datagram <paramref name="i"/>; the previous instance when the address is the same and that instance
-    /// still holds it. <see cref="IPEndPoint"/> is mutable: one a handler changed is compared against a private copy
-    /// and never handed out again.
+    /// still holds it. <see cref="IPEndPoint"/> is mutable: one a handler changed no longer matches the snapshot taken
+    /// when it was made, and is never handed out again.
     /// </summary>
     public EndPoint Sender(int i)
     {
         ReceiveSlots slots = _current!;
         int length = slots.Headers[i].Header.NameLength;
         var name = new ReadOnlySpan<byte>(slots.Names + (i * Datagrams.SockAddrStorageSize), Math.Min(length, Datagrams.SockAddrStorageSize));
-        if (_lastSender is not null && length == _lastNameLength && name.SequenceEqual(_lastName.AsSpan(0, length)) && _lastSender.Equals(_lastSnapshot))
+        if (_lastSender is not null && length == _lastNameLength && name.SequenceEqual(_lastName.AsSpan(0, length)) && _lastSnapshot.Matches(_lastSender))
         {
             return _lastSender;
         }
@@ -112,7 +112,7 @@ internal sealed unsafe class DatagramReceiver
         var address = new SocketAddress(_family, name.Length);
         name.CopyTo(address.Buffer.Span);
         _lastSender = (IPEndPoint)_template.Create(address);
-        _lastSnapshot = EndPoints.Copy(_lastSender);
+        _lastSnapshot = EndPointSnapshot.Of(_lastSender);
         name.CopyTo(_lastName);
         _lastNameLength = length;
         return _lastSender;

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Actors.Io.Native;
 using Actors.Io.Selection;
 using Akka.Actor;
@@ -22,7 +23,7 @@ internal sealed unsafe class DatagramSendQueue
     private Entry[] _entries;
     private readonly byte[] _address = GC.AllocateArray<byte>(Datagrams.SockAddrStorageSize, pinned: true);
     private int _addressLength;
-    private IPEndPoint? _addressOf;
+    private EndPointSnapshot _addressOf;
     private int _head;
     private int _count;
 
@@ -160,11 +161,11 @@ internal sealed unsafe class DatagramSendQueue
 
     /// <summary>
     /// Serializes <paramref name="target"/> into the address buffer unless its value is the one already there. Compared
-    /// with a private copy, not by reference: the caller may have changed an <see cref="IPEndPoint"/> it sent to before.
+    /// with a snapshot, not by reference: the caller may have changed an <see cref="IPEndPoint"/> it sent to before.
     /// </summary>
     private void Resolve(Socket socket, EndPoint target)
     {
-        if (target.Equals(_addressOf)) return;
+        if (_addressOf.Matches(target)) return;
         var ip = (IPEndPoint)target;
         if (socket.AddressFamily == AddressFamily.InterNetworkV6 && ip.AddressFamily == AddressFamily.InterNetwork)
         {
@@ -174,7 +175,7 @@ internal sealed unsafe class DatagramSendQueue
         SocketAddress serialized = ip.Serialize();
         serialized.Buffer.Span[..serialized.Size].CopyTo(_address);
         _addressLength = serialized.Size;
-        _addressOf = EndPoints.Copy((IPEndPoint)target);
+        _addressOf = EndPointSnapshot.Of((IPEndPoint)target);
     }
 
     /// <summary>Why <paramref name="target"/> cannot be sent to from <paramref name="socket"/>, or null.</summary>
@@ -217,16 +218,41 @@ internal sealed unsafe class DatagramSendQueue
     private readonly record struct Entry(object Command, ByteString Payload, EndPoint? Target, object? Ack, IActorRef Commander);
 }
 
-/// <summary>Private copies of endpoints, for comparing a caller's (mutable) <see cref="IPEndPoint"/> by value later.</summary>
-internal static class EndPoints
+/// <summary>
+/// The value of an <see cref="IPEndPoint"/> at one moment, held without allocating, to tell later whether a caller's
+/// endpoint (mutable: its <c>Port</c> and <c>Address</c> can be set) still has that value.
+/// </summary>
+internal struct EndPointSnapshot
 {
-    /// <summary>A copy of <paramref name="endPoint"/> sharing nothing with it (its <see cref="IPAddress"/> is mutable too).</summary>
-    public static IPEndPoint Copy(IPEndPoint endPoint)
+    private Address16 _address;
+    private int _addressLength;
+    private int _port;
+    private long _scopeId;
+    private bool _taken;
+
+    /// <summary>The value of <paramref name="endPoint"/> now.</summary>
+    public static EndPointSnapshot Of(IPEndPoint endPoint)
     {
-        IPAddress address = endPoint.Address;
-        IPAddress copy = address.AddressFamily == AddressFamily.InterNetworkV6
-            ? new IPAddress(address.GetAddressBytes(), address.ScopeId)
-            : new IPAddress(address.GetAddressBytes());
-        return new IPEndPoint(copy, endPoint.Port);
+        var snapshot = new EndPointSnapshot { _port = endPoint.Port, _scopeId = ScopeOf(endPoint.Address), _taken = true };
+        endPoint.Address.TryWriteBytes(snapshot._address, out snapshot._addressLength);
+        return snapshot;
+    }
+
+    /// <summary>True when <paramref name="endPoint"/> is an <see cref="IPEndPoint"/> with the value this snapshot holds.</summary>
+    public readonly bool Matches(EndPoint? endPoint)
+    {
+        if (!_taken || endPoint is not IPEndPoint ip || ip.Port != _port || ScopeOf(ip.Address) != _scopeId) return false;
+        Span<byte> bytes = stackalloc byte[16];
+        return ip.Address.TryWriteBytes(bytes, out int length)
+            && length == _addressLength
+            && bytes[..length].SequenceEqual(((ReadOnlySpan<byte>)_address)[..length]);
+    }
+
+    private static long ScopeOf(IPAddress address) => address.AddressFamily == AddressFamily.InterNetworkV6 ? address.ScopeId : 0;
+
+    [InlineArray(16)]
+    private struct Address16
+    {
+        private byte _first;
     }
 }
