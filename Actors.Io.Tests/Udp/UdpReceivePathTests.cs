@@ -53,6 +53,18 @@ public sealed class UdpReceivePathTests() : Akka.TestKit.Xunit2.TestKit(TestConf
     }
 
     [SkippableFact]
+    public void Only_a_refusal_of_the_call_itself_turns_recvmmsg_off()
+    {
+        Skip.IfNot(Datagrams.HasRecvMmsg, "recvmmsg exists only on 64-bit Linux");
+
+        // Here the call works, so EPERM and EINVAL came from the socket (the probe on no descriptor answers EBADF).
+        Assert.True(Datagrams.RecvMmsgUnusable(Errno.ENOSYS));
+        Assert.False(Datagrams.RecvMmsgUnusable(Errno.EPERM));
+        Assert.False(Datagrams.RecvMmsgUnusable(Errno.EINVAL));
+        Assert.False(Datagrams.RecvMmsgUnusable(Errno.EAGAIN));
+    }
+
+    [SkippableFact]
     public void A_refused_recvmmsg_switches_the_process_to_recvfrom_with_one_warning()
     {
         Skip.IfNot(Datagrams.HasRecvMmsg, "recvmmsg exists only on 64-bit Linux; there is nothing to fall back from here");

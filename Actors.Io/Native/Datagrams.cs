@@ -20,10 +20,16 @@ internal static unsafe partial class Datagrams
     public static bool UseRecvMmsg => HasRecvMmsg && Volatile.Read(ref _recvMmsgOff) == 0;
 
     /// <summary>
-    /// An errno from <see cref="RecvMmsg"/> that says the call itself is unusable here (ENOSYS, or EPERM / EINVAL from a
-    /// seccomp filter), not that the socket failed.
+    /// True when <paramref name="errno"/> from <see cref="RecvMmsg"/> says the call itself is unusable here, not that the
+    /// socket failed: ENOSYS, or EPERM / EINVAL from a sandbox's filter. For the last two a probe on no descriptor tells
+    /// them apart: a usable call answers it with EBADF.
     /// </summary>
-    public static bool RecvMmsgUnusable(int errno) => errno == Errno.ENOSYS || errno == Errno.EPERM || errno == Errno.EINVAL;
+    public static bool RecvMmsgUnusable(int errno)
+    {
+        if (errno == Errno.ENOSYS) return true;
+        if (errno != Errno.EPERM && errno != Errno.EINVAL) return false;
+        return RecvMmsgOnNoDescriptor(-1, null, 0, 0, null) >= 0 || Errno.Last != Errno.EBADF;
+    }
 
     /// <summary>Switches the process to <see cref="RecvFrom"/>; true for the one caller that switched it (it logs).</summary>
     public static bool TurnOffRecvMmsg() => Interlocked.Exchange(ref _recvMmsgOff, 1) == 0;
@@ -63,4 +69,7 @@ internal static unsafe partial class Datagrams
 
     [LibraryImport(Libc.Name, EntryPoint = "recvmmsg", SetLastError = true)]
     public static partial int RecvMmsg(SafeHandle fd, MMsgHdr* messages, uint count, int flags, void* timeout);
+
+    [LibraryImport(Libc.Name, EntryPoint = "recvmmsg", SetLastError = true)]
+    private static partial int RecvMmsgOnNoDescriptor(int fd, MMsgHdr* messages, uint count, int flags, void* timeout);
 }
