@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Sockets;
 using Actors.Io.Tests.Support;
@@ -12,13 +10,10 @@ namespace Actors.Io.Tests.Observability;
 // Its own system name: the meter's "system" tag tells this system's numbers from those of tests running alongside.
 public sealed class MetricsTests() : Akka.TestKit.Xunit2.TestKit(TestConfigs.With(TestConfigs.Quiet), "metrics-" + Guid.NewGuid().ToString("N"))
 {
-    private readonly ConcurrentDictionary<string, long> _counted = new();
-    private readonly ConcurrentDictionary<string, long> _observed = new();
-
     [Fact]
     public void Meter_reports_connections_bytes_and_selector_activity_for_this_system()
     {
-        using MeterListener listener = Listen();
+        using var meter = new MeterRecorder(Sys.Name);
         Sys.Io().Tell(new TcpMsg.Bind(TestActor, new IPEndPoint(IPAddress.Loopback, 0)));
         int port = ((IPEndPoint)ExpectMsg<TcpMsg.Bound>().LocalAddress).Port;
         using var client = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveTimeout = 5000 };
@@ -38,7 +33,7 @@ public sealed class MetricsTests() : Akka.TestKit.Xunit2.TestKit(TestConfigs.Wit
         client.Send(new byte[10]);
         Assert.Equal(10, ExpectMsg<TcpMsg.Received>().Data.Count);
 
-        Dictionary<string, long> open = Observe(listener);
+        Dictionary<string, long> open = meter.Observe();
         Assert.Equal(1, open["actors-io.connections.open"]);
         Assert.Equal(1, open["actors-io.connections.accepted"]);
         Assert.Equal(1010, open["actors-io.bytes.read"]);
@@ -57,46 +52,9 @@ public sealed class MetricsTests() : Akka.TestKit.Xunit2.TestKit(TestConfigs.Wit
         AwaitAssert(
             () =>
             {
-                Assert.Equal(0, Observe(listener)["actors-io.connections.open"]);
-                Assert.Equal(1, _counted.GetValueOrDefault("actors-io.connections.failures|ConnectionReset"));
+                Assert.Equal(0, meter.Observe()["actors-io.connections.open"]);
+                Assert.Equal(1, meter.Counted("actors-io.connections.failures", "ConnectionReset"));
             },
             TimeSpan.FromSeconds(3));
-    }
-
-    /// <summary>Listens to every Actors.Io instrument of this test's system (other systems in the process are ignored).</summary>
-    private MeterListener Listen()
-    {
-        var listener = new MeterListener
-        {
-            InstrumentPublished = (instrument, l) =>
-            {
-                if (instrument.Meter.Name == ActorsIo.MeterName) l.EnableMeasurementEvents(instrument);
-            },
-        };
-        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
-        {
-            string? system = null;
-            string? cause = null;
-            foreach (KeyValuePair<string, object?> tag in tags)
-            {
-                if (tag.Key == "system") system = tag.Value as string;
-                if (tag.Key == "cause") cause = tag.Value as string;
-            }
-
-            if (system != Sys.Name) return;
-            bool observable = instrument.GetType().Name.StartsWith("Observable", StringComparison.Ordinal);
-            string key = cause is null ? instrument.Name : $"{instrument.Name}|{cause}";
-            (observable ? _observed : _counted).AddOrUpdate(key, value, (_, old) => old + value);
-        });
-        listener.Start();
-        return listener;
-    }
-
-    /// <summary>Collects the observable instruments once (per-selector values summed).</summary>
-    private Dictionary<string, long> Observe(MeterListener listener)
-    {
-        _observed.Clear();
-        listener.RecordObservableInstruments();
-        return new Dictionary<string, long>(_observed);
     }
 }

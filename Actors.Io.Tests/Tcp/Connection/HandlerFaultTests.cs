@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -19,11 +17,12 @@ namespace Actors.Io.Tests.Tcp.Connection;
 public sealed class HandlerFaultTests() : Akka.TestKit.Xunit2.TestKit(TestConfigs.With(TestConfigs.Quiet), "handler-fault-" + Guid.NewGuid().ToString("N"))
 {
     private const string AbortWarning = "stopped while the connection was open";
+    private const string Failures = "actors-io.connections.failures";
 
     [Fact]
     public void A_failing_handler_resets_only_its_own_connection_and_is_reported()
     {
-        using MeterListener listener = CountFailures(out ConcurrentDictionary<string, long> failures);
+        using var meter = new MeterRecorder(Sys.Name);
         Sys.ActorOf(Props.Create(() => new Server(TestActor)));
         var target = (IPEndPoint)ExpectMsg<TcpMsg.Bound>().LocalAddress;
         using Socket healthy = Connect(target);
@@ -35,14 +34,14 @@ public sealed class HandlerFaultTests() : Akka.TestKit.Xunit2.TestKit(TestConfig
             EventFilter.Exception<InvalidOperationException>(contains: "boom").ExpectOne(() => faulty.Send("boom"u8)));
 
         AssertReset(faulty);
-        AwaitAssert(() => Assert.Equal(1, failures.GetValueOrDefault(TcpConnection.HandlerTerminatedCause)), TimeSpan.FromSeconds(3));
+        AwaitAssert(() => Assert.Equal(1, meter.Counted(Failures, TcpConnection.HandlerTerminatedCause)), TimeSpan.FromSeconds(3));
         AssertEchoes(healthy, "hello");
     }
 
     [Fact]
     public void A_stopped_handler_resets_only_its_own_connection_and_is_reported()
     {
-        using MeterListener listener = CountFailures(out ConcurrentDictionary<string, long> failures);
+        using var meter = new MeterRecorder(Sys.Name);
         Sys.ActorOf(Props.Create(() => new Server(TestActor)));
         var target = (IPEndPoint)ExpectMsg<TcpMsg.Bound>().LocalAddress;
         using Socket healthy = Connect(target);
@@ -56,9 +55,9 @@ public sealed class HandlerFaultTests() : Akka.TestKit.Xunit2.TestKit(TestConfig
         EventFilter.Warning(contains: AbortWarning).ExpectOne(() => stopping.Send("stop"u8));
 
         AssertReset(stopping);
-        AwaitAssert(() => Assert.Equal(1, failures.GetValueOrDefault(TcpConnection.HandlerTerminatedCause)), TimeSpan.FromSeconds(3));
+        AwaitAssert(() => Assert.Equal(1, meter.Counted(Failures, TcpConnection.HandlerTerminatedCause)), TimeSpan.FromSeconds(3));
         for (int i = 0; i < 3; i++) AssertEchoes(healthy, $"after {i}");
-        Assert.Equal(1, failures.Values.Sum());
+        Assert.Equal(1, meter.Total(Failures));
     }
 
     [Fact]
@@ -131,34 +130,6 @@ public sealed class HandlerFaultTests() : Akka.TestKit.Xunit2.TestKit(TestConfig
         }
 
         Assert.Equal(text, Encoding.ASCII.GetString(buffer, 0, got));
-    }
-
-    /// <summary>Counts this system's connection failures by cause.</summary>
-    private MeterListener CountFailures(out ConcurrentDictionary<string, long> failures)
-    {
-        var counted = failures = new ConcurrentDictionary<string, long>();
-        var listener = new MeterListener
-        {
-            InstrumentPublished = (instrument, l) =>
-            {
-                if (instrument.Meter.Name == ActorsIo.MeterName && instrument.Name == "actors-io.connections.failures") l.EnableMeasurementEvents(instrument);
-            },
-        };
-        string system = Sys.Name;
-        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
-        {
-            string? cause = null;
-            bool ours = false;
-            foreach (KeyValuePair<string, object?> tag in tags)
-            {
-                if (tag.Key == "system") ours = system.Equals(tag.Value);
-                if (tag.Key == "cause") cause = tag.Value as string;
-            }
-
-            if (ours && cause is not null) counted.AddOrUpdate(cause, value, (_, old) => old + value);
-        });
-        listener.Start();
-        return listener;
     }
 
     private sealed class Server : ReceiveActor
