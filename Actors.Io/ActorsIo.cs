@@ -1,3 +1,4 @@
+using Actors.Io.Loop;
 using Actors.Io.Native;
 using Actors.Io.Selection;
 using Akka.Actor;
@@ -67,7 +68,7 @@ public sealed class ActorsIo : IExtension
 
     internal EventLoopGroup Loops => _loops;
 
-    internal SelectorShared Selector(int index) => Pool[index];
+    internal Selector Selector(int index) => Pool[index];
 
     /// <summary>Returns the extension of <paramref name="system"/>, starting it on first use.</summary>
     /// <exception cref="ActorsIoConfigurationException">The configuration holds a bad value.</exception>

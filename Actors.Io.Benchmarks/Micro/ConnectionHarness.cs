@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Actors.Io.Loop;
 using Actors.Io.Native;
 using Actors.Io.Selection;
-using Actors.Io.Transport;
+using Actors.Io.Streams;
 using Akka.Actor;
 using Akka.Actor.Internal;
 using Akka.Configuration;
@@ -39,7 +40,7 @@ internal sealed unsafe class ConnectionHarness : IDisposable
         _system = ActorSystem.Create("bench-connection", config);
         TcpSettings settings = ActorsIoSettings.Create(_system.Settings.Config).Tcp;
         _loop = new EventLoop("bench-connection-loop", 0, _ => { });
-        var shared = new SelectorShared(0, _loop, new ChannelBudget(16));
+        var selector = new Selector(0, _loop, new ChannelBudget(16));
 
         _listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
@@ -54,7 +55,7 @@ internal sealed unsafe class ConnectionHarness : IDisposable
         ServerFd = fd;
 
         Handler = new CountingActorRef("handler");
-        Props props = TcpIncomingConnection.Props(settings, shared, handle, new CountingActorRef("bind-handler"), pullMode: false, [])
+        Props props = TcpIncomingConnection.Props(settings, selector, handle, new CountingActorRef("bind-handler"), pullMode: false, [])
             .WithDispatcher(CallingThreadDispatcher.Id);
         Connection = _system.ActorOf(props, "connection");
         // A top-level actor starts behind a placeholder cell that the guardian swaps for the real one.
@@ -70,7 +71,7 @@ internal sealed unsafe class ConnectionHarness : IDisposable
         _poller = new EpollPoller(16);
         var table = new RegistrationTable();
         (int slot, uint generation) = table.Reserve();
-        Registration = new ChannelRegistration(_poller, shared, slot, generation, handle, Connection);
+        Registration = new ChannelRegistration(_poller, selector, slot, generation, handle, Connection);
         int rc = Registration.Register(Interest.None);
         if (rc != 0) throw new IOException($"register failed: {Errno.Describe(rc)}");
         table.Fill(Registration);

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Actors.Io.Loop;
 using Actors.Io.Native;
 using Actors.Io.Selection;
 using BenchmarkDotNet.Attributes;
@@ -25,7 +26,7 @@ public class SelectorDispatchBenchmarks
     private ReplayPoller? _replay;
     private RegistrationTable? _replayTable;
     private ChannelRegistration[] _replayRegistrations = [];
-    private SelectorShared? _shared;
+    private Selector? _selector;
     private CountingActorRef? _owner;
     private FileDescriptorHandle[] _eventFds = [];
 
@@ -33,7 +34,7 @@ public class SelectorDispatchBenchmarks
     public void Setup()
     {
         _loop = new EventLoop("bench-selector-loop", 0, _ => { });
-        _shared = new SelectorShared(0, _loop, new ChannelBudget(1024));
+        _selector = new Selector(0, _loop, new ChannelBudget(1024));
         _owner = new CountingActorRef("owner");
         _epoll = new EpollPoller(512);
         _epollTable = new RegistrationTable();
@@ -88,12 +89,12 @@ public class SelectorDispatchBenchmarks
 
     // SelectorActor.RunSelect's dispatch, as the selector runs it (plus its once-per-round counter update).
     private void Dispatch(IPoller poller, RegistrationTable table, int n) =>
-        SelectorCounters.Add(ref _shared!.Counters.EventsDispatched, SelectorActor.Dispatch(poller, table, n));
+        SelectorCounters.Add(ref _selector!.Counters.EventsDispatched, SelectorActor.Dispatch(poller, table, n));
 
     private ChannelRegistration Register(IPoller poller, RegistrationTable table, SafeHandle fd)
     {
         (int slot, uint generation) = table.Reserve();
-        var registration = new ChannelRegistration(poller, _shared!, slot, generation, fd, _owner!);
+        var registration = new ChannelRegistration(poller, _selector!, slot, generation, fd, _owner!);
         int rc = registration.Register(Interest.Read);
         if (rc != 0) throw new IOException($"register failed: {Errno.Describe(rc)}");
         table.Fill(registration);

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Actors.Io.Native;
-using Actors.Io.Transport;
+using Actors.Io.Streams;
 using Akka.Actor;
 using Akka.IO;
 using BenchmarkDotNet.Attributes;

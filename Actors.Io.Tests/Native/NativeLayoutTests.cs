@@ -121,22 +121,22 @@ public sealed unsafe class NativeLayoutTests
     [Fact]
     public void MsgHdr_Is56BytesWithTheLinux64BitOffsets()
     {
-        Assert.Equal(56, Unsafe.SizeOf<Datagrams.MsgHdr>());
-        Assert.Equal(0, Offset<Datagrams.MsgHdr>(nameof(Datagrams.MsgHdr.Name)));
-        Assert.Equal(8, Offset<Datagrams.MsgHdr>(nameof(Datagrams.MsgHdr.NameLength)));
-        Assert.Equal(16, Offset<Datagrams.MsgHdr>(nameof(Datagrams.MsgHdr.Iov)));
-        Assert.Equal(24, Offset<Datagrams.MsgHdr>(nameof(Datagrams.MsgHdr.IovLength)));
-        Assert.Equal(32, Offset<Datagrams.MsgHdr>(nameof(Datagrams.MsgHdr.Control)));
-        Assert.Equal(40, Offset<Datagrams.MsgHdr>(nameof(Datagrams.MsgHdr.ControlLength)));
-        Assert.Equal(48, Offset<Datagrams.MsgHdr>(nameof(Datagrams.MsgHdr.Flags)));
+        Assert.Equal(56, Unsafe.SizeOf<DatagramCalls.MsgHdr>());
+        Assert.Equal(0, Offset<DatagramCalls.MsgHdr>(nameof(DatagramCalls.MsgHdr.Name)));
+        Assert.Equal(8, Offset<DatagramCalls.MsgHdr>(nameof(DatagramCalls.MsgHdr.NameLength)));
+        Assert.Equal(16, Offset<DatagramCalls.MsgHdr>(nameof(DatagramCalls.MsgHdr.Iov)));
+        Assert.Equal(24, Offset<DatagramCalls.MsgHdr>(nameof(DatagramCalls.MsgHdr.IovLength)));
+        Assert.Equal(32, Offset<DatagramCalls.MsgHdr>(nameof(DatagramCalls.MsgHdr.Control)));
+        Assert.Equal(40, Offset<DatagramCalls.MsgHdr>(nameof(DatagramCalls.MsgHdr.ControlLength)));
+        Assert.Equal(48, Offset<DatagramCalls.MsgHdr>(nameof(DatagramCalls.MsgHdr.Flags)));
     }
 
     [Fact]
     public void MMsgHdr_Is64BytesWithTheLengthAfterTheHeader()
     {
-        Assert.Equal(64, Unsafe.SizeOf<Datagrams.MMsgHdr>());
-        Assert.Equal(0, Offset<Datagrams.MMsgHdr>(nameof(Datagrams.MMsgHdr.Header)));
-        Assert.Equal(56, Offset<Datagrams.MMsgHdr>(nameof(Datagrams.MMsgHdr.Length)));
+        Assert.Equal(64, Unsafe.SizeOf<DatagramCalls.MMsgHdr>());
+        Assert.Equal(0, Offset<DatagramCalls.MMsgHdr>(nameof(DatagramCalls.MMsgHdr.Header)));
+        Assert.Equal(56, Offset<DatagramCalls.MMsgHdr>(nameof(DatagramCalls.MMsgHdr.Length)));
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Actors.Io.Loop;
 using Actors.Io.Native;
 using Actors.Io.Selection;
 using Actors.Io.Tests.Support;
@@ -16,8 +17,8 @@ public sealed class ChannelRegistrationTests : IDisposable
 
     public ChannelRegistrationTests()
     {
-        var shared = new SelectorShared(0, _loop, new ChannelBudget(10));
-        _registration = new ChannelRegistration(_poller, shared, 0, 1, _pair.Local, ActorRefs.Nobody);
+        var selector = new Selector(0, _loop, new ChannelBudget(10));
+        _registration = new ChannelRegistration(_poller, selector, 0, 1, _pair.Local, ActorRefs.Nobody);
         Assert.Equal(0, _registration.Register(Interest.Read));
     }
 

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Actors.Io.Selection;
+using Actors.Io.Loop;
 using Akka.Dispatch;
 
 namespace Actors.Io.Tests.Selection;
@@ -44,7 +44,7 @@ public sealed class LoopSchedulingTests : IDisposable
 
         List<string> order = Take(1_001 + 1);
         int queuedAt = order.IndexOf("queued");
-        Assert.InRange(queuedAt, 2, 1 + EventLoop.MaxSlotRunsInARow + 1);
+        Assert.InRange(queuedAt, 2, 1 + EventLoop.MaxHandOffsInARow + 1);
         Assert.Equal(1_000, hops);
     }
 

@@ -1,3 +1,4 @@
+using Actors.Io.Loop;
 using Actors.Io.Selection;
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
@@ -11,9 +12,9 @@ public sealed class LoopTimerTests(ITestOutputHelper output) : TestKit(Support.T
     [Fact]
     public void Timers_set_on_the_loop_fire_in_deadline_order_and_wake_a_sleeping_loop()
     {
-        SelectorShared home = ActorsIo.Get(Sys).Selector(0);
-        long wakeUps = home.Loop.WakeUps;
-        IActorRef setter = Sys.ActorOf(Props.Create(() => new TimerSetter(home.Loop, TestActor)).WithDispatcher(home.Loop.Id));
+        Selector selector = ActorsIo.Get(Sys).Selector(0);
+        long wakeUps = selector.Loop.WakeUps;
+        IActorRef setter = Sys.ActorOf(Props.Create(() => new TimerSetter(selector.Loop, TestActor)).WithDispatcher(selector.Loop.Id));
         setter.Tell("set");
         ExpectMsg("set-on-loop", TimeSpan.FromSeconds(3));
 
@@ -21,8 +22,8 @@ public sealed class LoopTimerTests(ITestOutputHelper output) : TestKit(Support.T
         ExpectMsg("first", TimeSpan.FromSeconds(3));
         ExpectMsg("second", TimeSpan.FromSeconds(3));
         ExpectMsg("third", TimeSpan.FromSeconds(3));
-        Assert.True(home.Loop.WakeUps > wakeUps);
-        AwaitCondition(() => home.Loop.PendingTimers == 0, TimeSpan.FromSeconds(3));
+        Assert.True(selector.Loop.WakeUps > wakeUps);
+        AwaitCondition(() => selector.Loop.PendingTimers == 0, TimeSpan.FromSeconds(3));
     }
 
     private sealed class TimerSetter(EventLoop loop, IActorRef probe) : UntypedActor

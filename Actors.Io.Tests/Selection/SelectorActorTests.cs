@@ -167,9 +167,9 @@ public sealed class SelectorActorTests : Akka.TestKit.Xunit2.TestKit
     {
         TestProbe owner = CreateTestProbe();
         ChannelRegistration registration = Register(Descriptors.EventFd(), owner, Interest.None);
-        SelectorShared broken = Io.Selector(registration.SelectorIndex);
+        Selector broken = Io.Selector(registration.SelectorIndex);
         EventFilter.Error(contains: "failed waiting for events").ExpectOne(() =>
-            broken.Selector.Tell(SelectorActor.BreakPoller.Instance));
+            broken.Actor.Tell(SelectorActor.BreakPoller.Instance));
 
         SelectorFailed failed = owner.ExpectMsg<SelectorFailed>();
         Assert.Contains("failed waiting for events", failed.Cause.Message);

@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
+using Actors.Io.Datagrams;
 using Actors.Io.Native;
 using Actors.Io.Selection;
 using Actors.Io.Tests.Support;
-using Actors.Io.Transport;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.IO;
@@ -74,10 +74,10 @@ public sealed class DatagramSendQueueTests() : Akka.TestKit.Xunit2.TestKit(TestC
         using (peer)
         {
             ActorsIo io = ActorsIo.Get(Sys);
-            Assert.True(io.Pool.TryPlace(out SelectorShared? home));
+            Assert.True(io.Pool.TryPlace(out Selector? selector));
             UdpSettings settings = io.Settings.Udp;
             IActorRef self = TestActor;
-            IActorRef channel = Sys.ActorOf(Props.Create(() => new PairChannel(settings, home, self, local)).WithDispatcher(home.Loop.Id));
+            IActorRef channel = Sys.ActorOf(Props.Create(() => new PairChannel(settings, selector, self, local)).WithDispatcher(selector.Loop.Id));
             ExpectMsg("ready");
 
             for (int i = 0; i < sends; i++) channel.Tell(new UdpConnected.Send(Payload(i), new Ack(i)));
@@ -138,8 +138,8 @@ public sealed class DatagramSendQueueTests() : Akka.TestKit.Xunit2.TestKit(TestC
     }
 
     /// <summary>A datagram socket actor over a given connected socket: it only sends (target null), as UdpConnection does.</summary>
-    private sealed class PairChannel(UdpSettings settings, SelectorShared home, IActorRef commander, Socket socket)
-        : UdpChannel(settings, home, commander, new UdpConnected.Connect(commander, new IPEndPoint(IPAddress.Loopback, 1)))
+    private sealed class PairChannel(UdpSettings settings, Selector selector, IActorRef commander, Socket socket)
+        : UdpChannel(settings, selector, commander, new UdpConnected.Connect(commander, new IPEndPoint(IPAddress.Loopback, 1)))
     {
         protected override IActorRef Watched => Commander;
 

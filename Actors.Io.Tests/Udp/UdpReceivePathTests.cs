@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
+using Actors.Io.Datagrams;
 using Actors.Io.Native;
 using Actors.Io.Tests.Support;
-using Actors.Io.Transport;
 using Akka.Actor;
 using Akka.IO;
 using Akka.TestKit;
@@ -28,8 +28,8 @@ public sealed class UdpReceivePathTests() : Akka.TestKit.Xunit2.TestKit(TestConf
     [MemberData(nameof(Paths))]
     public void Round_trip_with_the_sender_and_a_datagram_over_the_limit_is_dropped(string path)
     {
-        Skip.If(path == "recvmmsg" && !Datagrams.HasRecvMmsg, "recvmmsg exists only on 64-bit Linux; recvfrom is the only path here");
-        Datagrams.SetRecvMmsgForTests(path == "recvmmsg");
+        Skip.If(path == "recvmmsg" && !DatagramCalls.HasRecvMmsg, "recvmmsg exists only on 64-bit Linux; recvfrom is the only path here");
+        DatagramCalls.SetRecvMmsgForTests(path == "recvmmsg");
         TestProbe handler = CreateTestProbe();
         (IActorRef socket, IPEndPoint local) = Bind(handler);
         using Socket peer = Peer();
@@ -55,31 +55,31 @@ public sealed class UdpReceivePathTests() : Akka.TestKit.Xunit2.TestKit(TestConf
     [SkippableFact]
     public void Only_a_refusal_of_the_call_itself_turns_recvmmsg_off()
     {
-        Skip.IfNot(Datagrams.HasRecvMmsg, "recvmmsg exists only on 64-bit Linux");
+        Skip.IfNot(DatagramCalls.HasRecvMmsg, "recvmmsg exists only on 64-bit Linux");
 
         // Here the call works, so EPERM and EINVAL came from the socket (the probe on no descriptor answers EBADF).
-        Assert.True(Datagrams.RecvMmsgUnusable(Errno.ENOSYS));
-        Assert.False(Datagrams.RecvMmsgUnusable(Errno.EPERM));
-        Assert.False(Datagrams.RecvMmsgUnusable(Errno.EINVAL));
-        Assert.False(Datagrams.RecvMmsgUnusable(Errno.EAGAIN));
+        Assert.True(DatagramCalls.RecvMmsgUnusable(Errno.ENOSYS));
+        Assert.False(DatagramCalls.RecvMmsgUnusable(Errno.EPERM));
+        Assert.False(DatagramCalls.RecvMmsgUnusable(Errno.EINVAL));
+        Assert.False(DatagramCalls.RecvMmsgUnusable(Errno.EAGAIN));
     }
 
     [SkippableFact]
     public void A_refused_recvmmsg_switches_the_process_to_recvfrom_with_one_warning()
     {
-        Skip.IfNot(Datagrams.HasRecvMmsg, "recvmmsg exists only on 64-bit Linux; there is nothing to fall back from here");
-        Datagrams.SetRecvMmsgForTests(true);
+        Skip.IfNot(DatagramCalls.HasRecvMmsg, "recvmmsg exists only on 64-bit Linux; there is nothing to fall back from here");
+        DatagramCalls.SetRecvMmsgForTests(true);
         TestProbe handler = CreateTestProbe();
         (_, IPEndPoint local) = Bind(handler);
         using Socket peer = Peer();
-        Datagrams.SimulatedRecvMmsgErrno = Errno.ENOSYS;
+        DatagramCalls.SimulatedRecvMmsgErrno = Errno.ENOSYS;
 
         EventFilter.Warning(contains: "recvmmsg is unusable here").ExpectOne(() =>
         {
             for (int i = 0; i < 3; i++) peer.SendTo(new[] { (byte)i }, local);
             for (int i = 0; i < 3; i++) Assert.Equal((byte)i, handler.ExpectMsg<UdpMsg.Received>(Wait).Data[0]);
         });
-        Assert.False(Datagrams.UseRecvMmsg);
+        Assert.False(DatagramCalls.UseRecvMmsg);
 
         // Once switched, no more warnings, and a socket bound later receives too.
         TestProbe later = CreateTestProbe();
@@ -125,8 +125,8 @@ public sealed class UdpReceivePathTests() : Akka.TestKit.Xunit2.TestKit(TestConf
 
     protected override void AfterAll()
     {
-        Datagrams.SimulatedRecvMmsgErrno = 0;
-        Datagrams.SetRecvMmsgForTests(true);
+        DatagramCalls.SimulatedRecvMmsgErrno = 0;
+        DatagramCalls.SetRecvMmsgForTests(true);
         UdpChannel.WarningInterval = TimeSpan.FromSeconds(10);
         base.AfterAll();
     }

@@ -20,7 +20,7 @@ namespace Actors.Io.Selection;
 internal sealed class ChannelRegistration : IChannelRegistration
 {
     private readonly IPoller _poller;
-    private readonly SelectorShared _selector;
+    private readonly Selector _selector;
     private readonly Lock _gate = new();
     private Interest _interest;
     private PollInterest _kernel;
@@ -28,7 +28,7 @@ internal sealed class ChannelRegistration : IChannelRegistration
     private bool _hangUpReported;
     private bool _closed;
 
-    internal ChannelRegistration(IPoller poller, SelectorShared selector, int slot, uint generation, SafeHandle handle, IActorRef owner)
+    internal ChannelRegistration(IPoller poller, Selector selector, int slot, uint generation, SafeHandle handle, IActorRef owner)
     {
         _poller = poller;
         _selector = selector;

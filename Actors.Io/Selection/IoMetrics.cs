@@ -70,7 +70,7 @@ internal sealed class IoMetrics : IDisposable
         return new Measurement<long>(total, _systemTag);
     }
 
-    private Func<IEnumerable<Measurement<long>>> PerSelector(Func<SelectorShared, long> read) => () =>
+    private Func<IEnumerable<Measurement<long>>> PerSelector(Func<Selector, long> read) => () =>
     {
         var measurements = new Measurement<long>[_pool.Count];
         for (int i = 0; i < measurements.Length; i++)

@@ -1,3 +1,5 @@
+using Actors.Io.Channels;
+using Actors.Io.Loop;
 using Actors.Io.Native;
 using Akka.Actor;
 using Akka.Dispatch;
@@ -14,7 +16,7 @@ namespace Actors.Io.Selection;
 /// </summary>
 internal sealed class SelectorActor : UntypedActor
 {
-    private readonly SelectorShared _shared;
+    private readonly Selector _selector;
     private readonly PollerBackend _backend;
     private readonly int _maxEventsPerWait;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -25,9 +27,9 @@ internal sealed class SelectorActor : UntypedActor
     private IRunnable? _selectAgain;
     private Exception? _failure;
 
-    public SelectorActor(SelectorShared shared, PollerBackend backend, int maxEventsPerWait)
+    public SelectorActor(Selector selector, PollerBackend backend, int maxEventsPerWait)
     {
-        _shared = shared;
+        _selector = selector;
         _backend = backend;
         _maxEventsPerWait = maxEventsPerWait;
     }
@@ -66,14 +68,14 @@ internal sealed class SelectorActor : UntypedActor
         }
     }
 
-    public static Props Props(SelectorShared shared, PollerBackend backend, int maxEventsPerWait) =>
-        Akka.Actor.Props.Create(() => new SelectorActor(shared, backend, maxEventsPerWait))
-            .WithDispatcher(shared.Loop.Id);
+    public static Props Props(Selector selector, PollerBackend backend, int maxEventsPerWait) =>
+        Akka.Actor.Props.Create(() => new SelectorActor(selector, backend, maxEventsPerWait))
+            .WithDispatcher(selector.Loop.Id);
 
     protected override void PreStart()
     {
         _poller = PollerFactory.Create(_backend, _maxEventsPerWait);
-        _shared.Loop.AttachPoller(_poller);
+        _selector.Loop.AttachPoller(_poller);
         _selectAgain = new SelectAgain(Self);
         Self.Tell(Select.Instance, ActorRefs.NoSender);
     }
@@ -88,13 +90,13 @@ internal sealed class SelectorActor : UntypedActor
             if (registration is null) continue;
             _table.Free(registration);
             bool kept = registration.CloseBySelector(_failure);
-            _shared.Removed();
+            _selector.Removed();
             if (_failure is not null) registration.Owner.Tell(new SelectorFailed(_failure, kept), ActorRefs.NoSender);
         }
 
         if (poller is not null)
         {
-            _shared.Loop.DetachPoller(poller);
+            _selector.Loop.DetachPoller(poller);
             poller.Dispose();
         }
     }
@@ -108,7 +110,7 @@ internal sealed class SelectorActor : UntypedActor
         catch (Exception e) when (e is not SelectorFailedException)
         {
             // Whatever broke, the way back is a fresh poller: restart rather than stop.
-            _failure = new SelectorFailedException($"Selector {_shared.Index} failed handling {message.GetType().Name}: {e.Message}", e);
+            _failure = new SelectorFailedException($"Selector {_selector.Index} failed handling {message.GetType().Name}: {e.Message}", e);
             throw _failure;
         }
     }
@@ -151,18 +153,18 @@ internal sealed class SelectorActor : UntypedActor
     private void RunSelect()
     {
         IPoller poller = _poller!;
-        EventLoop loop = _shared.Loop;
+        EventLoop loop = _selector.Loop;
         if (!loop.TryTakeWaitResult(out int n)) n = poller.Wait(0);
         if (n < 0)
         {
             int errno = -n;
             _failure = new SelectorFailedException(
-                $"Selector {_shared.Index} ({poller.Backend}) failed waiting for events: {Errno.Describe(errno)}; its {_table.Live} channels are closed and a new selector takes its place.");
+                $"Selector {_selector.Index} ({poller.Backend}) failed waiting for events: {Errno.Describe(errno)}; its {_table.Live} channels are closed and a new selector takes its place.");
             throw _failure;
         }
 
         int dispatched = Dispatch(poller, _table, n);
-        SelectorCounters.Add(ref _shared.Counters.EventsDispatched, dispatched);
+        SelectorCounters.Add(ref _selector.Counters.EventsDispatched, dispatched);
 
         // Yield the thread whatever the throughput: poll again behind the work this round produced, or, with nothing
         // queued, let the loop block in the poller until the kernel or another thread has something.
@@ -224,12 +226,12 @@ internal sealed class SelectorActor : UntypedActor
         IActorRef child;
         try
         {
-            child = Context.ActorOf(spawn.Props is ChannelProps ? spawn.Props : spawn.Props.WithDispatcher(_shared.Loop.Id));
+            child = Context.ActorOf(spawn.Props is ChannelProps ? spawn.Props : spawn.Props.WithDispatcher(_selector.Loop.Id));
         }
         catch (Exception e)
         {
             spawn.Handle?.Dispose();
-            _shared.Removed();
+            _selector.Removed();
             _log.Error(e, "Could not start a channel actor");
             return;
         }
@@ -240,7 +242,7 @@ internal sealed class SelectorActor : UntypedActor
     private void Register(RegisterChannel register, bool ownerIsChild)
     {
         (int slot, uint generation) = _table.Reserve();
-        var registration = new ChannelRegistration(_poller!, _shared, slot, generation, register.Handle, register.Owner)
+        var registration = new ChannelRegistration(_poller!, _selector, slot, generation, register.Handle, register.Owner)
         {
             KeepOpenOnSelectorFailure = register.KeepOpenOnSelectorFailure,
             OwnerIsChild = ownerIsChild,
@@ -250,7 +252,7 @@ internal sealed class SelectorActor : UntypedActor
         {
             _table.Unreserve(slot);
             register.Handle.Dispose();
-            _shared.Removed();
+            _selector.Removed();
             register.Owner.Tell(
                 new RegistrationFailed(new IOException($"Registering the channel with {_poller!.Backend} failed: {Errno.Describe(rc)}")),
                 ActorRefs.NoSender);
@@ -269,14 +271,14 @@ internal sealed class SelectorActor : UntypedActor
             if (!ownerIsChild) Context.Watch(register.Owner);
         }
 
-        _shared.Trace?.Debug("Registered channel {0} for {1} on selector {2} (slot {3}, interest {4})", register.Handle.DangerousGetHandle(), register.Owner.Path, _shared.Index, slot, register.InitialInterest);
+        _selector.Trace?.Debug("Registered channel {0} for {1} on selector {2} (slot {3}, interest {4})", register.Handle.DangerousGetHandle(), register.Owner.Path, _selector.Index, slot, register.InitialInterest);
         register.Owner.Tell(new ChannelRegistered(registration), ActorRefs.NoSender);
     }
 
     private void Release(ChannelRegistration registration)
     {
         if (!_table.Free(registration)) return;
-        _shared.Removed();
+        _selector.Removed();
         UnlinkHandler(registration);
         UnlinkOwner(registration);
     }
@@ -369,7 +371,7 @@ internal sealed class SelectorActor : UntypedActor
             if (_table.Free(r))
             {
                 _ = r.CloseBySelector(null);
-                _shared.Removed();
+                _selector.Removed();
                 UnlinkHandler(r);
             }
 

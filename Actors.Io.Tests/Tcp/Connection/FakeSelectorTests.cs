@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Actors.Io.Native;
 using Actors.Io.Selection;
-using Actors.Io.Transport;
+using Actors.Io.Streams;
 using Akka.Actor;
 using Akka.IO;
 using Xunit.Abstractions;
@@ -170,9 +170,9 @@ public sealed class FakeSelectorTests(ITestOutputHelper output)
 
         ActorsIo io = ActorsIo.Get(Sys);
         TcpSettings settings = io.Settings.Tcp;
-        SelectorShared home = io.Selector(0);
+        Selector selector = io.Selector(0);
         IActorRef bindHandler = TestActor;
-        IActorRef connection = Sys.ActorOf(Props.Create(() => new TcpIncomingConnection(settings, home, handle, bindHandler, false, options)));
+        IActorRef connection = Sys.ActorOf(Props.Create(() => new TcpIncomingConnection(settings, selector, handle, bindHandler, false, options)));
         ExpectMsg<TcpMsg.Connected>(Step);
         Assert.Equal(connection, LastSender);
         var fake = new FakeRegistration();

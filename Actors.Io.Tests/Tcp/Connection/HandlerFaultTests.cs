@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Actors.Io.Streams;
 using Actors.Io.Tests.Support;
-using Actors.Io.Transport;
 using Akka.Actor;
 using Akka.TestKit;
 using TcpMsg = Actors.Io.Tcp;

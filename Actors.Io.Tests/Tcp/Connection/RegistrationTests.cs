@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using Actors.Io.Transport;
+using Actors.Io.Streams;
 using Akka.Actor;
 using Akka.IO;
 using Xunit.Abstractions;

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using Actors.Io.Selection;
 using Actors.Io.Tests.Support;
 using Akka.Actor;
 using Akka.Event;

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Reflection;
-using Actors.Io.Transport;
+using Actors.Io.Streams;
 using Akka.Actor;
 
 namespace Actors.Io.Tests.Tcp.Listener;
@@ -95,8 +95,8 @@ internal static class Loopback
     public static Socket ListeningSocketOf(IActorRef listener)
     {
         object actor = ActorOf(listener);
-        FieldInfo field = typeof(Actors.Io.Transport.TcpListener).GetField("_socket", BindingFlags.Instance | BindingFlags.NonPublic)
-            ?? throw new MissingMemberException(nameof(Actors.Io.Transport.TcpListener), "_socket");
+        FieldInfo field = typeof(Actors.Io.Streams.TcpListener).GetField("_socket", BindingFlags.Instance | BindingFlags.NonPublic)
+            ?? throw new MissingMemberException(nameof(Actors.Io.Streams.TcpListener), "_socket");
         return (Socket?)field.GetValue(actor) ?? throw new InvalidOperationException($"{listener} has no socket.");
     }
 

@@ -27,7 +27,7 @@ public sealed class SelectorFailureTests() : Akka.TestKit.Xunit2.TestKit(TestCon
         firstHandler.ExpectMsg<TcpMsg.Received>();
 
         EventFilter.Exception<SelectorFailedException>().ExpectOne(() =>
-            ActorsIo.Get(Sys).Selector(0).Selector.Tell(SelectorActor.BreakPoller.Instance));
+            ActorsIo.Get(Sys).Selector(0).Actor.Tell(SelectorActor.BreakPoller.Instance));
 
         var closed = firstHandler.ExpectMsg<TcpMsg.ErrorClosed>();
         Assert.Contains("selector failed", closed.Cause, StringComparison.OrdinalIgnoreCase);

@@ -4,7 +4,7 @@ using Actors.Io.Native;
 using Akka.Actor;
 using Akka.IO;
 
-namespace Actors.Io.Transport;
+namespace Actors.Io.Streams;
 
 /// <summary>
 /// A connection's writes that the kernel has not taken yet, in order, with their acks. The queue keeps the callers'

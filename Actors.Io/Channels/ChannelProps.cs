@@ -1,7 +1,8 @@
 using System.Collections.Concurrent;
+using Actors.Io.Selection;
 using Akka.Actor;
 
-namespace Actors.Io.Selection;
+namespace Actors.Io.Channels;
 
 /// <summary>
 /// Props of a channel actor, built for each connection without an expression tree or reflection. Every channel of one
@@ -12,8 +13,8 @@ internal abstract class ChannelProps : Props
 {
     private static readonly ConcurrentDictionary<(string Loop, Type Actor), Props> Templates = new();
 
-    protected ChannelProps(SelectorShared home, Type actorType)
-        : base(Templates.GetOrAdd((home.Loop.Id, actorType), static key => CreateTemplate(key.Loop, key.Actor)))
+    protected ChannelProps(Selector selector, Type actorType)
+        : base(Templates.GetOrAdd((selector.Loop.Id, actorType), static key => CreateTemplate(key.Loop, key.Actor)))
     {
     }
 

@@ -1,6 +1,7 @@
+using Actors.Io.Selection;
 using Akka.Actor;
 
-namespace Actors.Io.Selection;
+namespace Actors.Io;
 
 /// <summary>
 /// One per actor system: creates the selectors, places each channel on the least loaded one and enforces
@@ -29,9 +30,9 @@ internal sealed class IoManager : UntypedActor
     {
         for (int i = 0; i < _pool.Count; i++)
         {
-            SelectorShared shared = _pool[i];
-            shared.Selector = Context.ActorOf(
-                SelectorActor.Props(shared, _settings.Backend, _settings.MaxEventsPerWait), $"selector-{i}");
+            Selector selector = _pool[i];
+            selector.Actor = Context.ActorOf(
+                SelectorActor.Props(selector, _settings.Backend, _settings.MaxEventsPerWait), $"selector-{i}");
         }
     }
 
@@ -43,9 +44,9 @@ internal sealed class IoManager : UntypedActor
                 Place(register);
                 break;
             case Tcp.Bind bind:
-                if (_pool.TryPlace(out SelectorShared? listenerHome))
+                if (_pool.TryPlace(out Selector? listenerSelector))
                 {
-                    Context.ActorOf(Transport.TcpListener.Props(_pool, listenerHome, _settings.Tcp, Sender, bind));
+                    Context.ActorOf(Streams.TcpListener.Props(_pool, listenerSelector, _settings.Tcp, Sender, bind));
                 }
                 else
                 {
@@ -54,9 +55,9 @@ internal sealed class IoManager : UntypedActor
 
                 break;
             case Tcp.Connect connect:
-                if (_pool.TryPlace(out SelectorShared? home))
+                if (_pool.TryPlace(out Selector? selector))
                 {
-                    home.Selector.Tell(new SpawnChannel(Transport.TcpOutgoingConnection.Props(_settings.Tcp, home, Sender, connect), null, Interest.None));
+                    selector.Actor.Tell(new SpawnChannel(Streams.TcpOutgoingConnection.Props(_settings.Tcp, selector, Sender, connect), null, Interest.None));
                 }
                 else
                 {
@@ -85,7 +86,7 @@ internal sealed class IoManager : UntypedActor
     /// <summary>Creates the UDP socket actor on the least loaded selector's loop, or refuses past <c>max-channels</c>.</summary>
     private void PlaceUdp(object command)
     {
-        if (!_pool.TryPlace(out SelectorShared? home))
+        if (!_pool.TryPlace(out Selector? selector))
         {
             var limit = new ChannelLimitExceededException(_pool.Budget.MaxChannels);
             Sender.Tell(command is UdpConnected.Connect connect ? new UdpConnected.CommandFailed(connect, limit) : new Udp.CommandFailed((Udp.Command)command, limit));
@@ -94,21 +95,21 @@ internal sealed class IoManager : UntypedActor
 
         Context.ActorOf(command switch
         {
-            Udp.Bind bind => Transport.UdpListener.Props(_settings.Udp, home, Sender, bind),
-            Udp.SimpleSender simple => Transport.UdpSender.Props(_settings.Udp, home, Sender, simple),
-            _ => Transport.UdpConnection.Props(_settings.Udp, home, Sender, (UdpConnected.Connect)command),
+            Udp.Bind bind => Datagrams.UdpListener.Props(_settings.Udp, selector, Sender, bind),
+            Udp.SimpleSender simple => Datagrams.UdpSender.Props(_settings.Udp, selector, Sender, simple),
+            _ => Datagrams.UdpConnection.Props(_settings.Udp, selector, Sender, (UdpConnected.Connect)command),
         });
     }
 
     private void Place(RegisterChannel register)
     {
-        if (!_pool.TryPlace(out SelectorShared? target))
+        if (!_pool.TryPlace(out Selector? target))
         {
             register.Handle.Dispose();
             register.Owner.Tell(new RegistrationFailed(new ChannelLimitExceededException(_pool.Budget.MaxChannels)), Self);
             return;
         }
 
-        target.Selector.Tell(register, Self);
+        target.Actor.Tell(register, Self);
     }
 }

@@ -1,11 +1,12 @@
 using System.Net;
 using System.Net.Sockets;
+using Actors.Io.Channels;
 using Actors.Io.Native;
 using Actors.Io.Selection;
 using Akka.Actor;
 using Akka.Event;
 
-namespace Actors.Io.Transport;
+namespace Actors.Io.Streams;
 
 /// <summary>
 /// A connection opened by <see cref="Tcp.Connect"/>: resolves a host name without blocking, connects without blocking
@@ -19,32 +20,32 @@ internal sealed class TcpOutgoingConnection : TcpConnection
     private EndPoint? _target;
     private bool _immediatelyConnected;
 
-    public TcpOutgoingConnection(TcpSettings settings, SelectorShared home, IActorRef commander, Tcp.Connect connect)
-        : base(settings, home, connect.PullMode, connect.Options)
+    public TcpOutgoingConnection(TcpSettings settings, Selector selector, IActorRef commander, Tcp.Connect connect)
+        : base(settings, selector, connect.PullMode, connect.Options)
     {
         _commander = commander;
         _connect = connect;
         PlacementHeld = true;
     }
 
-    public static Props Props(TcpSettings settings, SelectorShared home, IActorRef commander, Tcp.Connect connect) =>
-        new OutgoingProps(settings, home, commander, connect);
+    public static Props Props(TcpSettings settings, Selector selector, IActorRef commander, Tcp.Connect connect) =>
+        new OutgoingProps(settings, selector, commander, connect);
 
     private sealed class OutgoingProps : ChannelProps
     {
         private readonly TcpSettings _settings;
-        private readonly SelectorShared _home;
+        private readonly Selector _selector;
         private readonly IActorRef _commander;
         private readonly Tcp.Connect _connect;
 
-        public OutgoingProps(TcpSettings settings, SelectorShared home, IActorRef commander, Tcp.Connect connect)
-            : base(home, typeof(TcpOutgoingConnection))
+        public OutgoingProps(TcpSettings settings, Selector selector, IActorRef commander, Tcp.Connect connect)
+            : base(selector, typeof(TcpOutgoingConnection))
         {
-            (_settings, _home, _commander, _connect) = (settings, home, commander, connect);
+            (_settings, _selector, _commander, _connect) = (settings, selector, commander, connect);
         }
 
 #pragma warning disable AK1000 // Akka calls NewActor inside ActorOf: this is the props' factory.
-        public override ActorBase NewActor() => new TcpOutgoingConnection(_settings, _home, _commander, _connect);
+        public override ActorBase NewActor() => new TcpOutgoingConnection(_settings, _selector, _commander, _connect);
 #pragma warning restore AK1000
     }
 
@@ -58,7 +59,7 @@ internal sealed class TcpOutgoingConnection : TcpConnection
     {
         RemoteAddress = _connect.RemoteAddress;
         ScheduleTellSelf(_connect.Timeout ?? Settings.ConnectTimeout, ConnectTimedOut.Instance);
-        if (UnixSockets.Refusal(_connect.RemoteAddress, _connect.Options, binding: false) is { } refusal)
+        if (StreamSockets.Refusal(_connect.RemoteAddress, _connect.Options, binding: false) is { } refusal)
         {
             Fail(refusal);
             return;
@@ -152,7 +153,7 @@ internal sealed class TcpOutgoingConnection : TcpConnection
         Socket socket;
         try
         {
-            socket = UnixSockets.NewStreamSocket(target);
+            socket = StreamSockets.NewStreamSocket(target);
             Socket = socket;
             Handle = socket.SafeHandle;
             foreach (Tcp.SocketOption option in Options) option.BeforeConnect(socket);
@@ -164,10 +165,10 @@ internal sealed class TcpOutgoingConnection : TcpConnection
             return;
         }
 
-        int errno = UnixSockets.Connect(socket, target);
+        int errno = StreamSockets.Connect(socket, target);
         if (errno != 0 && errno != Errno.EINPROGRESS && errno != Errno.EINTR)
         {
-            Fail(new SocketException((int)Errno.ToSocketError(errno), $"Connecting to {Target} failed: {UnixSockets.DescribeConnectError(target, errno)}"));
+            Fail(new SocketException((int)Errno.ToSocketError(errno), $"Connecting to {Target} failed: {StreamSockets.DescribeConnectError(target, errno)}"));
             return;
         }
 
@@ -181,7 +182,7 @@ internal sealed class TcpOutgoingConnection : TcpConnection
         if (_connected || Socket is null) return;
         if (Sockets.GetPendingError(Socket.SafeHandle, out int error) != 0 || error != 0)
         {
-            Fail(new SocketException((int)Errno.ToSocketError(error), $"Connecting to {Target} failed: {UnixSockets.DescribeConnectError(_target!, error)}"));
+            Fail(new SocketException((int)Errno.ToSocketError(error), $"Connecting to {Target} failed: {StreamSockets.DescribeConnectError(_target!, error)}"));
             return;
         }
 
@@ -198,8 +199,8 @@ internal sealed class TcpOutgoingConnection : TcpConnection
             EndPoint localAddress = LocalEndPointOf(socket, _target!);
             _commander.Tell(new Tcp.Connected(_target!, localAddress), Self);
             CountOpen();
-            SelectorCounters.Add(ref Home.Counters.Connected, 1);
-            Home.Trace?.Debug("Connected {0} -> {1}", localAddress, _target);
+            SelectorCounters.Add(ref Selector.Counters.Connected, 1);
+            Selector.Trace?.Debug("Connected {0} -> {1}", localAddress, _target);
         }
         catch (SocketException e)
         {

@@ -4,7 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Actors.Io.Native;
 
-namespace Actors.Io.Transport;
+namespace Actors.Io.Datagrams;
 
 /// <summary>
 /// Receives for one socket into the calling thread's receive slots (<see cref="ReceiveSlots"/>): per slot a
@@ -20,7 +20,7 @@ internal sealed unsafe class DatagramReceiver
     private readonly int _slotSize;
     private readonly IPEndPoint _template;
     private readonly AddressFamily _family;
-    private readonly byte[] _lastName = new byte[Datagrams.SockAddrStorageSize];
+    private readonly byte[] _lastName = new byte[DatagramCalls.SockAddrStorageSize];
     private int _lastNameLength = -1;
     private IPEndPoint? _lastSender;
     private EndPointSnapshot _lastSnapshot;
@@ -28,14 +28,14 @@ internal sealed unsafe class DatagramReceiver
 
     public DatagramReceiver(int slots, int slotSize, AddressFamily family)
     {
-        _slots = Datagrams.HasRecvMmsg ? slots : 1;
+        _slots = DatagramCalls.HasRecvMmsg ? slots : 1;
         _slotSize = slotSize;
         _family = family;
         _template = new IPEndPoint(family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
     }
 
     /// <summary>Datagrams one <see cref="Receive"/> reads at most (1 once the process uses <c>recvfrom</c>).</summary>
-    public int Slots => Datagrams.UseRecvMmsg ? _slots : 1;
+    public int Slots => DatagramCalls.UseRecvMmsg ? _slots : 1;
 
     /// <summary>
     /// The errno with which <c>recvmmsg</c> proved unusable when this receiver switched the process to <c>recvfrom</c>
@@ -51,31 +51,31 @@ internal sealed unsafe class DatagramReceiver
     {
         ReceiveSlots slots = _current = ReceiveSlots.ForCurrentThread(_slots, _slotSize);
         errno = 0;
-        if (Datagrams.UseRecvMmsg)
+        if (DatagramCalls.UseRecvMmsg)
         {
             int count = Math.Min(max, _slots);
             for (int i = 0; i < count; i++)
             {
-                ref Datagrams.MsgHdr header = ref slots.Headers[i].Header;
-                header.Name = wantSender ? slots.Names + (i * Datagrams.SockAddrStorageSize) : null;
-                header.NameLength = wantSender ? Datagrams.SockAddrStorageSize : 0;
+                ref DatagramCalls.MsgHdr header = ref slots.Headers[i].Header;
+                header.Name = wantSender ? slots.Names + (i * DatagramCalls.SockAddrStorageSize) : null;
+                header.NameLength = wantSender ? DatagramCalls.SockAddrStorageSize : 0;
                 header.Flags = 0;
             }
 
-            int simulated = Datagrams.SimulatedRecvMmsgErrno;
-            int n = simulated == 0 ? Datagrams.RecvMmsg(fd, slots.Headers, (uint)count, 0, null) : -1;
+            int simulated = DatagramCalls.SimulatedRecvMmsgErrno;
+            int n = simulated == 0 ? DatagramCalls.RecvMmsg(fd, slots.Headers, (uint)count, 0, null) : -1;
             if (n >= 0) return n;
             errno = simulated == 0 ? Errno.Last : simulated;
-            if (!Datagrams.RecvMmsgUnusable(errno)) return -1;
+            if (!DatagramCalls.RecvMmsgUnusable(errno)) return -1;
 
             // Refused as a call (seccomp, an old kernel): recvfrom from now on, for every socket; this read retries with it.
-            if (Datagrams.TurnOffRecvMmsg()) SwitchedToRecvFrom = errno;
+            if (DatagramCalls.TurnOffRecvMmsg()) SwitchedToRecvFrom = errno;
             errno = 0;
         }
 
         // A slot and one byte more: a longer datagram shows as cut short without MSG_TRUNC, which the BSDs' recvfrom lacks.
-        int nameLength = Datagrams.SockAddrStorageSize;
-        nint read = Datagrams.RecvFrom(fd, slots.Data, (nuint)_slotSize + 1, 0, wantSender ? slots.Names : null, wantSender ? &nameLength : null);
+        int nameLength = DatagramCalls.SockAddrStorageSize;
+        nint read = DatagramCalls.RecvFrom(fd, slots.Data, (nuint)_slotSize + 1, 0, wantSender ? slots.Names : null, wantSender ? &nameLength : null);
         if (read < 0)
         {
             errno = Errno.Last;
@@ -84,12 +84,12 @@ internal sealed unsafe class DatagramReceiver
 
         slots.Headers[0].Length = (uint)read;
         slots.Headers[0].Header.NameLength = nameLength;
-        slots.Headers[0].Header.Flags = read > _slotSize ? Datagrams.MsgTrunc : 0;
+        slots.Headers[0].Header.Flags = read > _slotSize ? DatagramCalls.MsgTrunc : 0;
         return 1;
     }
 
     /// <summary>True when datagram <paramref name="i"/> was longer than a slot (only its first bytes are held).</summary>
-    public bool Truncated(int i) => (_current!.Headers[i].Header.Flags & Datagrams.MsgTrunc) != 0;
+    public bool Truncated(int i) => (_current!.Headers[i].Header.Flags & DatagramCalls.MsgTrunc) != 0;
 
     /// <summary>The bytes of datagram <paramref name="i"/> of the last <see cref="Receive"/>.</summary>
     public Span<byte> Data(int i) => new(_current!.Data + (i * _slotSize), (int)Math.Min(_current.Headers[i].Length, (uint)_slotSize));
@@ -103,7 +103,7 @@ internal sealed unsafe class DatagramReceiver
     {
         ReceiveSlots slots = _current!;
         int length = slots.Headers[i].Header.NameLength;
-        var name = new ReadOnlySpan<byte>(slots.Names + (i * Datagrams.SockAddrStorageSize), Math.Min(length, Datagrams.SockAddrStorageSize));
+        var name = new ReadOnlySpan<byte>(slots.Names + (i * DatagramCalls.SockAddrStorageSize), Math.Min(length, DatagramCalls.SockAddrStorageSize));
         if (_lastSender is not null && length == _lastNameLength && name.SequenceEqual(_lastName.AsSpan(0, length)) && _lastSnapshot.Matches(_lastSender))
         {
             return _lastSender;
@@ -120,7 +120,7 @@ internal sealed unsafe class DatagramReceiver
 }
 
 /// <summary>
-/// One thread's receive slots, shared by every UDP socket whose actor runs on that thread (an event loop runs one actor
+/// One thread's receive slots, selector by every UDP socket whose actor runs on that thread (an event loop runs one actor
 /// at a time, and each copies its datagrams out before it returns), like TCP's per-thread read buffer: a socket holds no
 /// receive memory of its own. A pinned array, so it goes with its thread.
 /// </summary>
@@ -135,13 +135,13 @@ internal sealed unsafe class ReceiveSlots
     {
         SlotCount = slots;
         SlotSize = slotSize;
-        int headers = slots * sizeof(Datagrams.MMsgHdr);
+        int headers = slots * sizeof(DatagramCalls.MMsgHdr);
         int iovecs = slots * sizeof(Sockets.IoVec);
-        int names = slots * Datagrams.SockAddrStorageSize;
+        int names = slots * DatagramCalls.SockAddrStorageSize;
         // One spare byte after the last slot, for recvfrom's extra byte.
         _block = GC.AllocateUninitializedArray<byte>(headers + iovecs + names + (slots * slotSize) + 1, pinned: true);
         byte* block = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_block));
-        Headers = (Datagrams.MMsgHdr*)block;
+        Headers = (DatagramCalls.MMsgHdr*)block;
         var iov = (Sockets.IoVec*)(block + headers);
         Names = block + headers + iovecs;
         Data = Names + names;
@@ -159,7 +159,7 @@ internal sealed unsafe class ReceiveSlots
 
     public int SlotSize { get; }
 
-    public Datagrams.MMsgHdr* Headers { get; }
+    public DatagramCalls.MMsgHdr* Headers { get; }
 
     public byte* Names { get; }
 

@@ -7,7 +7,7 @@ using Akka.Actor;
 using Akka.Event;
 using Akka.IO;
 
-namespace Actors.Io.Transport;
+namespace Actors.Io.Streams;
 
 /// <summary>
 /// The per-connection actor (incoming and outgoing share it): reads on <see cref="Readable"/> until the kernel is empty
@@ -48,17 +48,17 @@ internal abstract class TcpConnection : UntypedActor, IInlineReader
     private Akka.Dispatch.MessageQueues.IMessageQueue? _queue;
     private int _inlineReadErrno;
 
-    protected TcpConnection(TcpSettings settings, SelectorShared home, bool pullMode, IReadOnlyList<Tcp.SocketOption> options)
+    protected TcpConnection(TcpSettings settings, Selector selector, bool pullMode, IReadOnlyList<Tcp.SocketOption> options)
     {
         Settings = settings;
-        Home = home;
+        Selector = selector;
         PullMode = pullMode;
         Options = options;
     }
 
     protected TcpSettings Settings { get; }
 
-    protected SelectorShared Home { get; }
+    protected Selector Selector { get; }
 
     protected bool PullMode { get; }
 
@@ -86,15 +86,15 @@ internal abstract class TcpConnection : UntypedActor, IInlineReader
     protected void CountOpen()
     {
         _countedOpen = true;
-        SelectorCounters.Add(ref Home.Counters.OpenConnections, 1);
+        SelectorCounters.Add(ref Selector.Counters.OpenConnections, 1);
     }
 
     protected override void PostStop()
     {
         _schedulerTimer?.Cancel();
-        if (_countedOpen) SelectorCounters.Add(ref Home.Counters.OpenConnections, -1);
-        if (_writes.Bytes > 0) SelectorCounters.Add(ref Home.Counters.QueuedWriteBytes, -_writes.Bytes);
-        Home.Trace?.Debug("Connection to {0} stopped", RemoteAddress);
+        if (_countedOpen) SelectorCounters.Add(ref Selector.Counters.OpenConnections, -1);
+        if (_writes.Bytes > 0) SelectorCounters.Add(ref Selector.Counters.QueuedWriteBytes, -_writes.Bytes);
+        Selector.Trace?.Debug("Connection to {0} stopped", RemoteAddress);
         if (!_finished && _registered)
         {
             // Stopped from outside (or its selector failed): the handler still hears that the connection is gone.
@@ -152,7 +152,7 @@ internal abstract class TcpConnection : UntypedActor, IInlineReader
 
                 // Nobody is left to hear of it: report it in the log and the failures metric, and reset the peer.
                 Log.Warning("Handler {0} of the connection to {1} stopped while the connection was open; aborting the connection", _handler, RemoteAddress);
-                Home.Metrics?.ConnectionFailed(HandlerTerminatedCause);
+                Selector.Metrics?.ConnectionFailed(HandlerTerminatedCause);
                 _finished = true;
                 CloseSocket(abort: true);
                 Context.Stop(Self);
@@ -228,7 +228,7 @@ internal abstract class TcpConnection : UntypedActor, IInlineReader
         _handler = register.Handler;
         _keepOpenOnPeerClosed = register.KeepOpenOnPeerClosed;
         _useResumeWriting = register.UseResumeWriting;
-        Home.Selector.Tell(new WatchHandler(_handler), Self);
+        Selector.Actor.Tell(new WatchHandler(_handler), Self);
         if (Registration is null) return;
         if (_eofPending && !PullMode)
         {
@@ -259,7 +259,7 @@ internal abstract class TcpConnection : UntypedActor, IInlineReader
     /// </summary>
     private void EnableInlineReads()
     {
-        if (Registration is null || !Home.Loop.InLoop || Context is not ActorCell { Mailbox: { } mailbox }) return;
+        if (Registration is null || !Selector.Loop.InLoop || Context is not ActorCell { Mailbox: { } mailbox }) return;
         _self = Self;
         _queue = mailbox.MessageQueue;
         Registration.InlineReader = this;
@@ -281,7 +281,7 @@ internal abstract class TcpConnection : UntypedActor, IInlineReader
             if (n > 0)
             {
                 Deliver(buffer, n, _self!);
-                SelectorCounters.Add(ref Home.Counters.InlineReads, 1);
+                SelectorCounters.Add(ref Selector.Counters.InlineReads, 1);
             }
             else if (n == 0 || errno != Errno.EAGAIN)
             {
@@ -376,8 +376,8 @@ internal abstract class TcpConnection : UntypedActor, IInlineReader
     private void Deliver(byte[] buffer, int count, IActorRef self)
     {
         _handler.Tell(new Tcp.Received(CopyOut(buffer, count)), self);
-        SelectorCounters.Add(ref Home.Counters.BytesRead, count);
-        SelectorCounters.Add(ref Home.Counters.ReceivedMessages, 1);
+        SelectorCounters.Add(ref Selector.Counters.BytesRead, count);
+        SelectorCounters.Add(ref Selector.Counters.ReceivedMessages, 1);
     }
 
     private void ReadFailed(int errno) =>
@@ -484,7 +484,7 @@ internal abstract class TcpConnection : UntypedActor, IInlineReader
             for (int i = 0; i < parts.Count; i++) _writes.Enqueue(parts[i], commander);
         }
 
-        SelectorCounters.Add(ref Home.Counters.QueuedWriteBytes, _writes.Bytes - queuedBefore);
+        SelectorCounters.Add(ref Selector.Counters.QueuedWriteBytes, _writes.Bytes - queuedBefore);
 
         if (!_writeArmed) Flush();
     }
@@ -497,8 +497,8 @@ internal abstract class TcpConnection : UntypedActor, IInlineReader
             long sent = _writes.Send(Handle, Settings.MaxWritesPerSyscall, Self, out SocketError error, out long attempted);
             if (sent > 0)
             {
-                SelectorCounters.Add(ref Home.Counters.BytesWritten, sent);
-                SelectorCounters.Add(ref Home.Counters.QueuedWriteBytes, -sent);
+                SelectorCounters.Add(ref Selector.Counters.BytesWritten, sent);
+                SelectorCounters.Add(ref Selector.Counters.QueuedWriteBytes, -sent);
             }
 
             if (sent < 0)
@@ -548,7 +548,7 @@ internal abstract class TcpConnection : UntypedActor, IInlineReader
         if (_finished) return;
         if (close is Tcp.Abort)
         {
-            SelectorCounters.Add(ref Home.Counters.QueuedWriteBytes, -_writes.Bytes);
+            SelectorCounters.Add(ref Selector.Counters.QueuedWriteBytes, -_writes.Bytes);
             _writes.Clear();
             _closer = closer;
             Finish(Tcp.Aborted.Instance);
@@ -613,7 +613,7 @@ internal abstract class TcpConnection : UntypedActor, IInlineReader
         if (_finished) return;
         _finished = true;
         var closed = new Tcp.ErrorClosed(cause, error);
-        Home.Metrics?.ConnectionFailed(error.ToString());
+        Selector.Metrics?.ConnectionFailed(error.ToString());
         if (_registered) _handler.Tell(closed, Self);
         if (_closer is { } closer && !closer.Equals(_handler)) closer.Tell(closed, Self);
         OnErrorClosed(closed);
@@ -644,13 +644,13 @@ internal abstract class TcpConnection : UntypedActor, IInlineReader
         else if (PlacementHeld)
         {
             PlacementHeld = false;
-            Home.Removed();
+            Selector.Removed();
         }
 
         resource?.Dispose();
     }
 
-    /// <summary>True while this actor holds its place on <see cref="Home"/> without having handed the channel to the
+    /// <summary>True while this actor holds its place on <see cref="Selector"/> without having handed the channel to the
     /// selector (which takes over the accounting once it gets the channel).</summary>
     protected bool PlacementHeld { get; set; }
 
@@ -660,9 +660,9 @@ internal abstract class TcpConnection : UntypedActor, IInlineReader
     /// </summary>
     protected void ScheduleTellSelf(TimeSpan delay, object message)
     {
-        if (Home.Loop.InLoop)
+        if (Selector.Loop.InLoop)
         {
-            Home.Loop.ScheduleTellOnce(delay, Self, message);
+            Selector.Loop.ScheduleTellOnce(delay, Self, message);
             return;
         }
 

@@ -5,7 +5,7 @@ using Akka.Actor;
 using Akka.Event;
 using Akka.IO;
 
-namespace Actors.Io.Transport;
+namespace Actors.Io.Datagrams;
 
 /// <summary>
 /// What the UDP socket actors share: the socket and its registration, the read loop (up to the per-event budget of
@@ -28,13 +28,13 @@ internal abstract class UdpChannel : UntypedActor
     internal static TimeSpan WarningInterval { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <param name="settings">The <c>actors-io.udp</c> settings.</param>
-    /// <param name="home">The selector this socket is placed on.</param>
+    /// <param name="selector">The selector this socket is placed on.</param>
     /// <param name="commander">Who asked for the socket: told when it is ready or could not be opened.</param>
     /// <param name="command">The command that opened it (Bind, SimpleSender or Connect).</param>
-    protected UdpChannel(UdpSettings settings, SelectorShared home, IActorRef commander, object command)
+    protected UdpChannel(UdpSettings settings, Selector selector, IActorRef commander, object command)
     {
         Settings = settings;
-        Home = home;
+        Selector = selector;
         Commander = commander;
         OpenCommand = command;
     }
@@ -45,7 +45,7 @@ internal abstract class UdpChannel : UntypedActor
 
     protected UdpSettings Settings { get; }
 
-    protected SelectorShared Home { get; }
+    protected Selector Selector { get; }
 
     protected Socket? Socket { get; private set; }
 
@@ -62,7 +62,7 @@ internal abstract class UdpChannel : UntypedActor
     /// <summary>True when received datagrams need their sender's address.</summary>
     protected virtual bool WantsSender => false;
 
-    private DatagramSendQueue Sends => _sends ??= new DatagramSendQueue(Settings, Home, Failure);
+    private DatagramSendQueue Sends => _sends ??= new DatagramSendQueue(Settings, Selector, Failure);
 
     private bool WantsToRead => Reads && !_readingSuspended && Registration is not null;
 
@@ -89,13 +89,13 @@ internal abstract class UdpChannel : UntypedActor
         }
     }
 
-    /// <summary>Takes the opened (and bound or connected) socket and registers it on the home selector.</summary>
+    /// <summary>Takes the opened (and bound or connected) socket and registers it on the selector selector.</summary>
     protected void Opened(Socket socket)
     {
         Socket = socket;
         Context.Watch(Watched);
         _placementHeld = false;
-        Home.Selector.Tell(new RegisterChannel(socket.SafeHandle, Self, Interest.None));
+        Selector.Actor.Tell(new RegisterChannel(socket.SafeHandle, Self, Interest.None));
     }
 
     /// <summary>Reports the failure, closes what was opened and stops.</summary>
@@ -139,7 +139,7 @@ internal abstract class UdpChannel : UntypedActor
         else if (_placementHeld)
         {
             _placementHeld = false;
-            Home.Removed();
+            Selector.Removed();
         }
 
         Socket?.Dispose();
@@ -260,11 +260,11 @@ internal abstract class UdpChannel : UntypedActor
 
         if (datagrams > 0)
         {
-            SelectorCounters.Add(ref Home.Counters.BytesRead, bytes);
-            SelectorCounters.Add(ref Home.Counters.ReceivedMessages, datagrams);
+            SelectorCounters.Add(ref Selector.Counters.BytesRead, bytes);
+            SelectorCounters.Add(ref Selector.Counters.ReceivedMessages, datagrams);
         }
 
-        if (dropped > 0) SelectorCounters.Add(ref Home.Counters.DatagramsDropped, dropped);
+        if (dropped > 0) SelectorCounters.Add(ref Selector.Counters.DatagramsDropped, dropped);
 
         // Level-triggered: when datagrams are left (budget spent) the next round reads on.
         if (WantsToRead) Registration!.Arm(Interest.Read);

@@ -2,13 +2,13 @@ using System.Net;
 using System.Net.Sockets;
 using Actors.Io.Native;
 
-namespace Actors.Io.Transport;
+namespace Actors.Io.Streams;
 
 /// <summary>
 /// What Unix domain sockets need beyond TCP: options checked against the address family, Linux abstract names, the
 /// socket file a path-bound listener creates (and replacing a stale one), and readable causes for connect errors.
 /// </summary>
-internal static class UnixSockets
+internal static class StreamSockets
 {
     public static Socket NewStreamSocket(EndPoint address) =>
         new(address.AddressFamily, SocketType.Stream, address.AddressFamily == AddressFamily.Unix ? ProtocolType.Unspecified : ProtocolType.Tcp)

@@ -1,11 +1,12 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using Actors.Io.Channels;
 using Actors.Io.Selection;
 using Akka.Actor;
 using Akka.Event;
 
-namespace Actors.Io.Transport;
+namespace Actors.Io.Streams;
 
 /// <summary>A connection accepted by a listener: tells the bind handler <see cref="Tcp.Connected"/> and waits for Register.</summary>
 internal sealed class TcpIncomingConnection : TcpConnection
@@ -13,15 +14,15 @@ internal sealed class TcpIncomingConnection : TcpConnection
     private readonly SafeHandle _handle;
     private readonly IActorRef _bindHandler;
 
-    public TcpIncomingConnection(TcpSettings settings, SelectorShared home, SafeHandle handle, IActorRef bindHandler, bool pullMode, IReadOnlyList<Tcp.SocketOption> options)
-        : base(settings, home, pullMode, options)
+    public TcpIncomingConnection(TcpSettings settings, Selector selector, SafeHandle handle, IActorRef bindHandler, bool pullMode, IReadOnlyList<Tcp.SocketOption> options)
+        : base(settings, selector, pullMode, options)
     {
         _handle = handle;
         _bindHandler = bindHandler;
     }
 
-    public static Props Props(TcpSettings settings, SelectorShared home, SafeHandle handle, IActorRef bindHandler, bool pullMode, IReadOnlyList<Tcp.SocketOption> options) =>
-        new IncomingProps(settings, home, handle, bindHandler, pullMode, options);
+    public static Props Props(TcpSettings settings, Selector selector, SafeHandle handle, IActorRef bindHandler, bool pullMode, IReadOnlyList<Tcp.SocketOption> options) =>
+        new IncomingProps(settings, selector, handle, bindHandler, pullMode, options);
 
     protected override void PreStart()
     {
@@ -37,7 +38,7 @@ internal sealed class TcpIncomingConnection : TcpConnection
             RemoteAddress = remote;
             _bindHandler.Tell(new Tcp.Connected(remote, local), Self);
             CountOpen();
-            Home.Trace?.Debug("Accepted connection {0} -> {1}", remote, local);
+            Selector.Trace?.Debug("Accepted connection {0} -> {1}", remote, local);
         }
         catch (SocketException e)
         {
@@ -57,20 +58,20 @@ internal sealed class TcpIncomingConnection : TcpConnection
     private sealed class IncomingProps : ChannelProps
     {
         private readonly TcpSettings _settings;
-        private readonly SelectorShared _home;
+        private readonly Selector _selector;
         private readonly SafeHandle _handle;
         private readonly IActorRef _bindHandler;
         private readonly bool _pullMode;
         private readonly IReadOnlyList<Tcp.SocketOption> _options;
 
-        public IncomingProps(TcpSettings settings, SelectorShared home, SafeHandle handle, IActorRef bindHandler, bool pullMode, IReadOnlyList<Tcp.SocketOption> options)
-            : base(home, typeof(TcpIncomingConnection))
+        public IncomingProps(TcpSettings settings, Selector selector, SafeHandle handle, IActorRef bindHandler, bool pullMode, IReadOnlyList<Tcp.SocketOption> options)
+            : base(selector, typeof(TcpIncomingConnection))
         {
-            (_settings, _home, _handle, _bindHandler, _pullMode, _options) = (settings, home, handle, bindHandler, pullMode, options);
+            (_settings, _selector, _handle, _bindHandler, _pullMode, _options) = (settings, selector, handle, bindHandler, pullMode, options);
         }
 
 #pragma warning disable AK1000 // Akka calls NewActor inside ActorOf: this is the props' factory.
-        public override ActorBase NewActor() => new TcpIncomingConnection(_settings, _home, _handle, _bindHandler, _pullMode, _options);
+        public override ActorBase NewActor() => new TcpIncomingConnection(_settings, _selector, _handle, _bindHandler, _pullMode, _options);
 #pragma warning restore AK1000
     }
 }

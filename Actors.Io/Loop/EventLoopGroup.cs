@@ -2,7 +2,7 @@ using Akka.Actor;
 using Akka.Configuration;
 using Akka.Event;
 
-namespace Actors.Io.Selection;
+namespace Actors.Io.Loop;
 
 /// <summary>
 /// The event loops of one actor system: one per selector, each registered as a dispatcher under

@@ -4,15 +4,15 @@ using Actors.Io.Selection;
 using Akka.Actor;
 using Akka.IO;
 
-namespace Actors.Io.Transport;
+namespace Actors.Io.Datagrams;
 
 /// <summary>A bound datagram socket (<see cref="Udp.Bind"/>): delivers datagrams to the handler, sends, joins and leaves multicast groups.</summary>
 internal sealed class UdpListener : UdpChannel
 {
     private readonly Udp.Bind _bind;
 
-    public UdpListener(UdpSettings settings, SelectorShared home, IActorRef commander, Udp.Bind bind)
-        : base(settings, home, commander, bind)
+    public UdpListener(UdpSettings settings, Selector selector, IActorRef commander, Udp.Bind bind)
+        : base(settings, selector, commander, bind)
     {
         _bind = bind;
     }
@@ -21,8 +21,8 @@ internal sealed class UdpListener : UdpChannel
 
     protected override bool WantsSender => true;
 
-    public static Props Props(UdpSettings settings, SelectorShared home, IActorRef commander, Udp.Bind bind) =>
-        Akka.Actor.Props.Create(() => new UdpListener(settings, home, commander, bind)).WithDispatcher(home.Loop.Id);
+    public static Props Props(UdpSettings settings, Selector selector, IActorRef commander, Udp.Bind bind) =>
+        Akka.Actor.Props.Create(() => new UdpListener(settings, selector, commander, bind)).WithDispatcher(selector.Loop.Id);
 
     protected override void PreStart()
     {

@@ -5,7 +5,7 @@ using Actors.Io.Selection;
 using Akka.Actor;
 using Akka.Event;
 
-namespace Actors.Io.Transport;
+namespace Actors.Io.Streams;
 
 /// <summary>
 /// A listening socket: accepts up to <c>batch-accept-limit</c> connections per <see cref="Acceptable"/> (or what pull mode
@@ -15,7 +15,7 @@ namespace Actors.Io.Transport;
 internal sealed class TcpListener : UntypedActor, IWithTimers
 {
     private readonly SelectorPool _pool;
-    private readonly SelectorShared _home;
+    private readonly Selector _selector;
     private readonly TcpSettings _settings;
     private readonly IActorRef _commander;
     private readonly Tcp.Bind _bind;
@@ -29,10 +29,10 @@ internal sealed class TcpListener : UntypedActor, IWithTimers
     private bool _limitLogged;
     private EndPoint _localAddress;
 
-    public TcpListener(SelectorPool pool, SelectorShared home, TcpSettings settings, IActorRef commander, Tcp.Bind bind)
+    public TcpListener(SelectorPool pool, Selector selector, TcpSettings settings, IActorRef commander, Tcp.Bind bind)
     {
         _pool = pool;
-        _home = home;
+        _selector = selector;
         _settings = settings;
         _commander = commander;
         _bind = bind;
@@ -42,13 +42,13 @@ internal sealed class TcpListener : UntypedActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(SelectorPool pool, SelectorShared home, TcpSettings settings, IActorRef commander, Tcp.Bind bind) =>
-        Akka.Actor.Props.Create(() => new TcpListener(pool, home, settings, commander, bind)).WithDispatcher(home.Loop.Id);
+    public static Props Props(SelectorPool pool, Selector selector, TcpSettings settings, IActorRef commander, Tcp.Bind bind) =>
+        Akka.Actor.Props.Create(() => new TcpListener(pool, selector, settings, commander, bind)).WithDispatcher(selector.Loop.Id);
 
     protected override void PreStart()
     {
         EndPoint local = _bind.LocalAddress;
-        if (UnixSockets.Refusal(local, _bind.Options, binding: true) is { } refusal)
+        if (StreamSockets.Refusal(local, _bind.Options, binding: true) is { } refusal)
         {
             _commander.Tell(new Tcp.CommandFailed(_bind, refusal), Self);
             Context.Stop(Self);
@@ -58,13 +58,13 @@ internal sealed class TcpListener : UntypedActor, IWithTimers
         Socket socket;
         try
         {
-            socket = UnixSockets.NewStreamSocket(local);
+            socket = StreamSockets.NewStreamSocket(local);
             _socket = socket;
             foreach (Tcp.SocketOption option in _bind.Options) option.BeforeBind(socket);
 
             // Socket.Dispose deletes the socket file its own successful Bind created (.NET 6+, dotnet/runtime#52103), so every
             // way the listener stops removes it; a file that was there before is never touched.
-            UnixSockets.Bind(socket, local, _bind.Options.Any(o => o.ReplacesStaleSocketFile));
+            StreamSockets.Bind(socket, local, _bind.Options.Any(o => o.ReplacesStaleSocketFile));
             socket.Listen(_bind.Backlog);
             _localAddress = socket.LocalEndPoint ?? local;
         }
@@ -78,13 +78,13 @@ internal sealed class TcpListener : UntypedActor, IWithTimers
 
         Context.Watch(_bind.Handler);
         _placementHeld = false;
-        _home.Selector.Tell(new RegisterChannel(socket.SafeHandle, Self, Interest.None, KeepOpenOnSelectorFailure: true));
+        _selector.Actor.Tell(new RegisterChannel(socket.SafeHandle, Self, Interest.None, KeepOpenOnSelectorFailure: true));
     }
 
     protected override void PostStop()
     {
         if (_registration is not null) _registration.Close(_socket);
-        else if (_placementHeld) _home.Removed();
+        else if (_placementHeld) _selector.Removed();
         _socket?.Dispose();
     }
 
@@ -130,9 +130,9 @@ internal sealed class TcpListener : UntypedActor, IWithTimers
                 // The selector restarts with a new poller: register the same listening socket again and keep accepting
                 // (connections waiting in the kernel's backlog are not lost).
                 _log.Warning("The selector of the listener on {0} failed ({1}); registering the listener again", _localAddress, failed.Cause.Message);
-                _home.Placed();
-                _home.Budget.TakeUnchecked();
-                _home.Selector.Tell(new RegisterChannel(_socket.SafeHandle, Self, Interest.None, KeepOpenOnSelectorFailure: true));
+                _selector.Placed();
+                _selector.Budget.TakeUnchecked();
+                _selector.Actor.Tell(new RegisterChannel(_socket.SafeHandle, Self, Interest.None, KeepOpenOnSelectorFailure: true));
                 break;
             case SelectorFailed failed:
                 _log.Error(failed.Cause, "The selector of the listener on {0} failed; the listener stops", _localAddress);
@@ -179,12 +179,12 @@ internal sealed class TcpListener : UntypedActor, IWithTimers
             }
 
             _backoff = TimeSpan.Zero;
-            SelectorCounters.Add(ref _home.Counters.Accepted, 1);
+            SelectorCounters.Add(ref _selector.Counters.Accepted, 1);
             // Our own handle rather than a SafeSocketHandle: .NET closes a SafeSocketHandle disposed without its Socket abortively
             // (a reset), and the connection keeps no Socket.
             var handle = new FileDescriptorHandle(fd);
             if (_acceptsAllowed != int.MaxValue) _acceptsAllowed--;
-            if (!_pool.TryPlace(out SelectorShared? target))
+            if (!_pool.TryPlace(out Selector? target))
             {
                 handle.Dispose();
                 if (!_limitLogged)
@@ -197,7 +197,7 @@ internal sealed class TcpListener : UntypedActor, IWithTimers
             }
 
             _limitLogged = false;
-            target.Selector.Tell(
+            target.Actor.Tell(
                 new SpawnChannel(TcpIncomingConnection.Props(_settings, target, handle, _bind.Handler, _bind.PullMode, _bind.Options), handle, Interest.None),
                 Self);
         }
@@ -215,9 +215,9 @@ internal sealed class TcpListener : UntypedActor, IWithTimers
         }
 
         _backingOff = true;
-        SelectorCounters.Add(ref _home.Counters.AcceptBackoffs, 1);
+        SelectorCounters.Add(ref _selector.Counters.AcceptBackoffs, 1);
         // The loop's own timer: out of descriptors, starting Akka's scheduler clock (a new thread) can itself fail.
-        if (_home.Loop.InLoop) _home.Loop.ScheduleTellOnce(_backoff, Self, RetryAccept.Instance);
+        if (_selector.Loop.InLoop) _selector.Loop.ScheduleTellOnce(_backoff, Self, RetryAccept.Instance);
         else Timers.StartSingleTimer(RetryAccept.Instance, RetryAccept.Instance, _backoff);
     }
 

@@ -5,7 +5,7 @@ using Actors.Io.Native;
 using Akka.Actor;
 using Akka.Dispatch;
 
-namespace Actors.Io.Selection;
+namespace Actors.Io.Loop;
 
 /// <summary>
 /// One thread, a queue of mailbox runs, and the selector's poller as its idle wait: the executor behind one loop
@@ -26,16 +26,16 @@ internal sealed class EventLoop : ExecutorService
     private const int WakeSignalled = 3;
     private const int NoPendingEvents = int.MinValue;
 
-    /// <summary>Slot runs (see <see cref="Execute"/>) before a run from the queue.</summary>
-    public const int MaxSlotRunsInARow = 32;
+    /// <summary>Hand-off runs (see <see cref="Execute"/>) before a run from the queue.</summary>
+    public const int MaxHandOffsInARow = 32;
 
     private readonly ConcurrentQueue<IRunnable> _queue = new();
     private readonly SemaphoreSlim _idle = new(0);
     private readonly Thread _thread;
     private readonly Action<Exception> _onUnhandled;
     private readonly PriorityQueue<(IActorRef Target, object Message), long> _timers = new();
-    private IRunnable? _next;
-    private int _slotRunsInARow;
+    private IRunnable? _handOff;
+    private int _handOffsInARow;
     private IPoller? _poller;
     private IRunnable? _onIdle;
     private int _pendingEvents = NoPendingEvents;
@@ -65,14 +65,14 @@ internal sealed class EventLoop : ExecutorService
     public long WakeUps { get; private set; }
 
     /// <summary>True when mailbox runs are waiting (loop thread).</summary>
-    public bool HasQueuedWork => _next is not null || !_queue.IsEmpty;
+    public bool HasQueuedWork => _handOff is not null || !_queue.IsEmpty;
 
     /// <summary>
-    /// Runs <paramref name="run"/> on the loop. Work scheduled from the loop itself goes to a one-place slot that runs
+    /// Runs <paramref name="run"/> on the loop. Work scheduled from the loop itself goes to a one-place hand-off that runs
     /// next (the run it displaces joins the queue): a message handed from actor to actor (connection, handler, connection)
     /// travels the whole way before the loop turns to the next connection, so a burst of readiness events is answered
-    /// connection by connection, not read in full before anything is written. After <see cref="MaxSlotRunsInARow"/>
-    /// slot runs in a row the queue gets its turn, so two actors passing messages back and forth cannot starve it.
+    /// connection by connection, not read in full before anything is written. After <see cref="MaxHandOffsInARow"/>
+    /// hand-off runs in a row the queue gets its turn, so two actors passing messages back and forth cannot starve it.
     /// </summary>
     public override void Execute(IRunnable run)
     {
@@ -85,8 +85,8 @@ internal sealed class EventLoop : ExecutorService
 
         if (InLoop)
         {
-            IRunnable? displaced = _next;
-            _next = run;
+            IRunnable? displaced = _handOff;
+            _handOff = run;
             if (displaced is not null) _queue.Enqueue(displaced);
             return;
         }
@@ -185,12 +185,12 @@ internal sealed class EventLoop : ExecutorService
 
     private bool TryTakeNext([NotNullWhen(true)] out IRunnable? run)
     {
-        if (_next is { } next)
+        if (_handOff is { } next)
         {
-            _next = null;
-            if (_slotRunsInARow < MaxSlotRunsInARow)
+            _handOff = null;
+            if (_handOffsInARow < MaxHandOffsInARow)
             {
-                _slotRunsInARow++;
+                _handOffsInARow++;
                 run = next;
                 return true;
             }
@@ -198,7 +198,7 @@ internal sealed class EventLoop : ExecutorService
             _queue.Enqueue(next);
         }
 
-        _slotRunsInARow = 0;
+        _handOffsInARow = 0;
         return _queue.TryDequeue(out run);
     }
 
@@ -227,7 +227,7 @@ internal sealed class EventLoop : ExecutorService
                 _onIdle = null;
                 int timeout = _timers.Count == 0 ? -1 : FireDueTimers();
                 Interlocked.Exchange(ref _state, SleepingInPoller);
-                if (_next is null && _queue.IsEmpty && !_stopped)
+                if (_handOff is null && _queue.IsEmpty && !_stopped)
                 {
                     _pendingEvents = poller.Wait(timeout);
                     WakeUps++;
@@ -240,32 +240,13 @@ internal sealed class EventLoop : ExecutorService
 
             int idleTimeout = _timers.Count == 0 ? -1 : FireDueTimers();
             Interlocked.Exchange(ref _state, SleepingIdle);
-            if (_next is null && _queue.IsEmpty && !_stopped) _ = _idle.Wait(idleTimeout);
+            if (_handOff is null && _queue.IsEmpty && !_stopped) _ = _idle.Wait(idleTimeout);
             Interlocked.Exchange(ref _state, Running);
         }
 
         // Anything that raced with the stop still runs.
-        if (_next is { } last) _queue.Enqueue(last);
-        _next = null;
+        if (_handOff is { } last) _queue.Enqueue(last);
+        _handOff = null;
         while (_queue.TryDequeue(out IRunnable? run)) ThreadPool.UnsafeQueueUserWorkItem(static r => r.Run(), run, preferLocal: false);
     }
-}
-
-/// <summary>Hands the dispatcher its loop.</summary>
-internal sealed class EventLoopExecutorFactory(EventLoop loop) : ExecutorServiceFactory
-{
-    public override ExecutorService Produce(string id) => loop;
-}
-
-/// <summary>A dispatcher whose single executor is one <see cref="EventLoop"/>, registered under the loop's id.</summary>
-internal sealed class EventLoopDispatcherConfigurator : MessageDispatcherConfigurator
-{
-    private readonly Dispatcher _dispatcher;
-
-    public EventLoopDispatcherConfigurator(
-        Akka.Configuration.Config config, IDispatcherPrerequisites prerequisites, EventLoop loop, int throughput)
-        : base(config, prerequisites) =>
-        _dispatcher = new Dispatcher(this, loop.Id, throughput, null, new EventLoopExecutorFactory(loop), TimeSpan.FromSeconds(1));
-
-    public override MessageDispatcher Dispatcher() => _dispatcher;
 }

@@ -3,15 +3,15 @@ using Actors.Io.Selection;
 using Akka.Actor;
 using Akka.IO;
 
-namespace Actors.Io.Transport;
+namespace Actors.Io.Datagrams;
 
 /// <summary>A send-only datagram socket (<see cref="Udp.SimpleSender"/>): IPv6 with IPv4 mapped in where the host has IPv6.</summary>
 internal sealed class UdpSender : UdpChannel
 {
     private readonly Udp.SimpleSender _command;
 
-    public UdpSender(UdpSettings settings, SelectorShared home, IActorRef commander, Udp.SimpleSender command)
-        : base(settings, home, commander, command)
+    public UdpSender(UdpSettings settings, Selector selector, IActorRef commander, Udp.SimpleSender command)
+        : base(settings, selector, commander, command)
     {
         _command = command;
     }
@@ -20,8 +20,8 @@ internal sealed class UdpSender : UdpChannel
 
     protected override bool Reads => false;
 
-    public static Props Props(UdpSettings settings, SelectorShared home, IActorRef commander, Udp.SimpleSender command) =>
-        Akka.Actor.Props.Create(() => new UdpSender(settings, home, commander, command)).WithDispatcher(home.Loop.Id);
+    public static Props Props(UdpSettings settings, Selector selector, IActorRef commander, Udp.SimpleSender command) =>
+        Akka.Actor.Props.Create(() => new UdpSender(settings, selector, commander, command)).WithDispatcher(selector.Loop.Id);
 
     protected override void PreStart()
     {

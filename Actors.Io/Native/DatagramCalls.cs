@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace Actors.Io.Native;
 
 /// <summary>Datagram calls: <c>recvfrom</c> / <c>sendto</c> everywhere, <c>recvmmsg</c> on Linux (several datagrams per call).</summary>
-internal static unsafe partial class Datagrams
+internal static unsafe partial class DatagramCalls
 {
     /// <summary><c>MSG_TRUNC</c> in <see cref="MsgHdr.Flags"/>: the datagram was longer than the buffer (Linux 0x20, BSDs 0x10).</summary>
     public static int MsgTrunc => Platform.Os == OsFamily.Linux ? 0x20 : 0x10;

@@ -5,7 +5,7 @@ using Actors.Io.Selection;
 using Akka.Actor;
 using ByteString = Akka.IO.ByteString;
 
-namespace Actors.Io.Transport;
+namespace Actors.Io.Datagrams;
 
 /// <summary>A connected datagram socket (<see cref="UdpConnected.Connect"/>): resolves a host name without blocking, connects, then exchanges datagrams with the peer.</summary>
 internal sealed class UdpConnection : UdpChannel
@@ -13,16 +13,16 @@ internal sealed class UdpConnection : UdpChannel
     private readonly UdpConnected.Connect _connect;
     private IPEndPoint? _remote;
 
-    public UdpConnection(UdpSettings settings, SelectorShared home, IActorRef commander, UdpConnected.Connect connect)
-        : base(settings, home, commander, connect)
+    public UdpConnection(UdpSettings settings, Selector selector, IActorRef commander, UdpConnected.Connect connect)
+        : base(settings, selector, commander, connect)
     {
         _connect = connect;
     }
 
     protected override IActorRef Watched => _connect.Handler;
 
-    public static Props Props(UdpSettings settings, SelectorShared home, IActorRef commander, UdpConnected.Connect connect) =>
-        Akka.Actor.Props.Create(() => new UdpConnection(settings, home, commander, connect)).WithDispatcher(home.Loop.Id);
+    public static Props Props(UdpSettings settings, Selector selector, IActorRef commander, UdpConnected.Connect connect) =>
+        Akka.Actor.Props.Create(() => new UdpConnection(settings, selector, commander, connect)).WithDispatcher(selector.Loop.Id);
 
     protected override void PreStart()
     {

@@ -6,10 +6,10 @@ using Actors.Io.Selection;
 using Akka.Actor;
 using Akka.IO;
 
-namespace Actors.Io.Transport;
+namespace Actors.Io.Datagrams;
 
 /// <summary>
-/// The send side shared by the UDP socket actors: checks a send (size, target), hands it to the kernel with
+/// The send side selector by the UDP socket actors: checks a send (size, target), hands it to the kernel with
 /// <c>sendto</c>, and when the kernel's buffer is full keeps it (bounded by <c>max-queued-sends</c>) until
 /// <see cref="Flush"/> on the next <see cref="Writable"/>. Acks go to the sender of each send once the kernel took it;
 /// failures are answered through the owner's failure factory. The last target's socket address is kept, so repeated
@@ -18,20 +18,20 @@ namespace Actors.Io.Transport;
 internal sealed unsafe class DatagramSendQueue
 {
     private readonly UdpSettings _settings;
-    private readonly SelectorShared _home;
+    private readonly Selector _selector;
     private readonly Func<object, Exception, object> _failure;
     private Entry[] _entries;
-    private readonly byte[] _address = GC.AllocateArray<byte>(Datagrams.SockAddrStorageSize, pinned: true);
+    private readonly byte[] _address = GC.AllocateArray<byte>(DatagramCalls.SockAddrStorageSize, pinned: true);
     private int _addressLength;
     private EndPointSnapshot _addressOf;
     private int _head;
     private int _count;
 
     /// <summary>Creates the queue; <paramref name="failure"/> makes the failure reply for a command and a cause.</summary>
-    public DatagramSendQueue(UdpSettings settings, SelectorShared home, Func<object, Exception, object> failure)
+    public DatagramSendQueue(UdpSettings settings, Selector selector, Func<object, Exception, object> failure)
     {
         _settings = settings;
-        _home = home;
+        _selector = selector;
         _failure = failure;
         _entries = new Entry[Math.Min(settings.MaxQueuedSends, 64)];
     }
@@ -145,12 +145,12 @@ internal sealed unsafe class DatagramSendQueue
             fixed (byte* a = _address)
             {
                 if (target is not null) address = a;
-                sent = Datagrams.SendTo(socket.SafeHandle, p, (nuint)data.Length, 0, address, addressLength);
+                sent = DatagramCalls.SendTo(socket.SafeHandle, p, (nuint)data.Length, 0, address, addressLength);
             }
 
             if (sent >= 0)
             {
-                SelectorCounters.Add(ref _home.Counters.BytesWritten, sent);
+                SelectorCounters.Add(ref _selector.Counters.BytesWritten, sent);
                 return 0;
             }
 

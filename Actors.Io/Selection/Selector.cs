@@ -1,0 +1,52 @@
+using Actors.Io.Loop;
+using Akka.Actor;
+
+namespace Actors.Io.Selection;
+
+/// <summary>
+/// What the manager, the channel actors and a selector's registrations share about one selector: its loop, its actor
+/// (the same ref across restarts) and its load.
+/// </summary>
+internal sealed class Selector(int index, EventLoop loop, ChannelBudget budget)
+{
+    private int _load;
+    private IActorRef _actor = ActorRefs.Nobody;
+
+    public int Index { get; } = index;
+
+    public EventLoop Loop { get; } = loop;
+
+    public ChannelBudget Budget { get; } = budget;
+
+    /// <summary>This selector's metrics.</summary>
+    public SelectorCounters Counters { get; } = new();
+
+    /// <summary>The metrics of the whole system (set once at start).</summary>
+    public IoMetrics? Metrics { get; set; }
+
+    /// <summary>Trace logger; null unless <c>actors-io.trace-logging = on</c>.</summary>
+    public Akka.Event.ILoggingAdapter? Trace { get; set; }
+
+    /// <summary>Channels placed on this selector and not yet released.</summary>
+    public int Load => Volatile.Read(ref _load);
+
+    public IActorRef Actor
+    {
+        get => Volatile.Read(ref _actor);
+        set => Volatile.Write(ref _actor, value);
+    }
+
+    /// <summary>Counts a channel placed here (the budget was taken by <see cref="SelectorPool.TryPlace"/>).</summary>
+    public void Placed() => Interlocked.Increment(ref _load);
+
+    /// <summary>Uncounts a channel that is gone (refused or released).</summary>
+    public void Removed()
+    {
+        Interlocked.Decrement(ref _load);
+        Budget.Return();
+    }
+
+    /// <summary>Called by a registration's <see cref="ChannelRegistration.Close"/>: the selector frees its slot.</summary>
+    public void Release(ChannelRegistration registration) =>
+        Actor.Tell(new SelectorActor.ReleaseRegistration(registration), ActorRefs.NoSender);
+}
