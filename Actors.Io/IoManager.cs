@@ -1,4 +1,7 @@
+using Actors.Io.Channels;
+using Actors.Io.Datagrams;
 using Actors.Io.Selection;
+using Actors.Io.Streams;
 using Akka.Actor;
 
 namespace Actors.Io;
@@ -40,42 +43,15 @@ internal sealed class IoManager : UntypedActor
     {
         switch (message)
         {
+            case Tcp.Bind or Tcp.Connect or Udp.Bind or Udp.SimpleSender or UdpConnected.Connect:
+                Open((IProtocolCommand)message);
+                break;
+            case IProtocolCommand command:
+                Sender.Tell(command.FailureMessage(new NotSupportedException(
+                    $"The IoManager opens channels (Tcp.Bind, Tcp.Connect, Udp.Bind, Udp.SimpleSender, UdpConnected.Connect); {command.GetType().Name} goes to the listener, connection or socket actor, the sender of Bound, Connected or SimpleSenderReady.")));
+                break;
             case RegisterChannel register:
                 Place(register);
-                break;
-            case Tcp.Bind bind:
-                if (_pool.TryPlace(out Selector? listenerSelector))
-                {
-                    Context.ActorOf(Streams.TcpListener.Props(_pool, listenerSelector, _settings.Tcp, Sender, bind));
-                }
-                else
-                {
-                    Sender.Tell(new Tcp.CommandFailed(bind, new ChannelLimitExceededException(_pool.Budget.MaxChannels)));
-                }
-
-                break;
-            case Tcp.Connect connect:
-                if (_pool.TryPlace(out Selector? selector))
-                {
-                    selector.Actor.Tell(new SpawnChannel(Streams.TcpOutgoingConnection.Props(_settings.Tcp, selector, Sender, connect), null, Interest.None));
-                }
-                else
-                {
-                    Sender.Tell(new Tcp.CommandFailed(connect, new ChannelLimitExceededException(_pool.Budget.MaxChannels)));
-                }
-
-                break;
-            case Udp.Bind or Udp.SimpleSender or UdpConnected.Connect:
-                PlaceUdp(message);
-                break;
-            case Udp.Command command:
-                Sender.Tell(new Udp.CommandFailed(command, new NotSupportedException($"The IoManager takes Bind and SimpleSender; {command.GetType().Name} goes to the socket actor (the sender of Bound or SimpleSenderReady).")));
-                break;
-            case UdpConnected.Command command:
-                Sender.Tell(new UdpConnected.CommandFailed(command, new NotSupportedException($"The IoManager takes Connect; {command.GetType().Name} goes to the socket actor (the sender of Connected).")));
-                break;
-            case Tcp.Command command:
-                Sender.Tell(new Tcp.CommandFailed(command, new NotSupportedException($"The IoManager takes Bind and Connect; {command.GetType().Name} goes to a listener or a connection.")));
                 break;
             default:
                 Unhandled(message);
@@ -83,22 +59,37 @@ internal sealed class IoManager : UntypedActor
         }
     }
 
-    /// <summary>Creates the UDP socket actor on the least loaded selector's loop, or refuses past <c>max-channels</c>.</summary>
-    private void PlaceUdp(object command)
+    /// <summary>
+    /// Places the channel that <paramref name="command"/> opens on the least loaded selector and starts its actor, or
+    /// answers the command's own failure past <c>max-channels</c>.
+    /// </summary>
+    private void Open(IProtocolCommand command)
     {
         if (!_pool.TryPlace(out Selector? selector))
         {
-            var limit = new ChannelLimitExceededException(_pool.Budget.MaxChannels);
-            Sender.Tell(command is UdpConnected.Connect connect ? new UdpConnected.CommandFailed(connect, limit) : new Udp.CommandFailed((Udp.Command)command, limit));
+            Sender.Tell(command.FailureMessage(new ChannelLimitExceededException(_pool.Budget.MaxChannels)));
             return;
         }
 
-        Context.ActorOf(command switch
+        switch (command)
         {
-            Udp.Bind bind => Datagrams.UdpListener.Props(_settings.Udp, selector, Sender, bind),
-            Udp.SimpleSender simple => Datagrams.UdpSender.Props(_settings.Udp, selector, Sender, simple),
-            _ => Datagrams.UdpConnection.Props(_settings.Udp, selector, Sender, (UdpConnected.Connect)command),
-        });
+            case Tcp.Bind bind:
+                Context.ActorOf(TcpListener.Props(_pool, selector, _settings.Tcp, Sender, bind));
+                break;
+            case Tcp.Connect connect:
+                // A child of its selector, as the connections a listener accepts are.
+                selector.Actor.Tell(new SpawnChannel(TcpOutgoingConnection.Props(_settings.Tcp, selector, Sender, connect), null, Interest.None));
+                break;
+            case Udp.Bind bind:
+                Context.ActorOf(UdpListener.Props(_settings.Udp, selector, Sender, bind));
+                break;
+            case Udp.SimpleSender simple:
+                Context.ActorOf(UdpSender.Props(_settings.Udp, selector, Sender, simple));
+                break;
+            case UdpConnected.Connect connect:
+                Context.ActorOf(UdpConnection.Props(_settings.Udp, selector, Sender, connect));
+                break;
+        }
     }
 
     private void Place(RegisterChannel register)

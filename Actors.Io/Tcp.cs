@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Net;
 using System.Net.Sockets;
+using Actors.Io.Channels;
 using Akka.Actor;
 using Akka.Event;
 using Akka.IO;
@@ -27,10 +28,12 @@ public static class Tcp
     }
 
     /// <summary>A request to the manager, a listener or a connection.</summary>
-    public abstract class Command : Message
+    public abstract class Command : Message, IProtocolCommand
     {
         /// <summary>The failure reply for this command with <paramref name="cause"/>.</summary>
         public CommandFailed FailureMessage(Exception cause) => new(this, cause);
+
+        object IProtocolCommand.FailureMessage(Exception cause) => FailureMessage(cause);
     }
 
     /// <summary>A notification from the manager, a listener or a connection; also the type of write acks.</summary>

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Actors.Io.Channels;
 using Akka.Actor;
 using Akka.IO;
 
@@ -35,10 +36,12 @@ public static class Udp
     }
 
     /// <summary>A request to the manager or to a socket actor.</summary>
-    public abstract class Command : Message
+    public abstract class Command : Message, IProtocolCommand
     {
         /// <summary>The failure reply for this command with <paramref name="cause"/>.</summary>
         public CommandFailed FailureMessage(Exception cause) => new(this, cause);
+
+        object IProtocolCommand.FailureMessage(Exception cause) => FailureMessage(cause);
     }
 
     /// <summary>A notification from the manager or a socket actor; also the type of send acks.</summary>

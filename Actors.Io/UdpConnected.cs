@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Actors.Io.Channels;
 using Akka.Actor;
 using Akka.IO;
 
@@ -30,10 +31,12 @@ public static class UdpConnected
     }
 
     /// <summary>A request to the manager or to a connected socket.</summary>
-    public abstract class Command : Message
+    public abstract class Command : Message, IProtocolCommand
     {
         /// <summary>The failure reply for this command with <paramref name="cause"/>.</summary>
         public CommandFailed FailureMessage(Exception cause) => new(this, cause);
+
+        object IProtocolCommand.FailureMessage(Exception cause) => FailureMessage(cause);
     }
 
     /// <summary>A notification from a connected socket; a send's ack may be one, or any object.</summary>

@@ -43,7 +43,7 @@ public unsafe class WritePathBenchmarks
         _server.NoDelay = true;
         _server.Blocking = false;
         _client.Blocking = false;
-        _queue = new WriteQueue();
+        _queue = new WriteQueue(new Actors.Io.Selection.SelectorCounters());
         _segments = new byte[Parts][];
         _writes = new Tcp.Write[Parts];
         for (int i = 0; i < Parts; i++)

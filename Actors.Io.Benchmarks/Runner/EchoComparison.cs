@@ -189,7 +189,7 @@ internal static class EchoComparison
     /// Ends a workload's warm-up with one full collection in the server (every server alike; the bare loop has nothing
     /// to collect), then a short run of the load (0.25 s, quick 0.1 s) so its allocation resumes. The collections that follow a burst of new
     /// connections promote all of their state, and at 1,000 connections the Akka-based servers pause 13-18 ms for each
-    /// of the first two or three of them (see docs/benchmarks.md, "Fourth session"): a one-off cost of connecting, like
+    /// of the first two or three of them (see docs/benchmarks.md, "Findings that still hold"): a one-off cost of connecting, like
     /// the JIT's, that would otherwise land in the measured window or not depending on the allocation rate. Collections
     /// of steady-state garbage still fall in the window as they come.
     /// </summary>

@@ -25,7 +25,7 @@ public sealed class DatagramSendQueueTests() : Akka.TestKit.Xunit2.TestKit(TestC
     {
         UdpSettings settings = ActorsIoSettings.Create(
             ConfigurationFactory.ParseString("actors-io.udp.max-queued-sends = 3").WithFallback(ActorsIo.ReferenceConfig)).Udp;
-        var queue = new DatagramSendQueue(settings, ActorsIo.Get(Sys).Selector(0), (command, cause) => new UdpMsg.CommandFailed((UdpMsg.Command)command, cause));
+        var queue = new DatagramSendQueue(settings, ActorsIo.Get(Sys).Selector(0));
         (Socket local, Socket peer) = DatagramPair();
         using (local)
         using (peer)

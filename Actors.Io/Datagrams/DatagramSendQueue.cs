@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
+using Actors.Io.Channels;
 using Actors.Io.Native;
 using Actors.Io.Selection;
 using Akka.Actor;
@@ -12,14 +13,13 @@ namespace Actors.Io.Datagrams;
 /// The send side selector by the UDP socket actors: checks a send (size, target), hands it to the kernel with
 /// <c>sendto</c>, and when the kernel's buffer is full keeps it (bounded by <c>max-queued-sends</c>) until
 /// <see cref="Flush"/> on the next <see cref="Writable"/>. Acks go to the sender of each send once the kernel took it;
-/// failures are answered through the owner's failure factory. The last target's socket address is kept, so repeated
+/// failures are answered with the command's own failure message. The last target's socket address is kept, so repeated
 /// sends to one peer serialize nothing.
 /// </summary>
 internal sealed unsafe class DatagramSendQueue
 {
     private readonly UdpSettings _settings;
     private readonly Selector _selector;
-    private readonly Func<object, Exception, object> _failure;
     private Entry[] _entries;
     private readonly byte[] _address = GC.AllocateArray<byte>(DatagramCalls.SockAddrStorageSize, pinned: true);
     private int _addressLength;
@@ -27,12 +27,11 @@ internal sealed unsafe class DatagramSendQueue
     private int _head;
     private int _count;
 
-    /// <summary>Creates the queue; <paramref name="failure"/> makes the failure reply for a command and a cause.</summary>
-    public DatagramSendQueue(UdpSettings settings, Selector selector, Func<object, Exception, object> failure)
+    /// <summary>Creates the queue.</summary>
+    public DatagramSendQueue(UdpSettings settings, Selector selector)
     {
         _settings = settings;
         _selector = selector;
-        _failure = failure;
         _entries = new Entry[Math.Min(settings.MaxQueuedSends, 64)];
     }
 
@@ -43,7 +42,7 @@ internal sealed unsafe class DatagramSendQueue
     /// Sends <paramref name="payload"/> to <paramref name="target"/> (null on a connected socket), or queues it.
     /// Returns true when the caller must arm <see cref="Interest.Write"/> (the kernel's buffer is full).
     /// </summary>
-    public bool Send(Socket socket, object command, ByteString payload, EndPoint? target, object? ack, IActorRef commander, IActorRef self)
+    public bool Send(Socket socket, IProtocolCommand command, ByteString payload, EndPoint? target, object? ack, IActorRef commander, IActorRef self)
     {
         if (payload.Count > _settings.MaxDatagramSize)
         {
@@ -197,8 +196,8 @@ internal sealed unsafe class DatagramSendQueue
     private static SocketException SendError(int errno, int length, EndPoint? target) =>
         new((int)Errno.ToSocketError(errno), $"Sending {length} bytes to {target?.ToString() ?? "the peer"} failed: {Errno.Describe(errno)}");
 
-    private void Fail(IActorRef commander, IActorRef self, object command, Exception cause) =>
-        commander.Tell(_failure(command, cause), self);
+    private void Fail(IActorRef commander, IActorRef self, IProtocolCommand command, Exception cause) =>
+        commander.Tell(command.FailureMessage(cause), self);
 
     private void Enqueue(Entry entry)
     {
@@ -215,7 +214,7 @@ internal sealed unsafe class DatagramSendQueue
         _entries = bigger;
     }
 
-    private readonly record struct Entry(object Command, ByteString Payload, EndPoint? Target, object? Ack, IActorRef Commander);
+    private readonly record struct Entry(IProtocolCommand Command, ByteString Payload, EndPoint? Target, object? Ack, IActorRef Commander);
 }
 
 /// <summary>

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Actors.Io.Channels;
 using Actors.Io.Native;
 using Actors.Io.Selection;
 using Akka.Actor;
@@ -12,15 +13,13 @@ namespace Actors.Io.Datagrams;
 /// datagrams, in batches), suspend / resume, the send queue and its <see cref="Writable"/>, the watch on the actor whose
 /// death closes the socket, and the cleanup (deregister, close, give back the placement).
 /// </summary>
-internal abstract class UdpChannel : UntypedActor
+internal abstract class UdpChannel : ChannelActor
 {
     private DatagramReceiver? _receiver;
     private DatagramSendQueue? _sends;
-    private bool _placementHeld = true;
     private bool _readingSuspended;
     private bool _writeArmed;
     private bool _announced;
-    private ILoggingAdapter? _log;
     private WarningGate _truncatedWarnings;
     private WarningGate _receiveErrorWarnings;
 
@@ -31,27 +30,21 @@ internal abstract class UdpChannel : UntypedActor
     /// <param name="selector">The selector this socket is placed on.</param>
     /// <param name="commander">Who asked for the socket: told when it is ready or could not be opened.</param>
     /// <param name="command">The command that opened it (Bind, SimpleSender or Connect).</param>
-    protected UdpChannel(UdpSettings settings, Selector selector, IActorRef commander, object command)
+    protected UdpChannel(UdpSettings settings, Selector selector, IActorRef commander, IProtocolCommand command)
+        : base(selector, placementHeld: true)
     {
         Settings = settings;
-        Selector = selector;
         Commander = commander;
         OpenCommand = command;
     }
 
     protected IActorRef Commander { get; }
 
-    protected object OpenCommand { get; }
+    protected IProtocolCommand OpenCommand { get; }
 
     protected UdpSettings Settings { get; }
 
-    protected Selector Selector { get; }
-
     protected Socket? Socket { get; private set; }
-
-    protected IChannelRegistration? Registration { get; private set; }
-
-    protected ILoggingAdapter Log => _log ??= Context.GetLogger();
 
     /// <summary>The actor whose death closes the socket (the handler, or the simple sender's owner).</summary>
     protected abstract IActorRef Watched { get; }
@@ -62,7 +55,7 @@ internal abstract class UdpChannel : UntypedActor
     /// <summary>True when received datagrams need their sender's address.</summary>
     protected virtual bool WantsSender => false;
 
-    private DatagramSendQueue Sends => _sends ??= new DatagramSendQueue(Settings, Selector, Failure);
+    private DatagramSendQueue Sends => _sends ??= new DatagramSendQueue(Settings, Selector);
 
     private bool WantsToRead => Reads && !_readingSuspended && Registration is not null;
 
@@ -71,11 +64,6 @@ internal abstract class UdpChannel : UntypedActor
 
     /// <summary>Delivers one datagram to the handler.</summary>
     protected abstract void Deliver(ByteString data, DatagramReceiver receiver, int index);
-
-    /// <summary>The failure reply of the protocol (<see cref="Udp"/> or <see cref="UdpConnected"/>) for <paramref name="command"/>.</summary>
-    private static object Failure(object command, Exception cause) => command is UdpConnected.Command connected
-        ? new UdpConnected.CommandFailed(connected, cause)
-        : new Udp.CommandFailed((Udp.Command)command, cause);
 
     /// <summary>Handles the protocol's commands; false when <paramref name="message"/> is not one.</summary>
     protected abstract bool OnCommand(object message);
@@ -94,19 +82,18 @@ internal abstract class UdpChannel : UntypedActor
     {
         Socket = socket;
         Context.Watch(Watched);
-        _placementHeld = false;
-        Selector.Actor.Tell(new RegisterChannel(socket.SafeHandle, Self, Interest.None));
+        RegisterChannel(socket.SafeHandle, Interest.None);
     }
 
     /// <summary>Reports the failure, closes what was opened and stops.</summary>
     protected void FailOpen(Exception cause)
     {
-        Commander.Tell(Failure(OpenCommand, cause), Self);
+        Commander.Tell(OpenCommand.FailureMessage(cause), Self);
         Context.Stop(Self);
     }
 
     /// <summary>Queues or sends a datagram (target null on a connected socket).</summary>
-    protected void Send(object command, ByteString payload, System.Net.EndPoint? target, object? ack)
+    protected void Send(IProtocolCommand command, ByteString payload, System.Net.EndPoint? target, object? ack)
     {
         if (Socket is null) return;
         if (Sends.Send(Socket, command, payload, target, ack, Sender, Self)) ArmWrite();
@@ -135,18 +122,15 @@ internal abstract class UdpChannel : UntypedActor
     protected void CloseSocket()
     {
         _sends?.FailAll(Self, "The socket closed before the datagram was sent.");
-        if (Registration is not null) Registration.Close(Socket);
-        else if (_placementHeld)
-        {
-            _placementHeld = false;
-            Selector.Removed();
-        }
-
-        Socket?.Dispose();
+        ReleaseChannel(Socket);
         _receiver = null;
     }
 
-    protected override void PostStop() => CloseSocket();
+    protected override void PostStop()
+    {
+        base.PostStop();
+        CloseSocket();
+    }
 
     protected override void OnReceive(object message)
     {
@@ -159,34 +143,33 @@ internal abstract class UdpChannel : UntypedActor
                 _writeArmed = false;
                 if (Socket is not null && Sends.Flush(Socket, Self)) ArmWrite();
                 break;
-            case HangUp:
-                // A pending error (ICMP) while nothing is armed: the next receive or send reports it.
-                break;
-            case ChannelRegistered registered:
-                Registration = registered.Registration;
-                if (!_announced)
-                {
-                    _announced = true;
-                    Announce();
-                }
-
-                if (WantsToRead) Registration.Arm(Interest.Read);
-                break;
-            case RegistrationFailed failed:
-                FailOpen(failed.Cause);
-                break;
-            case SelectorFailed failed:
-                Log.Error(failed.Cause, "The selector of the UDP socket on {0} failed; the socket closes", Socket?.LocalEndPoint);
-                Context.Stop(Self);
-                break;
             case Terminated terminated when terminated.ActorRef.Equals(Watched):
                 Log.Debug("{0} died; closing the UDP socket on {1}", Watched, Socket?.LocalEndPoint);
                 Context.Stop(Self);
                 break;
             default:
-                if (!OnCommand(message)) Unhandled(message);
+                if (!OnCommand(message) && !OnLifecycleMessage(message)) Unhandled(message);
                 break;
         }
+    }
+
+    protected override void OnRegistered()
+    {
+        if (!_announced)
+        {
+            _announced = true;
+            Announce();
+        }
+
+        if (WantsToRead) Registration!.Arm(Interest.Read);
+    }
+
+    protected override void OnRegistrationFailed(Exception cause) => FailOpen(cause);
+
+    protected override void OnSelectorFailed(SelectorFailed failed)
+    {
+        Log.Error(failed.Cause, "The selector of the UDP socket on {0} failed; the socket closes", Socket?.LocalEndPoint);
+        Context.Stop(Self);
     }
 
     private void ArmWrite()

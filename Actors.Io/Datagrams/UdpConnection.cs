@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Actors.Io.Channels;
 using Actors.Io.Native;
 using Actors.Io.Selection;
 using Akka.Actor;
@@ -62,9 +63,6 @@ internal sealed class UdpConnection : UdpChannel
     {
         switch (message)
         {
-            case Resolved resolved:
-                OnResolved(resolved);
-                return true;
             case UdpConnected.Send send:
                 Send(send, send.Payload, null, send.WantsAck ? send.Ack : null);
                 return true;
@@ -85,36 +83,11 @@ internal sealed class UdpConnection : UdpChannel
         }
     }
 
-    private void Resolve(DnsEndPoint dns)
-    {
-        IActorRef self = Self;
-        try
-        {
-            Dns.GetHostAddressesAsync(dns.Host).ContinueWith(
-                t => self.Tell(new Resolved(t.IsCompletedSuccessfully ? t.Result : [], t.Exception?.GetBaseException())),
-                TaskContinuationOptions.ExecuteSynchronously);
-        }
-        catch (Exception e)
-        {
-            // A name the resolver refuses at once (too long, say).
-            self.Tell(new Resolved([], e));
-        }
-    }
-
-    private void OnResolved(Resolved resolved)
+    protected override void OnResolved(NameResolution.Resolved resolved)
     {
         if (Socket is not null) return;
-        var dns = (DnsEndPoint)_connect.RemoteAddress;
-        IPAddress? address = resolved.Addresses.FirstOrDefault(a =>
-            (dns.AddressFamily == AddressFamily.Unspecified || a.AddressFamily == dns.AddressFamily)
-            && (_connect.LocalAddress is null || a.AddressFamily == _connect.LocalAddress.AddressFamily));
-        if (address is null)
-        {
-            FailOpen(new SocketException((int)SocketError.HostNotFound, $"Could not resolve {dns.Host}:{dns.Port}: {resolved.Error?.Message ?? "no usable address"}"));
-            return;
-        }
-
-        Open(new IPEndPoint(address, dns.Port));
+        if (resolved.Pick(_connect.LocalAddress?.AddressFamily) is { } remote) Open(remote);
+        else FailOpen(resolved.Failure());
     }
 
     private void Open(IPEndPoint remote)
@@ -141,6 +114,4 @@ internal sealed class UdpConnection : UdpChannel
 
         Opened(socket);
     }
-
-    private sealed record Resolved(IPAddress[] Addresses, Exception? Error);
 }

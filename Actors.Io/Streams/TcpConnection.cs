@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using Actors.Io.Channels;
 using Actors.Io.Native;
 using Actors.Io.Selection;
 using Akka.Actor;
@@ -10,11 +11,12 @@ using Akka.IO;
 namespace Actors.Io.Streams;
 
 /// <summary>
-/// The per-connection actor (incoming and outgoing share it): reads on <see cref="Readable"/> until the kernel is empty
-/// or the per-event budget is spent, writes straight through while the kernel takes bytes and queues the rest (bounded),
-/// and implements acks, NACK + ResumeWriting, suspend/resume and pull-mode reading, and the close family.
+/// The per-connection actor of a stream socket (TCP or Unix; incoming and outgoing share it). Its life is a sequence of
+/// named states (<see cref="ConnectionState"/>): Connecting (outgoing only) → AwaitingRegister → Open → PeerClosed
+/// (keep-open half-close) or Closing → HalfClosed (ConfirmedClose) → Finished, or ClosedUnreported when it closed before
+/// anyone registered. Reading is suspended, pulled or free and writing suspended or not, independently of the state.
 /// </summary>
-internal abstract class TcpConnection : UntypedActor, IInlineReader
+internal abstract class TcpConnection : ChannelActor, IInlineReader
 {
     [ThreadStatic]
     private static byte[]? _threadReadBuffer;
@@ -22,181 +24,217 @@ internal abstract class TcpConnection : UntypedActor, IInlineReader
     /// <summary>The failures metric's cause for a connection aborted because its handler stopped.</summary>
     internal const string HandlerTerminatedCause = "HandlerTerminated";
 
-    private readonly WriteQueue _writes = new();
+    private readonly WriteQueue _writes;
+    private ConnectionState _state;
     private IActorRef _handler = ActorRefs.Nobody;
-    private bool _registered;
+    private bool _announced;
     private bool _keepOpenOnPeerClosed;
     private bool _useResumeWriting = true;
     private bool _readingSuspended;
     private bool _pullRequested;
-    private bool _peerClosed;
     private bool _eofPending;
     private bool _writeArmed;
     private bool _writingSuspended;
     private IActorRef? _resumeWritingRequester;
-    private Tcp.CloseCommand? _closeCommand;
+    private Tcp.CloseCommand? _closing;
+    private Tcp.ConnectionClosed? _closedEvent;
     private IActorRef? _closer;
-    private bool _outputShutDown;
-    private bool _finished;
-    private bool _awaitingRegisterTimeout;
-    private ICancelable? _schedulerTimer;
-    private Tcp.ConnectionClosed? _pendingCloseEvent;
-    private bool _countedOpen;
-    private ILoggingAdapter? _log;
-    private Tcp.ConnectionClosed? _unreportedClose;
     private IActorRef? _self;
     private Akka.Dispatch.MessageQueues.IMessageQueue? _queue;
-    private int _inlineReadErrno;
 
-    protected TcpConnection(TcpSettings settings, Selector selector, bool pullMode, IReadOnlyList<Tcp.SocketOption> options)
+    protected TcpConnection(TcpSettings settings, Selector selector, bool placementHeld, bool pullMode, IReadOnlyList<Tcp.SocketOption> options)
+        : base(selector, placementHeld)
     {
         Settings = settings;
-        Selector = selector;
         PullMode = pullMode;
         Options = options;
+        _writes = new WriteQueue(selector.Counters);
+    }
+
+    /// <summary>Where a connection is in its life.</summary>
+    protected enum ConnectionState : byte
+    {
+        /// <summary>Outgoing: resolving the name and connecting; nobody has heard of the connection yet.</summary>
+        Connecting,
+
+        /// <summary>Connected was sent; waiting for Register (writes are taken, nothing is read).</summary>
+        AwaitingRegister,
+
+        /// <summary>Registered; reading and writing.</summary>
+        Open,
+
+        /// <summary>The peer's EOF was read and reported; the handler kept the connection open for writing.</summary>
+        PeerClosed,
+
+        /// <summary>A close was asked for (or the peer closed): flushing the queued writes before closing.</summary>
+        Closing,
+
+        /// <summary>ConfirmedClose: output shut down, reading until the peer's EOF.</summary>
+        HalfClosed,
+
+        /// <summary>Closed before anyone registered: waits (socket closed) for Register or its timeout to report how.</summary>
+        ClosedUnreported,
+
+        /// <summary>Closed and reported; the actor is stopping.</summary>
+        Finished,
     }
 
     protected TcpSettings Settings { get; }
-
-    protected Selector Selector { get; }
 
     protected bool PullMode { get; }
 
     protected IReadOnlyList<Tcp.SocketOption> Options { get; }
 
-    /// <summary>The logger, made on first use: an idle connection does not keep one.</summary>
-    protected ILoggingAdapter Log => _log ??= Context.GetLogger();
+    protected ConnectionState State => _state;
 
     protected Socket? Socket { get; set; }
 
     /// <summary>The connection's descriptor once it exists (an incoming connection holds only this, no <see cref="Socket"/>).</summary>
     protected SafeHandle? Handle { get; set; }
 
-    protected IChannelRegistration? Registration { get; private set; }
-
     protected EndPoint? RemoteAddress { get; set; }
 
-    /// <summary>True while the connection may read: registered, not suspended, not closed for reading.</summary>
+    private bool Registered => !ReferenceEquals(_handler, ActorRefs.Nobody);
+
+    private bool IsClosed => _state >= ConnectionState.ClosedUnreported;
+
+    /// <summary>True while the connection may read: open (or closing with ConfirmedClose), not suspended, pulled in pull mode.</summary>
     private bool WantsToRead =>
-        _registered && !_readingSuspended && !_peerClosed && !_finished
-        && (!PullMode || _pullRequested)
-        && _closeCommand is null or Tcp.ConfirmedClose;
-
-    /// <summary>Counts this connection as open (once it is connected).</summary>
-    protected void CountOpen()
-    {
-        _countedOpen = true;
-        SelectorCounters.Add(ref Selector.Counters.OpenConnections, 1);
-    }
-
-    protected override void PostStop()
-    {
-        _schedulerTimer?.Cancel();
-        if (_countedOpen) SelectorCounters.Add(ref Selector.Counters.OpenConnections, -1);
-        if (_writes.Bytes > 0) SelectorCounters.Add(ref Selector.Counters.QueuedWriteBytes, -_writes.Bytes);
-        Selector.Trace?.Debug("Connection to {0} stopped", RemoteAddress);
-        if (!_finished && _registered)
-        {
-            // Stopped from outside (or its selector failed): the handler still hears that the connection is gone.
-            Exception? failure = Registration?.Failure;
-            _handler.Tell(new Tcp.ErrorClosed(failure is null ? "The connection actor was stopped." : $"The selector failed: {failure.Message}"), Self);
-        }
-
-        CloseSocket(abort: !_finished);
-    }
+        !_readingSuspended && (!PullMode || _pullRequested)
+        && (_state == ConnectionState.Open
+            || (_state is ConnectionState.Closing or ConnectionState.HalfClosed && _closing is Tcp.ConfirmedClose && Registered));
 
     protected override void OnReceive(object message)
     {
         switch (message)
         {
             case Readable:
-                DoRead();
-                break;
+                Read();
+                return;
             case Writable:
                 _writeArmed = false;
                 Flush();
-                break;
-            case HangUp:
-                OnHangUp();
-                break;
+                return;
             case Tcp.WriteCommand write:
                 OnWrite(write);
-                break;
-            case ChannelRegistered registered:
-                Registration = registered.Registration;
-                EnableInlineReads();
-                OnChannelRegistered();
-                break;
-            case RegistrationFailed failed:
-                PlacementHeld = false;
-                OnRegistrationFailed(failed.Cause);
-                break;
-            case Tcp.Register register:
-                OnRegister(register);
-                break;
-            case Tcp.SuspendReading:
-                _readingSuspended = true;
-                break;
-            case Tcp.ResumeReading:
-                OnResumeReading();
-                break;
-            case Tcp.ResumeWriting:
-                OnResumeWriting();
-                break;
-            case Tcp.CloseCommand close:
-                OnClose(close, Sender);
-                break;
-            case HandlerTerminated:
-            case Terminated terminated when terminated.ActorRef.Equals(_handler):
-                if (_finished) break;
+                return;
+        }
 
-                // Nobody is left to hear of it: report it in the log and the failures metric, and reset the peer.
-                Log.Warning("Handler {0} of the connection to {1} stopped while the connection was open; aborting the connection", _handler, RemoteAddress);
-                Selector.Metrics?.ConnectionFailed(HandlerTerminatedCause);
-                _finished = true;
-                CloseSocket(abort: true);
-                Context.Stop(Self);
-                break;
-            case HandlerWatchRefused:
-                if (!_finished) Context.Watch(_handler);
-                break;
-            case RegisterTimedOut when _unreportedClose is not null:
-                Context.Stop(Self);
-                break;
-            case RegisterTimedOut when !_registered:
-                Log.Warning("No Register for the connection to {0} within {1}; closing it", RemoteAddress, Settings.RegisterTimeout);
-                _finished = true;
-                CloseSocket(abort: false);
+        bool handled = _state switch
+        {
+            ConnectionState.AwaitingRegister => AwaitingRegister(message),
+            ConnectionState.ClosedUnreported => ClosedUnreported(message),
+            ConnectionState.Finished => true,
+            _ => false,
+        };
+        if (!handled && !OnConnectMessage(message) && !Live(message) && !OnLifecycleMessage(message)) Unhandled(message);
+    }
+
+    /// <summary>The outgoing connection's own messages (connect progress and its timer); false for others.</summary>
+    protected virtual bool OnConnectMessage(object message) => false;
+
+    private bool AwaitingRegister(object message)
+    {
+        if (message is not RegisterTimedOut) return false;
+        Log.Warning("No Register for the connection to {0} within {1}; closing it", RemoteAddress, Settings.RegisterTimeout);
+        _state = ConnectionState.Finished;
+        CloseSocket(abort: false);
+        Context.Stop(Self);
+        return true;
+    }
+
+    private bool ClosedUnreported(object message)
+    {
+        switch (message)
+        {
+            case Tcp.Register register:
+                register.Handler.Tell(_closedEvent!, Self);
+                _state = ConnectionState.Finished;
                 Context.Stop(Self);
                 break;
             case RegisterTimedOut:
+                _state = ConnectionState.Finished;
+                Context.Stop(Self);
                 break;
-            case SelectorFailed failed:
-                ErrorClose(SocketError.SocketError, $"The selector failed: {failed.Cause.Message}");
-                break;
+        }
+
+        // Anything else finds the connection closed.
+        return true;
+    }
+
+    /// <summary>The messages of every state between connected and closed.</summary>
+    private bool Live(object message)
+    {
+        switch (message)
+        {
+            case Tcp.Register register when !Registered:
+                OnRegister(register);
+                return true;
+            case Tcp.Register:
+                Log.Debug("Connection to {0} is already registered; ignoring Register from {1}", RemoteAddress, Sender);
+                return true;
+            case Tcp.SuspendReading:
+                _readingSuspended = true;
+                return true;
+            case Tcp.ResumeReading:
+                if (PullMode) _pullRequested = true;
+                _readingSuspended = false;
+                if (WantsToRead) Registration?.Arm(Interest.Read);
+                return true;
+            case Tcp.ResumeWriting:
+                OnResumeWriting();
+                return true;
+            case Tcp.CloseCommand close:
+                OnClose(close, Sender);
+                return true;
+            case ReadFailed failed:
+                ReadError(failed.Errno);
+                return true;
+            case HandlerTerminated:
+            case Terminated terminated when terminated.ActorRef.Equals(_handler):
+                // Nobody is left to hear of it: report it in the log and the failures metric, and reset the peer.
+                Log.Warning("Handler {0} of the connection to {1} stopped while the connection was open; aborting the connection", _handler, RemoteAddress);
+                Selector.Metrics?.ConnectionFailed(HandlerTerminatedCause);
+                _state = ConnectionState.Finished;
+                CloseSocket(abort: true);
+                Context.Stop(Self);
+                return true;
+            case HandlerWatchRefused:
+                Context.Watch(_handler);
+                return true;
+            case RegisterTimedOut:
+                return true;
             default:
-                OnOtherMessage(message);
-                break;
+                return false;
         }
     }
 
-    /// <summary>Messages of the subclass (connect progress).</summary>
-    protected virtual void OnOtherMessage(object message) => Unhandled(message);
+    protected override void OnRegistered()
+    {
+        EnableInlineReads();
+        OnConnectionRegistered();
+    }
 
-    /// <summary>The channel is on the selector.</summary>
-    protected virtual void OnChannelRegistered()
+    /// <summary>The descriptor is on the selector: arm what the state wants.</summary>
+    protected virtual void OnConnectionRegistered()
     {
         if (WantsToRead) Registration!.Arm(Interest.Read);
         if (!_writes.IsEmpty && !_writeArmed) Flush();
     }
 
-    protected virtual void OnRegistrationFailed(Exception cause) =>
+    protected override void OnRegistrationFailed(Exception cause) =>
         ErrorClose(SocketError.SocketError, $"Registering the connection failed: {cause.Message}");
 
-    /// <summary>Starts waiting for <see cref="Tcp.Register"/>; called once connected.</summary>
-    protected void AwaitRegistration()
+    protected override void OnSelectorFailed(SelectorFailed failed) =>
+        ErrorClose(SocketError.SocketError, $"The selector failed: {failed.Cause.Message}");
+
+    /// <summary>Announces the connection (counted open from now on) and starts waiting for <see cref="Tcp.Register"/>.</summary>
+    protected void Announce(IActorRef to, Tcp.Connected connected)
     {
-        _awaitingRegisterTimeout = true;
+        to.Tell(connected, Self);
+        _announced = true;
+        SelectorCounters.Add(ref Selector.Counters.OpenConnections, 1);
+        _state = ConnectionState.AwaitingRegister;
         ScheduleTellSelf(Settings.RegisterTimeout, RegisterTimedOut.Instance);
     }
 
@@ -210,47 +248,22 @@ internal abstract class TcpConnection : UntypedActor, IInlineReader
 
     private void OnRegister(Tcp.Register register)
     {
-        if (_unreportedClose is { } closed)
-        {
-            register.Handler.Tell(closed, Self);
-            Context.Stop(Self);
-            return;
-        }
-
-        if (_registered)
-        {
-            Log.Debug("Connection to {0} is already registered; ignoring Register from {1}", RemoteAddress, Sender);
-            return;
-        }
-
-        _registered = true;
-        _awaitingRegisterTimeout = false;
         _handler = register.Handler;
         _keepOpenOnPeerClosed = register.KeepOpenOnPeerClosed;
         _useResumeWriting = register.UseResumeWriting;
+        if (_state == ConnectionState.AwaitingRegister) _state = ConnectionState.Open;
         Selector.Actor.Tell(new WatchHandler(_handler), Self);
         if (Registration is null) return;
-        if (_eofPending && !PullMode)
-        {
-            Registration.Arm(Interest.Read);
-            return;
-        }
 
-        // Pull mode: a close that came before Register is reported now when nothing is left unread.
-        if (_eofPending)
+        // A close that came before Register: in pull mode it is reported now when nothing is left unread; otherwise the
+        // read that follows sees the EOF after any data.
+        if (_eofPending && PullMode)
         {
             OnHangUp();
             return;
         }
 
-        if (WantsToRead) Registration.Arm(Interest.Read);
-    }
-
-    private void OnResumeReading()
-    {
-        if (PullMode) _pullRequested = true;
-        _readingSuspended = false;
-        if (WantsToRead) Registration?.Arm(Interest.Read);
+        if (WantsToRead || _eofPending) Registration.Arm(Interest.Read);
     }
 
     /// <summary>
@@ -267,30 +280,27 @@ internal abstract class TcpConnection : UntypedActor, IInlineReader
 
     /// <summary>
     /// A read event served where the selector sees it (loop thread, this actor idle): one read, delivered as
-    /// <see cref="DoRead"/> would. End of stream, errors and pull mode go back to the actor as <see cref="Readable"/>; an
-    /// error this read consumed is kept for it.
+    /// <see cref="Read"/> would. An end of stream and pull mode go back to the actor as <see cref="Readable"/>; an error
+    /// this read consumed goes to it as <see cref="ReadFailed"/>.
     /// </summary>
     public bool TryReadInline()
     {
-        if (!WantsToRead || PullMode || _inlineReadErrno != 0 || _queue is null || _queue.HasMessages) return false;
+        if (PullMode || !WantsToRead || _queue is null || _queue.HasMessages) return false;
         try
         {
             int chunk = Settings.MaxReceivedMessageSize;
-            byte[] buffer = ThreadReadBuffer(chunk);
-            int n = Receive(Handle!, buffer, chunk, out int errno);
-            if (n > 0)
+            switch (ReadAvailable(chunk, _self!, out int errno))
             {
-                Deliver(buffer, n, _self!);
-                SelectorCounters.Add(ref Selector.Counters.InlineReads, 1);
+                case ReadEnd.Drained or ReadEnd.BudgetSpent:
+                    SelectorCounters.Add(ref Selector.Counters.InlineReads, 1);
+                    Registration!.Arm(Interest.Read);
+                    return true;
+                case ReadEnd.Failed:
+                    _self!.Tell(new ReadFailed(errno), ActorRefs.NoSender);
+                    return true;
+                default:
+                    return false;
             }
-            else if (n == 0 || errno != Errno.EAGAIN)
-            {
-                if (n < 0 && errno != Errno.EINTR) _inlineReadErrno = errno;
-                return false;
-            }
-
-            Registration!.Arm(Interest.Read);
-            return true;
         }
         catch (Exception)
         {
@@ -299,96 +309,87 @@ internal abstract class TcpConnection : UntypedActor, IInlineReader
         }
     }
 
-    private void DoRead()
+    /// <summary>Reads for a <see cref="Readable"/>: up to the per-event budget (one read in pull mode), then re-arms.</summary>
+    private void Read()
     {
-        if (_inlineReadErrno != 0)
-        {
-            int errno = _inlineReadErrno;
-            _inlineReadErrno = 0;
-            ReadFailed(errno);
-            return;
-        }
-
         if (!WantsToRead)
         {
-            // A readiness event that raced a suspend: keep only the hang-up watch.
-            if (!_finished && !_peerClosed) Registration?.Arm(Interest.None);
+            // A readiness event that raced a suspend or a close: keep only the hang-up watch.
+            if (_state is ConnectionState.AwaitingRegister or ConnectionState.Open or ConnectionState.Closing or ConnectionState.HalfClosed)
+            {
+                Registration?.Arm(Interest.None);
+            }
+
             return;
         }
 
+        switch (ReadAvailable(PullMode ? Settings.MaxReceivedMessageSize : Settings.ReceiveBudgetPerEvent, Self, out int errno))
+        {
+            case ReadEnd.Drained or ReadEnd.BudgetSpent:
+                // Drained: level-triggered re-arm catches the rest. Budget spent: still readable, the next round resumes here.
+                Registration!.Arm(Interest.Read);
+                break;
+            case ReadEnd.Pulled:
+                _pullRequested = false;
+                Registration!.Arm(Interest.None);
+                break;
+            case ReadEnd.PeerClosed:
+                OnPeerEof();
+                break;
+            case ReadEnd.Failed:
+                ReadError(errno);
+                break;
+        }
+    }
+
+    /// <summary>How <see cref="ReadAvailable"/> ended.</summary>
+    private enum ReadEnd
+    {
+        Drained,
+        BudgetSpent,
+        Pulled,
+        PeerClosed,
+        Failed,
+    }
+
+    /// <summary>
+    /// The one read routine: reads chunks of at most <c>max-received-message-size</c> into the loop thread's buffer and
+    /// delivers each, until the kernel has less than asked (drained), <paramref name="budget"/> bytes are read, one chunk
+    /// in pull mode, the peer's EOF or an error (<paramref name="errno"/>).
+    /// </summary>
+    private ReadEnd ReadAvailable(int budget, IActorRef self, out int errno)
+    {
         int chunk = Settings.MaxReceivedMessageSize;
-        byte[] buffer = ThreadReadBuffer(chunk);
-        int budget = PullMode ? chunk : Settings.ReceiveBudgetPerEvent;
+        byte[] buffer = _threadReadBuffer is { } b && b.Length >= chunk ? b : _threadReadBuffer = new byte[chunk];
         SafeHandle socket = Handle!;
         while (true)
         {
             int want = Math.Min(chunk, budget);
-            int n = Receive(socket, buffer, want, out int errno);
+            int n = Receive(socket, buffer, want, out errno);
             if (n < 0)
             {
-                if (errno == Errno.EAGAIN)
-                {
-                    Registration!.Arm(Interest.Read);
-                    return;
-                }
-
+                if (errno == Errno.EAGAIN) return ReadEnd.Drained;
                 if (errno == Errno.EINTR) continue;
-                ReadFailed(errno);
-                return;
+                return ReadEnd.Failed;
             }
 
-            if (n == 0)
-            {
-                OnPeerEof();
-                return;
-            }
-
-            Deliver(buffer, n, Self);
-            if (PullMode)
-            {
-                _pullRequested = false;
-                Registration!.Arm(Interest.None);
-                return;
-            }
-
+            if (n == 0) return ReadEnd.PeerClosed;
+            Deliver(buffer, n, self);
+            if (PullMode) return ReadEnd.Pulled;
             budget -= n;
-            if (n < want)
-            {
-                // The kernel had less than asked: it is most likely empty. Level-triggered re-arm catches the rest.
-                Registration!.Arm(Interest.Read);
-                return;
-            }
-
-            if (budget <= 0)
-            {
-                // Yield to other connections: still armed (and still readable), the next selector round resumes here.
-                Registration!.Arm(Interest.Read);
-                return;
-            }
+            if (n < want) return ReadEnd.Drained;
+            if (budget <= 0) return ReadEnd.BudgetSpent;
         }
     }
 
-    /// <summary>The loop thread's read buffer, at least <paramref name="size"/> bytes.</summary>
-    private static byte[] ThreadReadBuffer(int size) =>
-        _threadReadBuffer is { } b && b.Length >= size ? b : _threadReadBuffer = new byte[size];
-
-    /// <summary>Hands <paramref name="count"/> bytes read into <paramref name="buffer"/> to the handler, and counts them.</summary>
+    /// <summary>Hands <paramref name="count"/> bytes read into <paramref name="buffer"/> to the handler (one copy), and counts them.</summary>
     private void Deliver(byte[] buffer, int count, IActorRef self)
-    {
-        _handler.Tell(new Tcp.Received(CopyOut(buffer, count)), self);
-        SelectorCounters.Add(ref Selector.Counters.BytesRead, count);
-        SelectorCounters.Add(ref Selector.Counters.ReceivedMessages, 1);
-    }
-
-    private void ReadFailed(int errno) =>
-        ErrorClose(Errno.ToSocketError(errno), $"Reading from {RemoteAddress} failed: {Errno.Describe(errno)}");
-
-    /// <summary>The one copy a read makes: into an array that is not zeroed first (it is overwritten at once), wrapped.</summary>
-    private static ByteString CopyOut(byte[] buffer, int count)
     {
         byte[] copy = GC.AllocateUninitializedArray<byte>(count);
         buffer.AsSpan(0, count).CopyTo(copy);
-        return ByteString.FromBytes(copy);
+        _handler.Tell(new Tcp.Received(ByteString.FromBytes(copy)), self);
+        SelectorCounters.Add(ref Selector.Counters.BytesRead, count);
+        SelectorCounters.Add(ref Selector.Counters.ReceivedMessages, 1);
     }
 
     private static unsafe int Receive(SafeHandle socket, byte[] buffer, int count, out int errno)
@@ -401,19 +402,22 @@ internal abstract class TcpConnection : UntypedActor, IInlineReader
         }
     }
 
-    private void OnHangUp()
+    private void ReadError(int errno) =>
+        ErrorClose(Errno.ToSocketError(errno), $"Reading from {RemoteAddress} failed: {Errno.Describe(errno)}");
+
+    protected override void OnHangUp()
     {
-        if (_finished || Handle is null) return;
+        if (IsClosed || Handle is null) return;
         if (Sockets.GetPendingError(Handle, out int socketError) == 0 && socketError != 0)
         {
             ErrorClose(Errno.ToSocketError(socketError), $"Connection to {RemoteAddress} failed: {Errno.Describe(socketError)}");
             return;
         }
 
-        // The EOF was already read (keepOpenOnPeerClosed): PeerClosed has been reported once.
-        if (_peerClosed) return;
+        // The EOF was already read and PeerClosed reported (keepOpenOnPeerClosed).
+        if (_state == ConnectionState.PeerClosed) return;
 
-        if (!_registered)
+        if (!Registered)
         {
             // Handled once registered: the read that follows sees the EOF after any data.
             _eofPending = true;
@@ -429,32 +433,35 @@ internal abstract class TcpConnection : UntypedActor, IInlineReader
 
         // The peer closed while reading is suspended (or in pull mode). With nothing unread the close is reported now;
         // unread bytes are delivered first, and the EOF after them when reading resumes.
-        if (pending > 0) _eofPending = true;
-        else OnPeerEof();
+        _eofPending = pending > 0;
+        if (!_eofPending) OnPeerEof();
     }
 
     private void OnPeerEof()
     {
-        _peerClosed = true;
-        if (_closeCommand is Tcp.ConfirmedClose)
+        switch (_state)
         {
-            if (_outputShutDown) Finish(Tcp.ConfirmedClosed.Instance);
-            return;
+            case ConnectionState.Open when _keepOpenOnPeerClosed:
+                _state = ConnectionState.PeerClosed;
+                _handler.Tell(Tcp.PeerClosed.Instance, Self);
+                break;
+            case ConnectionState.Open:
+                BeginClose(Tcp.Close.Instance, Tcp.PeerClosed.Instance, null);
+                break;
+            case ConnectionState.Closing when _closing is Tcp.ConfirmedClose:
+                // Nothing more to read: once the writes are out, the connection closes as confirmed.
+                _closing = Tcp.Close.Instance;
+                break;
+            case ConnectionState.HalfClosed:
+                Finish(Tcp.ConfirmedClosed.Instance);
+                break;
         }
-
-        if (_keepOpenOnPeerClosed)
-        {
-            _handler.Tell(Tcp.PeerClosed.Instance, Self);
-            return;
-        }
-
-        BeginClose(Tcp.PeerClosed.Instance, null);
     }
 
     private void OnWrite(Tcp.WriteCommand write)
     {
         IActorRef commander = Sender;
-        if (_closeCommand is not null || _finished)
+        if (_state >= ConnectionState.Closing)
         {
             commander.Tell(new Tcp.CommandFailed(write, new InvalidOperationException($"The connection to {RemoteAddress} is closing; the write was dropped.")), Self);
             return;
@@ -476,7 +483,6 @@ internal abstract class TcpConnection : UntypedActor, IInlineReader
             return;
         }
 
-        long queuedBefore = _writes.Bytes;
         if (write is Tcp.Write single) _writes.Enqueue(single, commander);
         else
         {
@@ -484,23 +490,15 @@ internal abstract class TcpConnection : UntypedActor, IInlineReader
             for (int i = 0; i < parts.Count; i++) _writes.Enqueue(parts[i], commander);
         }
 
-        SelectorCounters.Add(ref Selector.Counters.QueuedWriteBytes, _writes.Bytes - queuedBefore);
-
         if (!_writeArmed) Flush();
     }
 
     private void Flush()
     {
-        if (_finished || Handle is null || Registration is null) return;
+        if (IsClosed || Handle is null || Registration is null) return;
         while (!_writes.IsEmpty)
         {
             long sent = _writes.Send(Handle, Settings.MaxWritesPerSyscall, Self, out SocketError error, out long attempted);
-            if (sent > 0)
-            {
-                SelectorCounters.Add(ref Selector.Counters.BytesWritten, sent);
-                SelectorCounters.Add(ref Selector.Counters.QueuedWriteBytes, -sent);
-            }
-
             if (sent < 0)
             {
                 ErrorClose(error, $"Writing to {RemoteAddress} failed: {error}");
@@ -516,11 +514,6 @@ internal abstract class TcpConnection : UntypedActor, IInlineReader
             }
         }
 
-        OnWritesDrained();
-    }
-
-    private void OnWritesDrained()
-    {
         if (_resumeWritingRequester is { } requester)
         {
             _resumeWritingRequester = null;
@@ -528,7 +521,7 @@ internal abstract class TcpConnection : UntypedActor, IInlineReader
             requester.Tell(Tcp.WritingResumed.Instance, Self);
         }
 
-        if (_closeCommand is not null && !_finished) CompleteClose();
+        if (_state == ConnectionState.Closing) CompleteClose();
     }
 
     private void OnResumeWriting()
@@ -545,56 +538,71 @@ internal abstract class TcpConnection : UntypedActor, IInlineReader
 
     private void OnClose(Tcp.CloseCommand close, IActorRef closer)
     {
-        if (_finished) return;
         if (close is Tcp.Abort)
         {
-            SelectorCounters.Add(ref Selector.Counters.QueuedWriteBytes, -_writes.Bytes);
             _writes.Clear();
             _closer = closer;
             Finish(Tcp.Aborted.Instance);
             return;
         }
 
-        if (_closeCommand is not null)
+        if (_state >= ConnectionState.Closing)
         {
             closer.Tell(new Tcp.CommandFailed(close, new InvalidOperationException($"The connection to {RemoteAddress} is already closing.")), Self);
             return;
         }
 
-        BeginClose(close.Event, closer, close);
+        // After the peer's EOF there is nothing left to read: a ConfirmedClose is a close that reports ConfirmedClosed.
+        bool eofRead = _state == ConnectionState.PeerClosed;
+        BeginClose(close is Tcp.ConfirmedClose && !eofRead ? close : Tcp.Close.Instance, close.Event, closer);
     }
 
-    private void BeginClose(Tcp.ConnectionClosed closedEvent, IActorRef? closer, Tcp.CloseCommand? command = null)
+    private void BeginClose(Tcp.CloseCommand closing, Tcp.ConnectionClosed closedEvent, IActorRef? closer)
     {
-        _closeCommand = command ?? Tcp.Close.Instance;
+        _state = ConnectionState.Closing;
+        _closing = closing;
+        _closedEvent = closedEvent;
         _closer = closer;
-        _pendingCloseEvent = closedEvent;
         if (_writes.IsEmpty) CompleteClose();
     }
 
+    /// <summary>The writes are out: close, or for ConfirmedClose shut the output down and read until the peer's EOF.</summary>
     private void CompleteClose()
     {
-        if (_closeCommand is Tcp.ConfirmedClose && !_outputShutDown)
+        if (_closing is not Tcp.ConfirmedClose)
         {
-            _outputShutDown = true;
-            _ = Sockets.Shutdown(Handle!, Sockets.SHUT_WR);
-            if (_peerClosed) Finish(Tcp.ConfirmedClosed.Instance);
-            else if (_registered && !_readingSuspended) Registration?.Arm(Interest.Read);
+            Finish(_closedEvent!);
             return;
         }
 
-        if (_closeCommand is not Tcp.ConfirmedClose) Finish(_pendingCloseEvent ?? Tcp.Closed.Instance);
+        _state = ConnectionState.HalfClosed;
+        _ = Sockets.Shutdown(Handle!, Sockets.SHUT_WR);
+        if (WantsToRead) Registration?.Arm(Interest.Read);
     }
 
     /// <summary>Reports <paramref name="closedEvent"/> to the closer and the handler (once each), closes, stops.</summary>
     private void Finish(Tcp.ConnectionClosed closedEvent)
     {
-        if (_finished) return;
-        _finished = true;
+        if (IsClosed) return;
+        _state = ConnectionState.Finished;
         if (_closer is { } closer && !closer.IsNobody()) closer.Tell(closedEvent, Self);
-        if (_registered && !_handler.Equals(_closer)) _handler.Tell(closedEvent, Self);
+        if (Registered && !_handler.Equals(_closer)) _handler.Tell(closedEvent, Self);
         CloseSocket(abort: closedEvent.IsAborted);
         StopOrAwaitRegister(closedEvent);
+    }
+
+    /// <summary>Reports an error to the handler (and a pending closer), closes, stops.</summary>
+    protected void ErrorClose(SocketError error, string cause)
+    {
+        if (IsClosed) return;
+        _state = ConnectionState.Finished;
+        var closed = new Tcp.ErrorClosed(cause, error);
+        Selector.Metrics?.ConnectionFailed(error.ToString());
+        if (Registered) _handler.Tell(closed, Self);
+        if (_closer is { } closer && !closer.Equals(_handler)) closer.Tell(closed, Self);
+        OnErrorClosed(closed);
+        CloseSocket(abort: true);
+        StopOrAwaitRegister(closed);
     }
 
     /// <summary>
@@ -603,26 +611,23 @@ internal abstract class TcpConnection : UntypedActor, IInlineReader
     /// </summary>
     private void StopOrAwaitRegister(Tcp.ConnectionClosed closedEvent)
     {
-        if (_registered || !_awaitingRegisterTimeout) Context.Stop(Self);
-        else _unreportedClose = closedEvent;
+        if (Registered || !_announced)
+        {
+            Context.Stop(Self);
+            return;
+        }
+
+        _state = ConnectionState.ClosedUnreported;
+        _closedEvent = closedEvent;
     }
 
-    /// <summary>Reports an error to the handler (and a pending closer), closes, stops.</summary>
-    protected void ErrorClose(SocketError error, string cause)
+    /// <summary>Ends a connection that was never announced (a failed connect): nothing more is reported on stop.</summary>
+    protected void Abandon()
     {
-        if (_finished) return;
-        _finished = true;
-        var closed = new Tcp.ErrorClosed(cause, error);
-        Selector.Metrics?.ConnectionFailed(error.ToString());
-        if (_registered) _handler.Tell(closed, Self);
-        if (_closer is { } closer && !closer.Equals(_handler)) closer.Tell(closed, Self);
-        OnErrorClosed(closed);
+        _state = ConnectionState.Finished;
         CloseSocket(abort: true);
-        StopOrAwaitRegister(closed);
+        Context.Stop(Self);
     }
-
-    /// <summary>Marks the connection as done, so stopping reports nothing more.</summary>
-    protected void MarkFinished() => _finished = true;
 
     /// <summary>Lets the subclass tell whoever waits on it (an unanswered Connect) about an error close.</summary>
     protected virtual void OnErrorClosed(Tcp.ErrorClosed closed)
@@ -639,35 +644,23 @@ internal abstract class TcpConnection : UntypedActor, IInlineReader
             _ = Sockets.SetLingerZero(handle);
         }
 
-        IDisposable? resource = (IDisposable?)Socket ?? handle;
-        if (Registration is not null) Registration.Close(resource);
-        else if (PlacementHeld)
-        {
-            PlacementHeld = false;
-            Selector.Removed();
-        }
-
-        resource?.Dispose();
+        ReleaseChannel((IDisposable?)Socket ?? handle);
     }
 
-    /// <summary>True while this actor holds its place on <see cref="Selector"/> without having handed the channel to the
-    /// selector (which takes over the accounting once it gets the channel).</summary>
-    protected bool PlacementHeld { get; set; }
-
-    /// <summary>
-    /// Tells this actor <paramref name="message"/> after <paramref name="delay"/>: from its event loop's own timers when it
-    /// runs there (the usual case), else from Akka's scheduler. Not cancellable: the handler must ignore a stale message.
-    /// </summary>
-    protected void ScheduleTellSelf(TimeSpan delay, object message)
+    protected override void PostStop()
     {
-        if (Selector.Loop.InLoop)
+        base.PostStop();
+        if (_announced) SelectorCounters.Add(ref Selector.Counters.OpenConnections, -1);
+        _writes.Clear();
+        Selector.Trace?.Debug("Connection to {0} stopped", RemoteAddress);
+        if (!IsClosed && Registered)
         {
-            Selector.Loop.ScheduleTellOnce(delay, Self, message);
-            return;
+            // Stopped from outside (or its selector failed): the handler still hears that the connection is gone.
+            Exception? failure = Registration?.Failure;
+            _handler.Tell(new Tcp.ErrorClosed(failure is null ? "The connection actor was stopped." : $"The selector failed: {failure.Message}"), Self);
         }
 
-        _schedulerTimer?.Cancel();
-        _schedulerTimer = Context.System.Scheduler.ScheduleTellOnceCancelable(delay, Self, message, ActorRefs.NoSender);
+        CloseSocket(abort: !IsClosed);
     }
 
     /// <summary>The register timer fired; internal so tests can deliver a late one.</summary>
@@ -675,4 +668,7 @@ internal abstract class TcpConnection : UntypedActor, IInlineReader
     {
         public static readonly RegisterTimedOut Instance = new();
     }
+
+    /// <summary>A read on the selector's side of the loop (<see cref="TryReadInline"/>) consumed this error for the actor.</summary>
+    private sealed record ReadFailed(int Errno) : INoSerializationVerificationNeeded;
 }

@@ -15,7 +15,7 @@ internal sealed class TcpIncomingConnection : TcpConnection
     private readonly IActorRef _bindHandler;
 
     public TcpIncomingConnection(TcpSettings settings, Selector selector, SafeHandle handle, IActorRef bindHandler, bool pullMode, IReadOnlyList<Tcp.SocketOption> options)
-        : base(settings, selector, pullMode, options)
+        : base(settings, selector, placementHeld: false, pullMode, options)
     {
         _handle = handle;
         _bindHandler = bindHandler;
@@ -36,8 +36,7 @@ internal sealed class TcpIncomingConnection : TcpConnection
             ApplyAfterConnectOptions(view);
             EndPoint remote = view.RemoteEndPoint!, local = view.LocalEndPoint!;
             RemoteAddress = remote;
-            _bindHandler.Tell(new Tcp.Connected(remote, local), Self);
-            CountOpen();
+            Announce(_bindHandler, new Tcp.Connected(remote, local));
             Selector.Trace?.Debug("Accepted connection {0} -> {1}", remote, local);
         }
         catch (SocketException e)
@@ -51,8 +50,6 @@ internal sealed class TcpIncomingConnection : TcpConnection
         {
             GC.SuppressFinalize(view);
         }
-
-        AwaitRegistration();
     }
 
     private sealed class IncomingProps : ChannelProps

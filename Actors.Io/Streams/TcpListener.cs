@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Actors.Io.Channels;
 using Actors.Io.Native;
 using Actors.Io.Selection;
 using Akka.Actor;
@@ -12,17 +13,14 @@ namespace Actors.Io.Streams;
 /// allows), places each on the least loaded selector as a new <see cref="TcpIncomingConnection"/>, and re-arms.
 /// Out of descriptors (EMFILE / ENFILE) it backs off on a timer, logging once per shortage, and never spins.
 /// </summary>
-internal sealed class TcpListener : UntypedActor, IWithTimers
+internal sealed class TcpListener : ChannelActor
 {
     private readonly SelectorPool _pool;
-    private readonly Selector _selector;
     private readonly TcpSettings _settings;
     private readonly IActorRef _commander;
     private readonly Tcp.Bind _bind;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
     private Socket? _socket;
-    private IChannelRegistration? _registration;
-    private bool _placementHeld = true;
+    private bool _announced;
     private int _acceptsAllowed;
     private TimeSpan _backoff;
     private bool _backingOff;
@@ -30,17 +28,15 @@ internal sealed class TcpListener : UntypedActor, IWithTimers
     private EndPoint _localAddress;
 
     public TcpListener(SelectorPool pool, Selector selector, TcpSettings settings, IActorRef commander, Tcp.Bind bind)
+        : base(selector, placementHeld: true)
     {
         _pool = pool;
-        _selector = selector;
         _settings = settings;
         _commander = commander;
         _bind = bind;
         _acceptsAllowed = bind.PullMode ? 0 : int.MaxValue;
         _localAddress = bind.LocalAddress;
     }
-
-    public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(SelectorPool pool, Selector selector, TcpSettings settings, IActorRef commander, Tcp.Bind bind) =>
         Akka.Actor.Props.Create(() => new TcpListener(pool, selector, settings, commander, bind)).WithDispatcher(selector.Loop.Id);
@@ -77,15 +73,13 @@ internal sealed class TcpListener : UntypedActor, IWithTimers
         }
 
         Context.Watch(_bind.Handler);
-        _placementHeld = false;
-        _selector.Actor.Tell(new RegisterChannel(socket.SafeHandle, Self, Interest.None, KeepOpenOnSelectorFailure: true));
+        RegisterChannel(socket.SafeHandle, Interest.None, keepOpenOnSelectorFailure: true);
     }
 
     protected override void PostStop()
     {
-        if (_registration is not null) _registration.Close(_socket);
-        else if (_placementHeld) _selector.Removed();
-        _socket?.Dispose();
+        base.PostStop();
+        ReleaseChannel(_socket);
     }
 
     protected override void OnReceive(object message)
@@ -95,24 +89,12 @@ internal sealed class TcpListener : UntypedActor, IWithTimers
             case Acceptable:
                 AcceptBatch();
                 break;
-            case ChannelRegistered registered:
-                if (_registration is null) _commander.Tell(new Tcp.Bound(_socket!.LocalEndPoint!), Self);
-                _registration = registered.Registration;
-                if (_acceptsAllowed > 0 && !_backingOff) _registration.Arm(Interest.Accept);
-                break;
-            case RegistrationFailed failed:
-                _commander.Tell(new Tcp.CommandFailed(_bind, failed.Cause), Self);
-                _socket?.Dispose();
-                Context.Stop(Self);
-                break;
             case Tcp.ResumeAccepting resume:
                 _acceptsAllowed = Math.Max(0, resume.BatchSize);
-                if (_acceptsAllowed > 0 && !_backingOff) _registration?.Arm(Interest.Accept);
+                if (_acceptsAllowed > 0 && !_backingOff) Registration?.Arm(Interest.Accept);
                 break;
             case Tcp.Unbind:
-                _registration?.Close(_socket);
-                _registration = null;
-                _socket?.Dispose();
+                ReleaseChannel(_socket);
                 Sender.Tell(Tcp.Unbound.Instance, Self);
                 Context.Stop(Self);
                 break;
@@ -123,33 +105,46 @@ internal sealed class TcpListener : UntypedActor, IWithTimers
                 AcceptBatch();
                 break;
             case Terminated terminated when terminated.ActorRef.Equals(_bind.Handler):
-                _log.Debug("Bind handler {0} died; closing the listener on {1}", _bind.Handler, _localAddress);
+                Log.Debug("Bind handler {0} died; closing the listener on {1}", _bind.Handler, _localAddress);
                 Context.Stop(Self);
-                break;
-            case SelectorFailed { HandleKept: true } failed when _socket is not null:
-                // The selector restarts with a new poller: register the same listening socket again and keep accepting
-                // (connections waiting in the kernel's backlog are not lost).
-                _log.Warning("The selector of the listener on {0} failed ({1}); registering the listener again", _localAddress, failed.Cause.Message);
-                _selector.Placed();
-                _selector.Budget.TakeUnchecked();
-                _selector.Actor.Tell(new RegisterChannel(_socket.SafeHandle, Self, Interest.None, KeepOpenOnSelectorFailure: true));
-                break;
-            case SelectorFailed failed:
-                _log.Error(failed.Cause, "The selector of the listener on {0} failed; the listener stops", _localAddress);
-                _registration = null;
-                Context.Stop(Self);
-                break;
-            case HangUp:
                 break;
             default:
-                Unhandled(message);
+                if (!OnLifecycleMessage(message)) Unhandled(message);
                 break;
         }
     }
 
+    protected override void OnRegistered()
+    {
+        if (!_announced) _commander.Tell(new Tcp.Bound(_socket!.LocalEndPoint!), Self);
+        _announced = true;
+        if (_acceptsAllowed > 0 && !_backingOff) Registration!.Arm(Interest.Accept);
+    }
+
+    protected override void OnRegistrationFailed(Exception cause)
+    {
+        _commander.Tell(new Tcp.CommandFailed(_bind, cause), Self);
+        Context.Stop(Self);
+    }
+
+    protected override void OnSelectorFailed(SelectorFailed failed)
+    {
+        if (failed.HandleKept && _socket is not null)
+        {
+            // The selector restarts with a new poller: register the same listening socket again and keep accepting
+            // (connections waiting in the kernel's backlog are not lost).
+            Log.Warning("The selector of the listener on {0} failed ({1}); registering the listener again", _localAddress, failed.Cause.Message);
+            RegisterAgain(_socket.SafeHandle, Interest.None);
+            return;
+        }
+
+        Log.Error(failed.Cause, "The selector of the listener on {0} failed; the listener stops", _localAddress);
+        Context.Stop(Self);
+    }
+
     private unsafe void AcceptBatch()
     {
-        if (_socket is null || _registration is null) return;
+        if (_socket is null || Registration is null) return;
         int limit = Math.Min(_settings.BatchAcceptLimit, _acceptsAllowed);
         for (int i = 0; i < limit; i++)
         {
@@ -167,7 +162,7 @@ internal sealed class TcpListener : UntypedActor, IWithTimers
                     return;
                 }
 
-                _log.Error("accept on {0} failed: {1}; retrying after {2}", _localAddress, Errno.Describe(errno), _settings.AcceptBackoffMin);
+                Log.Error("accept on {0} failed: {1}; retrying after {2}", _localAddress, Errno.Describe(errno), _settings.AcceptBackoffMin);
                 BackOff(errno, log: false);
                 return;
             }
@@ -179,7 +174,7 @@ internal sealed class TcpListener : UntypedActor, IWithTimers
             }
 
             _backoff = TimeSpan.Zero;
-            SelectorCounters.Add(ref _selector.Counters.Accepted, 1);
+            SelectorCounters.Add(ref Selector.Counters.Accepted, 1);
             // Our own handle rather than a SafeSocketHandle: .NET closes a SafeSocketHandle disposed without its Socket abortively
             // (a reset), and the connection keeps no Socket.
             var handle = new FileDescriptorHandle(fd);
@@ -190,7 +185,7 @@ internal sealed class TcpListener : UntypedActor, IWithTimers
                 if (!_limitLogged)
                 {
                     _limitLogged = true;
-                    _log.Warning("actors-io.max-channels = {0} reached; closing new connections on {1} until channels close", _pool.Budget.MaxChannels, _localAddress);
+                    Log.Warning("actors-io.max-channels = {0} reached; closing new connections on {1} until channels close", _pool.Budget.MaxChannels, _localAddress);
                 }
 
                 continue;
@@ -202,7 +197,7 @@ internal sealed class TcpListener : UntypedActor, IWithTimers
                 Self);
         }
 
-        if (_acceptsAllowed > 0) _registration.Arm(Interest.Accept);
+        if (_acceptsAllowed > 0) Registration.Arm(Interest.Accept);
     }
 
     private void BackOff(int errno, bool log = true)
@@ -211,14 +206,13 @@ internal sealed class TcpListener : UntypedActor, IWithTimers
         _backoff = first ? _settings.AcceptBackoffMin : TimeSpan.FromTicks(Math.Min(_backoff.Ticks * 2, _settings.AcceptBackoffMax.Ticks));
         if (log && first)
         {
-            _log.Warning("Accepting on {0} failed: {1}; pausing accepts and retrying every {2} to {3} until descriptors are free", _localAddress, Errno.Describe(errno), _settings.AcceptBackoffMin, _settings.AcceptBackoffMax);
+            Log.Warning("Accepting on {0} failed: {1}; pausing accepts and retrying every {2} to {3} until descriptors are free", _localAddress, Errno.Describe(errno), _settings.AcceptBackoffMin, _settings.AcceptBackoffMax);
         }
 
         _backingOff = true;
-        SelectorCounters.Add(ref _selector.Counters.AcceptBackoffs, 1);
+        SelectorCounters.Add(ref Selector.Counters.AcceptBackoffs, 1);
         // The loop's own timer: out of descriptors, starting Akka's scheduler clock (a new thread) can itself fail.
-        if (_selector.Loop.InLoop) _selector.Loop.ScheduleTellOnce(_backoff, Self, RetryAccept.Instance);
-        else Timers.StartSingleTimer(RetryAccept.Instance, RetryAccept.Instance, _backoff);
+        ScheduleTellSelf(_backoff, RetryAccept.Instance);
     }
 
     private sealed class RetryAccept : IDeadLetterSuppression

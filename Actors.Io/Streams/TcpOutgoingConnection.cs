@@ -16,16 +16,14 @@ internal sealed class TcpOutgoingConnection : TcpConnection
 {
     private readonly IActorRef _commander;
     private readonly Tcp.Connect _connect;
-    private bool _connected;
     private EndPoint? _target;
     private bool _immediatelyConnected;
 
     public TcpOutgoingConnection(TcpSettings settings, Selector selector, IActorRef commander, Tcp.Connect connect)
-        : base(settings, selector, connect.PullMode, connect.Options)
+        : base(settings, selector, placementHeld: true, connect.PullMode, connect.Options)
     {
         _commander = commander;
         _connect = connect;
-        PlacementHeld = true;
     }
 
     public static Props Props(TcpSettings settings, Selector selector, IActorRef commander, Tcp.Connect connect) =>
@@ -79,72 +77,47 @@ internal sealed class TcpOutgoingConnection : TcpConnection
         }
     }
 
-    protected override void OnOtherMessage(object message)
+    protected override bool OnConnectMessage(object message)
     {
         switch (message)
         {
-            case Resolved resolved:
-                OnResolved(resolved);
-                break;
-            case Connectable:
+            case Connectable when State == ConnectionState.Connecting:
                 FinishConnect();
-                break;
-            case ConnectTimedOut when !_connected:
+                return true;
+            case ConnectTimedOut when State == ConnectionState.Connecting:
                 Fail(new TimeoutException($"Connecting to {Target} timed out after {_connect.Timeout ?? Settings.ConnectTimeout}."));
-                break;
-            case ConnectTimedOut:
-                break;
+                return true;
+            case Connectable or ConnectTimedOut:
+                return true;
             default:
-                Unhandled(message);
-                break;
+                return false;
         }
     }
 
-    protected override void OnChannelRegistered()
+    protected override void OnConnectionRegistered()
     {
-        if (!_connected)
-        {
-            // An immediate connect (rare, but loopback does it) needs no Connectable.
-            if (_immediatelyConnected) Connected();
-            return;
-        }
+        if (State != ConnectionState.Connecting) base.OnConnectionRegistered();
 
-        base.OnChannelRegistered();
+        // An immediate connect (rare, but loopback does it) needs no Connectable.
+        else if (_immediatelyConnected) Connected();
     }
 
     protected override void OnRegistrationFailed(Exception cause)
     {
-        if (_connected) base.OnRegistrationFailed(cause);
-        else Fail(cause);
+        if (State == ConnectionState.Connecting) Fail(cause);
+        else base.OnRegistrationFailed(cause);
     }
 
     protected override void OnErrorClosed(Tcp.ErrorClosed closed)
     {
-        if (!_connected) _commander.Tell(new Tcp.CommandFailed(_connect, new SocketException((int)closed.Error)), Self);
+        if (State == ConnectionState.Connecting) _commander.Tell(new Tcp.CommandFailed(_connect, new SocketException((int)closed.Error)), Self);
     }
 
-    private void Resolve(DnsEndPoint dns)
+    protected override void OnResolved(NameResolution.Resolved resolved)
     {
-        IActorRef self = Self;
-        Dns.GetHostAddressesAsync(dns.Host).ContinueWith(
-            t => self.Tell(t.IsCompletedSuccessfully ? new Resolved(t.Result, null) : new Resolved([], t.Exception?.GetBaseException())),
-            TaskContinuationOptions.ExecuteSynchronously);
-    }
-
-    private void OnResolved(Resolved resolved)
-    {
-        if (_connected || Socket is not null) return;
-        var dns = (DnsEndPoint)_connect.RemoteAddress;
-        IPAddress? address = resolved.Addresses.FirstOrDefault(a => dns.AddressFamily == AddressFamily.Unspecified || a.AddressFamily == dns.AddressFamily);
-        if (address is null)
-        {
-            Fail(new SocketException(
-                (int)SocketError.HostNotFound,
-                $"Could not resolve {Target}: {resolved.Error?.Message ?? "no address"}"));
-            return;
-        }
-
-        StartConnect(new IPEndPoint(address, dns.Port));
+        if (State != ConnectionState.Connecting || Socket is not null) return;
+        if (resolved.Pick() is { } target) StartConnect(target);
+        else Fail(resolved.Failure());
     }
 
     private void StartConnect(EndPoint target)
@@ -173,13 +146,12 @@ internal sealed class TcpOutgoingConnection : TcpConnection
         }
 
         _immediatelyConnected = errno == 0;
-        PlacementHeld = false;
-        Context.Parent.Tell(new RegisterChannel(socket.SafeHandle, Self, _immediatelyConnected ? Interest.None : Interest.Connect));
+        RegisterChannel(socket.SafeHandle, _immediatelyConnected ? Interest.None : Interest.Connect);
     }
 
     private void FinishConnect()
     {
-        if (_connected || Socket is null) return;
+        if (Socket is null) return;
         if (Sockets.GetPendingError(Socket.SafeHandle, out int error) != 0 || error != 0)
         {
             Fail(new SocketException((int)Errno.ToSocketError(error), $"Connecting to {Target} failed: {StreamSockets.DescribeConnectError(_target!, error)}"));
@@ -191,14 +163,12 @@ internal sealed class TcpOutgoingConnection : TcpConnection
 
     private void Connected()
     {
-        _connected = true;
         Socket socket = Socket!;
         try
         {
             ApplyAfterConnectOptions(socket);
             EndPoint localAddress = LocalEndPointOf(socket, _target!);
-            _commander.Tell(new Tcp.Connected(_target!, localAddress), Self);
-            CountOpen();
+            Announce(_commander, new Tcp.Connected(_target!, localAddress));
             SelectorCounters.Add(ref Selector.Counters.Connected, 1);
             Selector.Trace?.Debug("Connected {0} -> {1}", localAddress, _target);
         }
@@ -208,8 +178,7 @@ internal sealed class TcpOutgoingConnection : TcpConnection
             return;
         }
 
-        AwaitRegistration();
-        base.OnChannelRegistered();
+        base.OnConnectionRegistered();
     }
 
     /// <summary>
@@ -234,13 +203,8 @@ internal sealed class TcpOutgoingConnection : TcpConnection
     private void Fail(Exception cause)
     {
         _commander.Tell(new Tcp.CommandFailed(_connect, cause), Self);
-        _connected = true;
-        CloseSocket(abort: true);
-        MarkFinished();
-        Context.Stop(Self);
+        Abandon();
     }
-
-    private sealed record Resolved(IPAddress[] Addresses, Exception? Error);
 
     private sealed class ConnectTimedOut : IDeadLetterSuppression
     {

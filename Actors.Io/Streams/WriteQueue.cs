@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Actors.Io.Native;
+using Actors.Io.Selection;
 using Akka.Actor;
 using Akka.IO;
 
@@ -9,8 +10,9 @@ namespace Actors.Io.Streams;
 /// <summary>
 /// A connection's writes that the kernel has not taken yet, in order, with their acks. The queue keeps the callers'
 /// <see cref="ByteString"/> segments (no copy) and hands as many as fit to the kernel in one gathered <c>writev</c>.
+/// It keeps its selector's queued-bytes and bytes-written counters true itself.
 /// </summary>
-internal sealed class WriteQueue
+internal sealed class WriteQueue(SelectorCounters counters)
 {
     // Allocated on the first write: an idle connection holds no queue.
     private Entry[] _entries = [];
@@ -38,11 +40,13 @@ internal sealed class WriteQueue
         _entries[(_head + _count) % _entries.Length] = new Entry(data, write.WantsAck ? write.Ack : null, commander);
         _count++;
         Bytes += data.Count;
+        SelectorCounters.Add(ref counters.QueuedWriteBytes, data.Count);
     }
 
-    /// <summary>Drops everything (abort); nothing is acked.</summary>
+    /// <summary>Drops everything (abort, or the connection stopped); nothing is acked.</summary>
     public void Clear()
     {
+        if (Bytes != 0) SelectorCounters.Add(ref counters.QueuedWriteBytes, -Bytes);
         Array.Clear(_entries);
         _head = 0;
         _count = 0;
@@ -136,6 +140,12 @@ internal sealed class WriteQueue
     private void Consume(long bytes, IActorRef self)
     {
         Bytes -= bytes;
+        if (bytes > 0)
+        {
+            SelectorCounters.Add(ref counters.BytesWritten, bytes);
+            SelectorCounters.Add(ref counters.QueuedWriteBytes, -bytes);
+        }
+
         while (bytes > 0 && _count > 0)
         {
             ref Entry entry = ref _entries[_head];
