@@ -6,7 +6,6 @@ using Actors.Io.Native;
 using Actors.Io.Selection;
 using Akka.Actor;
 using Akka.Event;
-using Akka.IO;
 
 namespace Actors.Io.Streams;
 
@@ -16,11 +15,8 @@ namespace Actors.Io.Streams;
 /// (keep-open half-close) or Closing → HalfClosed (ConfirmedClose) → Finished, or ClosedUnreported when it closed before
 /// anyone registered. Reading is suspended, pulled or free and writing suspended or not, independently of the state.
 /// </summary>
-internal abstract class TcpConnection : ChannelActor, IInlineReader
+internal abstract partial class TcpConnection : ChannelActor, IInlineReader
 {
-    [ThreadStatic]
-    private static byte[]? _threadReadBuffer;
-
     /// <summary>The failures metric's cause for a connection aborted because its handler stopped.</summary>
     internal const string HandlerTerminatedCause = "HandlerTerminated";
 
@@ -33,9 +29,6 @@ internal abstract class TcpConnection : ChannelActor, IInlineReader
     private bool _readingSuspended;
     private bool _pullRequested;
     private bool _eofPending;
-    private bool _writeArmed;
-    private bool _writingSuspended;
-    private IActorRef? _resumeWritingRequester;
     private Tcp.CloseCommand? _closing;
     private Tcp.ConnectionClosed? _closedEvent;
     private IActorRef? _closer;
@@ -49,34 +42,6 @@ internal abstract class TcpConnection : ChannelActor, IInlineReader
         PullMode = pullMode;
         Options = options;
         _writes = new WriteQueue(selector.Counters);
-    }
-
-    /// <summary>Where a connection is in its life.</summary>
-    protected enum ConnectionState : byte
-    {
-        /// <summary>Outgoing: resolving the name and connecting; nobody has heard of the connection yet.</summary>
-        Connecting,
-
-        /// <summary>Connected was sent; waiting for Register (writes are taken, nothing is read).</summary>
-        AwaitingRegister,
-
-        /// <summary>Registered; reading and writing.</summary>
-        Open,
-
-        /// <summary>The peer's EOF was read and reported; the handler kept the connection open for writing.</summary>
-        PeerClosed,
-
-        /// <summary>A close was asked for (or the peer closed): flushing the queued writes before closing.</summary>
-        Closing,
-
-        /// <summary>ConfirmedClose: output shut down, reading until the peer's EOF.</summary>
-        HalfClosed,
-
-        /// <summary>Closed before anyone registered: waits (socket closed) for Register or its timeout to report how.</summary>
-        ClosedUnreported,
-
-        /// <summary>Closed and reported; the actor is stopping.</summary>
-        Finished,
     }
 
     protected TcpSettings Settings { get; }
@@ -98,12 +63,6 @@ internal abstract class TcpConnection : ChannelActor, IInlineReader
 
     private bool IsClosed => _state >= ConnectionState.ClosedUnreported;
 
-    /// <summary>True while the connection may read: open (or closing with ConfirmedClose), not suspended, pulled in pull mode.</summary>
-    private bool WantsToRead =>
-        !_readingSuspended && (!PullMode || _pullRequested)
-        && (_state == ConnectionState.Open
-            || (_state is ConnectionState.Closing or ConnectionState.HalfClosed && _closing is Tcp.ConfirmedClose && Registered));
-
     protected override void OnReceive(object message)
     {
         switch (message)
@@ -112,7 +71,7 @@ internal abstract class TcpConnection : ChannelActor, IInlineReader
                 Read();
                 return;
             case Writable:
-                _writeArmed = false;
+                _writes.Armed = false;
                 Flush();
                 return;
             case Tcp.WriteCommand write:
@@ -182,7 +141,7 @@ internal abstract class TcpConnection : ChannelActor, IInlineReader
                 if (WantsToRead) Registration?.Arm(Interest.Read);
                 return true;
             case Tcp.ResumeWriting:
-                OnResumeWriting();
+                if (_writes.Resume(Sender)) Sender.Tell(Tcp.WritingResumed.Instance, Self);
                 return true;
             case Tcp.CloseCommand close:
                 OnClose(close, Sender);
@@ -219,7 +178,7 @@ internal abstract class TcpConnection : ChannelActor, IInlineReader
     protected virtual void OnConnectionRegistered()
     {
         if (WantsToRead) Registration!.Arm(Interest.Read);
-        if (!_writes.IsEmpty && !_writeArmed) Flush();
+        if (!_writes.IsEmpty && !_writes.Armed) Flush();
     }
 
     protected override void OnRegistrationFailed(Exception cause) =>
@@ -266,198 +225,6 @@ internal abstract class TcpConnection : ChannelActor, IInlineReader
         if (WantsToRead || _eofPending) Registration.Arm(Interest.Read);
     }
 
-    /// <summary>
-    /// Lets the selector serve read events here directly when this connection's mailbox is empty. Only a connection
-    /// running on its selector's loop qualifies (they always do; one placed elsewhere keeps the message path).
-    /// </summary>
-    private void EnableInlineReads()
-    {
-        if (Registration is null || !Selector.Loop.InLoop || Context is not ActorCell { Mailbox: { } mailbox }) return;
-        _self = Self;
-        _queue = mailbox.MessageQueue;
-        Registration.InlineReader = this;
-    }
-
-    /// <summary>
-    /// A read event served where the selector sees it (loop thread, this actor idle): one read, delivered as
-    /// <see cref="Read"/> would. An end of stream and pull mode go back to the actor as <see cref="Readable"/>; an error
-    /// this read consumed goes to it as <see cref="ReadFailed"/>.
-    /// </summary>
-    public bool TryReadInline()
-    {
-        if (PullMode || !WantsToRead || _queue is null || _queue.HasMessages) return false;
-        try
-        {
-            int chunk = Settings.MaxReceivedMessageSize;
-            switch (ReadAvailable(chunk, _self!, out int errno))
-            {
-                case ReadEnd.Drained or ReadEnd.BudgetSpent:
-                    SelectorCounters.Add(ref Selector.Counters.InlineReads, 1);
-                    Registration!.Arm(Interest.Read);
-                    return true;
-                case ReadEnd.Failed:
-                    _self!.Tell(new ReadFailed(errno), ActorRefs.NoSender);
-                    return true;
-                default:
-                    return false;
-            }
-        }
-        catch (Exception)
-        {
-            // The actor's own read meets the same condition and fails under its supervision.
-            return false;
-        }
-    }
-
-    /// <summary>Reads for a <see cref="Readable"/>: up to the per-event budget (one read in pull mode), then re-arms.</summary>
-    private void Read()
-    {
-        if (!WantsToRead)
-        {
-            // A readiness event that raced a suspend or a close: keep only the hang-up watch.
-            if (_state is ConnectionState.AwaitingRegister or ConnectionState.Open or ConnectionState.Closing or ConnectionState.HalfClosed)
-            {
-                Registration?.Arm(Interest.None);
-            }
-
-            return;
-        }
-
-        switch (ReadAvailable(PullMode ? Settings.MaxReceivedMessageSize : Settings.ReceiveBudgetPerEvent, Self, out int errno))
-        {
-            case ReadEnd.Drained or ReadEnd.BudgetSpent:
-                // Drained: level-triggered re-arm catches the rest. Budget spent: still readable, the next round resumes here.
-                Registration!.Arm(Interest.Read);
-                break;
-            case ReadEnd.Pulled:
-                _pullRequested = false;
-                Registration!.Arm(Interest.None);
-                break;
-            case ReadEnd.PeerClosed:
-                OnPeerEof();
-                break;
-            case ReadEnd.Failed:
-                ReadError(errno);
-                break;
-        }
-    }
-
-    /// <summary>How <see cref="ReadAvailable"/> ended.</summary>
-    private enum ReadEnd
-    {
-        Drained,
-        BudgetSpent,
-        Pulled,
-        PeerClosed,
-        Failed,
-    }
-
-    /// <summary>
-    /// The one read routine: reads chunks of at most <c>max-received-message-size</c> into the loop thread's buffer and
-    /// delivers each, until the kernel has less than asked (drained), <paramref name="budget"/> bytes are read, one chunk
-    /// in pull mode, the peer's EOF or an error (<paramref name="errno"/>).
-    /// </summary>
-    private ReadEnd ReadAvailable(int budget, IActorRef self, out int errno)
-    {
-        int chunk = Settings.MaxReceivedMessageSize;
-        byte[] buffer = _threadReadBuffer is { } b && b.Length >= chunk ? b : _threadReadBuffer = new byte[chunk];
-        SafeHandle socket = Handle!;
-        while (true)
-        {
-            int want = Math.Min(chunk, budget);
-            int n = Receive(socket, buffer, want, out errno);
-            if (n < 0)
-            {
-                if (errno == Errno.EAGAIN) return ReadEnd.Drained;
-                if (errno == Errno.EINTR) continue;
-                return ReadEnd.Failed;
-            }
-
-            if (n == 0) return ReadEnd.PeerClosed;
-            Deliver(buffer, n, self);
-            if (PullMode) return ReadEnd.Pulled;
-            budget -= n;
-            if (n < want) return ReadEnd.Drained;
-            if (budget <= 0) return ReadEnd.BudgetSpent;
-        }
-    }
-
-    /// <summary>Hands <paramref name="count"/> bytes read into <paramref name="buffer"/> to the handler (one copy), and counts them.</summary>
-    private void Deliver(byte[] buffer, int count, IActorRef self)
-    {
-        byte[] copy = GC.AllocateUninitializedArray<byte>(count);
-        buffer.AsSpan(0, count).CopyTo(copy);
-        _handler.Tell(new Tcp.Received(ByteString.FromBytes(copy)), self);
-        SelectorCounters.Add(ref Selector.Counters.BytesRead, count);
-        SelectorCounters.Add(ref Selector.Counters.ReceivedMessages, 1);
-    }
-
-    private static unsafe int Receive(SafeHandle socket, byte[] buffer, int count, out int errno)
-    {
-        fixed (byte* p = buffer)
-        {
-            int n = (int)Libc.Read(socket, p, count);
-            errno = n < 0 ? Errno.Last : 0;
-            return n;
-        }
-    }
-
-    private void ReadError(int errno) =>
-        ErrorClose(Errno.ToSocketError(errno), $"Reading from {RemoteAddress} failed: {Errno.Describe(errno)}");
-
-    protected override void OnHangUp()
-    {
-        if (IsClosed || Handle is null) return;
-        if (Sockets.GetPendingError(Handle, out int socketError) == 0 && socketError != 0)
-        {
-            ErrorClose(Errno.ToSocketError(socketError), $"Connection to {RemoteAddress} failed: {Errno.Describe(socketError)}");
-            return;
-        }
-
-        // The EOF was already read and PeerClosed reported (keepOpenOnPeerClosed).
-        if (_state == ConnectionState.PeerClosed) return;
-
-        if (!Registered)
-        {
-            // Handled once registered: the read that follows sees the EOF after any data.
-            _eofPending = true;
-            return;
-        }
-
-        int pending = Sockets.PeekPending(Handle);
-        if (pending < 0 && -pending != Errno.EAGAIN)
-        {
-            ErrorClose(Errno.ToSocketError(-pending), $"Connection to {RemoteAddress} failed: {Errno.Describe(-pending)}");
-            return;
-        }
-
-        // The peer closed while reading is suspended (or in pull mode). With nothing unread the close is reported now;
-        // unread bytes are delivered first, and the EOF after them when reading resumes.
-        _eofPending = pending > 0;
-        if (!_eofPending) OnPeerEof();
-    }
-
-    private void OnPeerEof()
-    {
-        switch (_state)
-        {
-            case ConnectionState.Open when _keepOpenOnPeerClosed:
-                _state = ConnectionState.PeerClosed;
-                _handler.Tell(Tcp.PeerClosed.Instance, Self);
-                break;
-            case ConnectionState.Open:
-                BeginClose(Tcp.Close.Instance, Tcp.PeerClosed.Instance, null);
-                break;
-            case ConnectionState.Closing when _closing is Tcp.ConfirmedClose:
-                // Nothing more to read: once the writes are out, the connection closes as confirmed.
-                _closing = Tcp.Close.Instance;
-                break;
-            case ConnectionState.HalfClosed:
-                Finish(Tcp.ConfirmedClosed.Instance);
-                break;
-        }
-    }
-
     private void OnWrite(Tcp.WriteCommand write)
     {
         IActorRef commander = Sender;
@@ -467,73 +234,34 @@ internal abstract class TcpConnection : ChannelActor, IInlineReader
             return;
         }
 
-        if (_writingSuspended)
+        switch (_writes.Accept(write, commander, Settings.MaxPendingWriteBytes, _useResumeWriting))
         {
-            commander.Tell(new Tcp.CommandFailed(write, new InvalidOperationException("Writing is suspended after an earlier NACK; send ResumeWriting and wait for WritingResumed.")), Self);
-            return;
+            case WriteDecision.Suspended:
+                commander.Tell(new Tcp.CommandFailed(write, new InvalidOperationException("Writing is suspended after an earlier NACK; send ResumeWriting and wait for WritingResumed.")), Self);
+                break;
+            case WriteDecision.Full:
+                commander.Tell(
+                    new Tcp.CommandFailed(write, new InvalidOperationException(
+                        $"The connection to {RemoteAddress} already holds {_writes.Bytes} unsent bytes; {write.Length} more would pass actors-io.tcp.max-pending-write-bytes = {Settings.MaxPendingWriteBytes}.")),
+                    Self);
+                break;
+            default:
+                if (!_writes.Armed) Flush();
+                break;
         }
-
-        if (!_writes.IsEmpty && _writes.Bytes + write.Length > Settings.MaxPendingWriteBytes)
-        {
-            if (_useResumeWriting) _writingSuspended = true;
-            commander.Tell(
-                new Tcp.CommandFailed(write, new InvalidOperationException(
-                    $"The connection to {RemoteAddress} already holds {_writes.Bytes} unsent bytes; {write.Length} more would pass actors-io.tcp.max-pending-write-bytes = {Settings.MaxPendingWriteBytes}.")),
-                Self);
-            return;
-        }
-
-        if (write is Tcp.Write single) _writes.Enqueue(single, commander);
-        else
-        {
-            IReadOnlyList<Tcp.Write> parts = ((Tcp.CompoundWrite)write).Writes;
-            for (int i = 0; i < parts.Count; i++) _writes.Enqueue(parts[i], commander);
-        }
-
-        if (!_writeArmed) Flush();
     }
 
     private void Flush()
     {
         if (IsClosed || Handle is null || Registration is null) return;
-        while (!_writes.IsEmpty)
+        if (_writes.Flush(Handle, Settings.MaxWritesPerSyscall, Registration, Self, out SocketError error))
         {
-            long sent = _writes.Send(Handle, Settings.MaxWritesPerSyscall, Self, out SocketError error, out long attempted);
-            if (sent < 0)
-            {
-                ErrorClose(error, $"Writing to {RemoteAddress} failed: {error}");
-                return;
-            }
-
-            if (_writes.IsEmpty) break;
-            if (sent < attempted || error == SocketError.WouldBlock)
-            {
-                _writeArmed = true;
-                Registration.Arm(Interest.Write);
-                return;
-            }
+            if (_state == ConnectionState.Closing) CompleteClose();
         }
-
-        if (_resumeWritingRequester is { } requester)
+        else if (error != SocketError.Success)
         {
-            _resumeWritingRequester = null;
-            _writingSuspended = false;
-            requester.Tell(Tcp.WritingResumed.Instance, Self);
+            ErrorClose(error, $"Writing to {RemoteAddress} failed: {error}");
         }
-
-        if (_state == ConnectionState.Closing) CompleteClose();
-    }
-
-    private void OnResumeWriting()
-    {
-        if (!_writingSuspended || _writes.IsEmpty)
-        {
-            _writingSuspended = false;
-            Sender.Tell(Tcp.WritingResumed.Instance, Self);
-            return;
-        }
-
-        _resumeWritingRequester = Sender;
     }
 
     private void OnClose(Tcp.CloseCommand close, IActorRef closer)
@@ -668,7 +396,4 @@ internal abstract class TcpConnection : ChannelActor, IInlineReader
     {
         public static readonly RegisterTimedOut Instance = new();
     }
-
-    /// <summary>A read on the selector's side of the loop (<see cref="TryReadInline"/>) consumed this error for the actor.</summary>
-    private sealed record ReadFailed(int Errno) : INoSerializationVerificationNeeded;
 }

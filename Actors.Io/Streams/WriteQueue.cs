@@ -18,6 +18,7 @@ internal sealed class WriteQueue(SelectorCounters counters)
     private Entry[] _entries = [];
     private int _head;
     private int _count;
+    private IActorRef? _resumeRequester;
 
     /// <summary>Bytes queued and not yet taken by the kernel.</summary>
     public long Bytes { get; private set; }
@@ -25,6 +26,83 @@ internal sealed class WriteQueue(SelectorCounters counters)
     public int Count => _count;
 
     public bool IsEmpty => _count == 0;
+
+    /// <summary>True while Write interest is armed for what the kernel did not take (until the next Writable).</summary>
+    public bool Armed { get; set; }
+
+    /// <summary>True after a NACK (with ResumeWriting in use) until the queue drains after ResumeWriting.</summary>
+    public bool Suspended { get; private set; }
+
+    /// <summary>
+    /// Queues <paramref name="write"/> (every part of a compound write) unless writing is suspended or the queue already
+    /// holds bytes and the write would pass <paramref name="maxPendingBytes"/>: that NACK suspends writing when
+    /// <paramref name="suspendOnNack"/>.
+    /// </summary>
+    public WriteDecision Accept(Tcp.WriteCommand write, IActorRef commander, long maxPendingBytes, bool suspendOnNack)
+    {
+        if (Suspended) return WriteDecision.Suspended;
+        if (!IsEmpty && Bytes + write.Length > maxPendingBytes)
+        {
+            Suspended = suspendOnNack;
+            return WriteDecision.Full;
+        }
+
+        if (write is Tcp.Write single) Enqueue(single, commander);
+        else
+        {
+            IReadOnlyList<Tcp.Write> parts = ((Tcp.CompoundWrite)write).Writes;
+            for (int i = 0; i < parts.Count; i++) Enqueue(parts[i], commander);
+        }
+
+        return WriteDecision.Queued;
+    }
+
+    /// <summary>
+    /// ResumeWriting from <paramref name="requester"/>: true when writing can resume now; else it is told
+    /// <see cref="Tcp.WritingResumed"/> once the queue drains.
+    /// </summary>
+    public bool Resume(IActorRef requester)
+    {
+        if (!Suspended || IsEmpty)
+        {
+            Suspended = false;
+            return true;
+        }
+
+        _resumeRequester = requester;
+        return false;
+    }
+
+    /// <summary>
+    /// Hands the queue to the kernel until it is empty (true) or the kernel's buffer is full (Write interest is armed on
+    /// <paramref name="registration"/>; false). A failed send returns false with <paramref name="error"/> set.
+    /// </summary>
+    public bool Flush(SafeHandle socket, int maxSegments, IChannelRegistration registration, IActorRef self, out SocketError error)
+    {
+        error = SocketError.Success;
+        while (!IsEmpty)
+        {
+            long sent = Send(socket, maxSegments, self, out error, out long attempted);
+            if (sent < 0) return false;
+            if (IsEmpty) break;
+            if (sent < attempted || error == SocketError.WouldBlock)
+            {
+                error = SocketError.Success;
+                Armed = true;
+                registration.Arm(Interest.Write);
+                return false;
+            }
+        }
+
+        if (_resumeRequester is { } requester)
+        {
+            _resumeRequester = null;
+            Suspended = false;
+            requester.Tell(Tcp.WritingResumed.Instance, self);
+        }
+
+        return true;
+    }
 
     public void Enqueue(Tcp.Write write, IActorRef commander)
     {
@@ -179,4 +257,17 @@ internal sealed class WriteQueue(SelectorCounters counters)
         public readonly IActorRef Commander = commander;
         public int Offset;
     }
+}
+
+/// <summary>What <see cref="WriteQueue.Accept"/> did with a write.</summary>
+internal enum WriteDecision
+{
+    /// <summary>Queued (and, where the kernel takes it, about to be sent).</summary>
+    Queued,
+
+    /// <summary>Refused: writing is suspended after an earlier NACK.</summary>
+    Suspended,
+
+    /// <summary>Refused (a NACK): the queue would pass <c>max-pending-write-bytes</c>.</summary>
+    Full,
 }

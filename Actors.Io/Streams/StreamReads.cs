@@ -1,0 +1,77 @@
+using System.Runtime.InteropServices;
+using Actors.Io.Native;
+using Actors.Io.Selection;
+using Akka.Actor;
+using Akka.IO;
+
+namespace Actors.Io.Streams;
+
+/// <summary>The one read routine of stream connections, for the actor's own reads and the selector's inline ones.</summary>
+internal static class StreamReads
+{
+    [ThreadStatic]
+    private static byte[]? _threadBuffer;
+
+    /// <summary>
+    /// Reads chunks of at most <paramref name="chunk"/> bytes into the loop thread's buffer and delivers each to
+    /// <paramref name="handler"/> as a <see cref="Tcp.Received"/> (the one copy a read makes), until the kernel has less
+    /// than asked (drained), <paramref name="budget"/> bytes are read, one chunk in pull mode, the peer's EOF, or an error
+    /// (<paramref name="errno"/>). Allocates only the payload and its message.
+    /// </summary>
+    public static ReadEnd ReadAvailable(
+        SafeHandle socket, int chunk, int budget, bool pullMode, IActorRef handler, IActorRef self, SelectorCounters counters, out int errno)
+    {
+        byte[] buffer = _threadBuffer is { } b && b.Length >= chunk ? b : _threadBuffer = new byte[chunk];
+        while (true)
+        {
+            int want = Math.Min(chunk, budget);
+            int n = Receive(socket, buffer, want, out errno);
+            if (n < 0)
+            {
+                if (errno == Errno.EAGAIN) return ReadEnd.Drained;
+                if (errno == Errno.EINTR) continue;
+                return ReadEnd.Failed;
+            }
+
+            if (n == 0) return ReadEnd.PeerClosed;
+            byte[] copy = GC.AllocateUninitializedArray<byte>(n);
+            buffer.AsSpan(0, n).CopyTo(copy);
+            handler.Tell(new Tcp.Received(ByteString.FromBytes(copy)), self);
+            SelectorCounters.Add(ref counters.BytesRead, n);
+            SelectorCounters.Add(ref counters.ReceivedMessages, 1);
+            if (pullMode) return ReadEnd.Pulled;
+            budget -= n;
+            if (n < want) return ReadEnd.Drained;
+            if (budget <= 0) return ReadEnd.BudgetSpent;
+        }
+    }
+
+    private static unsafe int Receive(SafeHandle socket, byte[] buffer, int count, out int errno)
+    {
+        fixed (byte* p = buffer)
+        {
+            int n = (int)Libc.Read(socket, p, count);
+            errno = n < 0 ? Errno.Last : 0;
+            return n;
+        }
+    }
+}
+
+/// <summary>How <see cref="StreamReads.ReadAvailable"/> ended.</summary>
+internal enum ReadEnd
+{
+    /// <summary>The kernel had less than asked (or nothing): most likely empty.</summary>
+    Drained,
+
+    /// <summary>The budget is spent with data perhaps left: yield to other channels, the next round reads on.</summary>
+    BudgetSpent,
+
+    /// <summary>Pull mode: one chunk was delivered.</summary>
+    Pulled,
+
+    /// <summary>The peer's EOF.</summary>
+    PeerClosed,
+
+    /// <summary>An error other than EAGAIN or EINTR.</summary>
+    Failed,
+}
