@@ -1,0 +1,46 @@
+using System.Net;
+using System.Net.Sockets;
+using Actors.Io.Tests.Support;
+using Akka.Actor;
+using Akka.TestKit;
+using Xunit.Abstractions;
+using TcpMsg = Actors.Io.Tcp;
+
+namespace Actors.Io.Tests.Streams;
+
+/// <summary>The connection actor and its handler: either one's end ends the connection.</summary>
+public sealed class ConnectionLifecycleTests(ITestOutputHelper output) : ConnectionTestKit(string.Empty, output)
+{
+    [Fact]
+    public void The_death_of_the_handler_aborts_the_connection()
+    {
+        IPEndPoint server = Bind();
+        TestProbe handler = CreateTestProbe();
+        (Socket client, IActorRef connection) = Accept(server, handler);
+        client.Send("x"u8);
+        handler.ExpectMsg<TcpMsg.Received>(Step);
+        Watch(connection);
+
+        Sys.Stop(handler.Ref);
+        ExpectTerminated(connection, Step);
+        AssertResetOrEof(client);
+    }
+
+    [Fact]
+    public void A_connection_actor_stopped_from_outside_closes_its_socket_and_tells_the_handler()
+    {
+        IPEndPoint server = Bind();
+        (Socket client, IActorRef connection) = Accept(server);
+        client.Send("x"u8);
+        ExpectMsg<TcpMsg.Received>(Step);
+        Watch(connection);
+
+        Sys.Stop(connection);
+        var closed = ExpectMsg<TcpMsg.ConnectionClosed>(Step);
+        Assert.True(closed.IsErrorClosed, closed.ToString());
+        Assert.NotNull(closed.GetErrorCause());
+        ExpectTerminated(connection, Step);
+        AssertResetOrEof(client);
+        ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+    }
+}
