@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 namespace Actors.Io.Tests;
 
 /// <summary>The compact mailbox: FIFO through growth and wrap-around, storage released after a burst, and in use by connections.</summary>
-public sealed class CompactMailboxTests(ITestOutputHelper output) : ConnectionTestKit("", output)
+public sealed class CompactMailboxTests(ITestOutputHelper output) : LoopbackTestKit(output)
 {
     [Fact]
     public void An_empty_queue_holds_no_storage_and_the_first_message_takes_the_small_ring()
@@ -105,7 +105,7 @@ public sealed class CompactMailboxTests(ITestOutputHelper output) : ConnectionTe
 
         IActorRef handler = Sys.ActorOf(Props.Create(() => new Echo()).WithMailbox(CompactMailbox.ConfigPath));
         handler.Tell("ping", TestActor);
-        ExpectMsg("ping", Step);
+        ExpectMsg("ping", TestWaits.Expect);
         Assert.IsType<CompactMessageQueue>(QueueOf(handler));
     }
 

@@ -103,7 +103,7 @@ public sealed class DatagramSendQueueTests() : Akka.TestKit.Xunit2.TestKit(TestC
                 }
             });
             for (int i = taken; i < sends; i++) Assert.Equal(i, ExpectMsg<Ack>().Id);
-            AwaitCondition(() => reading.IsCompleted, TimeSpan.FromSeconds(5));
+            AwaitCondition(() => reading.IsCompleted, TestWaits.Expect);
             Assert.True(reading.IsCompletedSuccessfully, reading.Exception?.ToString());
             ExpectNoMsg(TimeSpan.FromMilliseconds(100));
             Watch(channel);
@@ -128,7 +128,7 @@ public sealed class DatagramSendQueueTests() : Akka.TestKit.Xunit2.TestKit(TestC
         const int SOCK_DGRAM = 2;
         if (Sockets.SocketPair(Sockets.AF_UNIX, SOCK_DGRAM | Descriptors.SockCloexec, 0, fds) != 0) throw new IOException(Errno.Describe(Errno.Last));
         var local = new Socket(new SafeSocketHandle(fds[0], ownsHandle: true)) { Blocking = false, SendBufferSize = 4096 };
-        var peer = new Socket(new SafeSocketHandle(fds[1], ownsHandle: true)) { ReceiveTimeout = 5000 };
+        var peer = new Socket(new SafeSocketHandle(fds[1], ownsHandle: true)) { ReceiveTimeout = TestWaits.ExpectMilliseconds };
         return (local, peer);
     }
 

@@ -28,7 +28,7 @@ public sealed class UdpAllocationTests : Akka.TestKit.Xunit2.TestKit
         Sys.Io().Tell(new UdpMsg.Bind(echo, new IPEndPoint(IPAddress.Loopback, 0)));
         EndPoint server = ExpectMsg<UdpMsg.Bound>().LocalAddress;
 
-        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 5000 };
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = TestWaits.ExpectMilliseconds };
         client.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         client.Connect(server);
         byte[] message = new byte[Size];

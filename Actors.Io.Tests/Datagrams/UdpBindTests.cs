@@ -12,10 +12,8 @@ namespace Actors.Io.Tests.Datagrams;
 /// SimpleSender, suspend and resume, options, and the failures a user meets.</summary>
 public sealed class UdpBindTests() : Akka.TestKit.Xunit2.TestKit(TestConfigs.With(TestConfigs.Quiet))
 {
-    private static readonly TimeSpan Wait = UdpTesting.Wait;
-
     [Theory]
-    [MemberData(nameof(UdpTesting.Loopbacks), MemberType = typeof(UdpTesting))]
+    [MemberData(nameof(Loopback.Addresses), MemberType = typeof(Loopback))]
     public void Two_bound_sockets_exchange_datagrams_with_acks_and_senders(string loopback)
     {
         IPAddress address = IPAddress.Parse(loopback);
@@ -27,21 +25,21 @@ public sealed class UdpBindTests() : Akka.TestKit.Xunit2.TestKit(TestConfigs.Wit
         Assert.NotEqual(0, addressA.Port);
 
         b.Tell(new UdpMsg.Send(ByteString.FromString("hello"), addressA, new Ack(1)), TestActor);
-        ExpectMsg<Ack>(ack => Assert.Equal(1, ack.Id), Wait);
-        UdpMsg.Received received = handlerA.ExpectMsg<UdpMsg.Received>(Wait);
+        ExpectMsg<Ack>(ack => Assert.Equal(1, ack.Id), TestWaits.Expect);
+        UdpMsg.Received received = handlerA.ExpectMsg<UdpMsg.Received>(TestWaits.Expect);
         Assert.Equal("hello", received.Data.ToString());
         Assert.Equal(addressB, received.Sender);
         Assert.Equal(a, handlerA.LastSender);
 
         // The answer without an ack: only the datagram arrives.
         a.Tell(UdpMsg.Send.Create(ByteString.FromString("hi back"), received.Sender), TestActor);
-        UdpMsg.Received answer = handlerB.ExpectMsg<UdpMsg.Received>(Wait);
+        UdpMsg.Received answer = handlerB.ExpectMsg<UdpMsg.Received>(TestWaits.Expect);
         Assert.Equal("hi back", answer.Data.ToString());
         Assert.Equal(addressA, answer.Sender);
 
         // A steady peer's address is one instance.
         b.Tell(UdpMsg.Send.Create(ByteString.FromString("again"), addressA));
-        Assert.Same(received.Sender, handlerA.ExpectMsg<UdpMsg.Received>(Wait).Sender);
+        Assert.Same(received.Sender, handlerA.ExpectMsg<UdpMsg.Received>(TestWaits.Expect).Sender);
         ExpectNoMsg(TimeSpan.FromMilliseconds(100));
     }
 
@@ -55,17 +53,17 @@ public sealed class UdpBindTests() : Akka.TestKit.Xunit2.TestKit(TestConfigs.Wit
         var peerAddress = (IPEndPoint)peer.LocalEndPoint!;
 
         peer.SendTo("1"u8.ToArray(), local);
-        var first = (IPEndPoint)handler.ExpectMsg<UdpMsg.Received>(Wait).Sender;
+        var first = (IPEndPoint)handler.ExpectMsg<UdpMsg.Received>(TestWaits.Expect).Sender;
         first.Port = 1;
         first.Address = IPAddress.Parse("10.9.8.7");
         peer.SendTo("2"u8.ToArray(), local);
-        var second = (IPEndPoint)handler.ExpectMsg<UdpMsg.Received>(Wait).Sender;
+        var second = (IPEndPoint)handler.ExpectMsg<UdpMsg.Received>(TestWaits.Expect).Sender;
         Assert.NotSame(first, second);
         Assert.Equal(peerAddress, second);
 
         // The fresh instance is the steady one again.
         peer.SendTo("3"u8.ToArray(), local);
-        Assert.Same(second, handler.ExpectMsg<UdpMsg.Received>(Wait).Sender);
+        Assert.Same(second, handler.ExpectMsg<UdpMsg.Received>(TestWaits.Expect).Sender);
     }
 
     [Fact]
@@ -79,13 +77,13 @@ public sealed class UdpBindTests() : Akka.TestKit.Xunit2.TestKit(TestConfigs.Wit
 
         var target = new IPEndPoint(IPAddress.Loopback, addressOfFirst.Port);
         socket.Tell(new UdpMsg.Send(ByteString.FromString("one"), target, new Ack(1)));
-        ExpectMsg<Ack>(Wait);
+        ExpectMsg<Ack>(TestWaits.Expect);
         target.Port = addressOfSecond.Port;
         socket.Tell(new UdpMsg.Send(ByteString.FromString("two"), target, new Ack(2)));
-        ExpectMsg<Ack>(Wait);
+        ExpectMsg<Ack>(TestWaits.Expect);
 
-        Assert.Equal("one", first.ExpectMsg<UdpMsg.Received>(Wait).Data.ToString());
-        Assert.Equal("two", second.ExpectMsg<UdpMsg.Received>(Wait).Data.ToString());
+        Assert.Equal("one", first.ExpectMsg<UdpMsg.Received>(TestWaits.Expect).Data.ToString());
+        Assert.Equal("two", second.ExpectMsg<UdpMsg.Received>(TestWaits.Expect).Data.ToString());
         first.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
     }
 
@@ -95,8 +93,8 @@ public sealed class UdpBindTests() : Akka.TestKit.Xunit2.TestKit(TestConfigs.Wit
         (IActorRef socket, IPEndPoint local) = Bind(CreateTestProbe(), new IPEndPoint(IPAddress.Loopback, 0));
         Watch(socket);
         socket.Tell(UdpMsg.Unbind.Instance);
-        ExpectMsg<UdpMsg.Unbound>(Wait);
-        ExpectTerminated(socket, Wait);
+        ExpectMsg<UdpMsg.Unbound>(TestWaits.Expect);
+        ExpectTerminated(socket, TestWaits.Expect);
 
         using var again = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         again.Bind(local);
@@ -109,7 +107,7 @@ public sealed class UdpBindTests() : Akka.TestKit.Xunit2.TestKit(TestConfigs.Wit
         taken.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         var bind = new UdpMsg.Bind(TestActor, taken.LocalEndPoint!);
         Sys.Io().Tell(bind);
-        UdpMsg.CommandFailed failed = ExpectMsg<UdpMsg.CommandFailed>(Wait);
+        UdpMsg.CommandFailed failed = ExpectMsg<UdpMsg.CommandFailed>(TestWaits.Expect);
         Assert.Same(bind, failed.Cmd);
         SocketException cause = Assert.IsType<SocketException>(failed.Cause);
         Assert.Equal(SocketError.AddressAlreadyInUse, cause.SocketErrorCode);
@@ -134,8 +132,8 @@ public sealed class UdpBindTests() : Akka.TestKit.Xunit2.TestKit(TestConfigs.Wit
             new UdpMsg.SO.ReceiveBufferSize(256 * 1024),
             new UdpMsg.SO.SendBufferSize(64 * 1024));
         socket.Tell(new UdpMsg.Send(ByteString.FromString("self"), local, new Ack(7)));
-        ExpectMsg<Ack>(Wait);
-        Assert.Equal("self", handler.ExpectMsg<UdpMsg.Received>(Wait).Data.ToString());
+        ExpectMsg<Ack>(TestWaits.Expect);
+        Assert.Equal("self", handler.ExpectMsg<UdpMsg.Received>(TestWaits.Expect).Data.ToString());
     }
 
     [Fact]
@@ -144,20 +142,20 @@ public sealed class UdpBindTests() : Akka.TestKit.Xunit2.TestKit(TestConfigs.Wit
         var broadcast = new IPEndPoint(IPAddress.Parse("127.255.255.255"), 9);
         (IActorRef plain, _) = Bind(CreateTestProbe(), new IPEndPoint(IPAddress.Any, 0));
         plain.Tell(new UdpMsg.Send(ByteString.FromString("x"), broadcast, new Ack(1)));
-        UdpMsg.CommandFailed refused = ExpectMsg<UdpMsg.CommandFailed>(Wait);
+        UdpMsg.CommandFailed refused = ExpectMsg<UdpMsg.CommandFailed>(TestWaits.Expect);
         Assert.Equal(SocketError.AccessDenied, Assert.IsType<SocketException>(refused.Cause).SocketErrorCode);
         Assert.Contains("127.255.255.255", refused.Cause!.Message);
 
         (IActorRef broadcaster, _) = Bind(CreateTestProbe(), new IPEndPoint(IPAddress.Any, 0), new UdpMsg.SO.Broadcast(true));
         broadcaster.Tell(new UdpMsg.Send(ByteString.FromString("x"), broadcast, new Ack(2)));
-        ExpectMsg<Ack>(ack => Assert.Equal(2, ack.Id), Wait);
+        ExpectMsg<Ack>(ack => Assert.Equal(2, ack.Id), TestWaits.Expect);
     }
 
     [Fact]
     public void SimpleSender_sends_to_IPv4_and_IPv6_targets()
     {
         Sys.Io().Tell(UdpMsg.SimpleSender.Instance);
-        ExpectMsg<UdpMsg.SimpleSenderReady>(Wait);
+        ExpectMsg<UdpMsg.SimpleSenderReady>(TestWaits.Expect);
         IActorRef sender = LastSender;
 
         TestProbe v4 = CreateTestProbe();
@@ -165,23 +163,23 @@ public sealed class UdpBindTests() : Akka.TestKit.Xunit2.TestKit(TestConfigs.Wit
         (_, IPEndPoint target4) = Bind(v4, new IPEndPoint(IPAddress.Loopback, 0));
         (_, IPEndPoint target6) = Bind(v6, new IPEndPoint(IPAddress.IPv6Loopback, 0));
         sender.Tell(new UdpMsg.Send(ByteString.FromString("four"), target4, new Ack(4)));
-        ExpectMsg<Ack>(ack => Assert.Equal(4, ack.Id), Wait);
+        ExpectMsg<Ack>(ack => Assert.Equal(4, ack.Id), TestWaits.Expect);
         sender.Tell(new UdpMsg.Send(ByteString.FromString("six"), target6, new Ack(6)));
-        ExpectMsg<Ack>(ack => Assert.Equal(6, ack.Id), Wait);
-        Assert.Equal("four", v4.ExpectMsg<UdpMsg.Received>(Wait).Data.ToString());
-        Assert.Equal("six", v6.ExpectMsg<UdpMsg.Received>(Wait).Data.ToString());
+        ExpectMsg<Ack>(ack => Assert.Equal(6, ack.Id), TestWaits.Expect);
+        Assert.Equal("four", v4.ExpectMsg<UdpMsg.Received>(TestWaits.Expect).Data.ToString());
+        Assert.Equal("six", v6.ExpectMsg<UdpMsg.Received>(TestWaits.Expect).Data.ToString());
     }
 
     [Fact]
     public void SimpleSender_Unbind_answers_Unbound_and_stops()
     {
         Sys.Io().Tell(UdpMsg.SimpleSender.Instance);
-        ExpectMsg<UdpMsg.SimpleSenderReady>(Wait);
+        ExpectMsg<UdpMsg.SimpleSenderReady>(TestWaits.Expect);
         IActorRef sender = LastSender;
         Watch(sender);
         sender.Tell(UdpMsg.Unbind.Instance);
-        ExpectMsg<UdpMsg.Unbound>(Wait);
-        ExpectTerminated(sender, Wait);
+        ExpectMsg<UdpMsg.Unbound>(TestWaits.Expect);
+        ExpectTerminated(sender, TestWaits.Expect);
     }
 
     [Fact]
@@ -190,14 +188,14 @@ public sealed class UdpBindTests() : Akka.TestKit.Xunit2.TestKit(TestConfigs.Wit
         (IActorRef socket, IPEndPoint local) = Bind(CreateTestProbe(), new IPEndPoint(IPAddress.Loopback, 0));
         var send = new UdpMsg.Send(ByteString.FromBytes(new byte[70_000]), local, new UdpMsg.NoAck("token 7"));
         socket.Tell(send);
-        UdpMsg.CommandFailed failed = ExpectMsg<UdpMsg.CommandFailed>(Wait);
+        UdpMsg.CommandFailed failed = ExpectMsg<UdpMsg.CommandFailed>(TestWaits.Expect);
         Assert.Same(send, failed.Cmd);
         Assert.Equal("token 7", Assert.IsType<UdpMsg.NoAck>(((UdpMsg.Send)failed.Cmd).Ack).Token);
 
         // A successful one with a token is not acked.
         socket.Tell(new UdpMsg.Send(ByteString.FromString("fine"), local, new UdpMsg.NoAck("token 8")));
         socket.Tell(new UdpMsg.Send(ByteString.FromString("then"), local, new Ack(9)));
-        ExpectMsg<Ack>(ack => Assert.Equal(9, ack.Id), Wait);
+        ExpectMsg<Ack>(ack => Assert.Equal(9, ack.Id), TestWaits.Expect);
     }
 
     [Fact]
@@ -211,12 +209,12 @@ public sealed class UdpBindTests() : Akka.TestKit.Xunit2.TestKit(TestConfigs.Wit
 
         // Ordered after the suspend: a send answered by the socket proves the suspend was handled.
         socket.Tell(new UdpMsg.Send(ByteString.FromString("sync"), peer.LocalEndPoint!, new Ack(0)));
-        ExpectMsg<Ack>(Wait);
+        ExpectMsg<Ack>(TestWaits.Expect);
         for (int i = 1; i <= 3; i++) peer.SendTo(new[] { (byte)i }, local);
         handler.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
 
         socket.Tell(UdpMsg.ResumeReading.Instance);
-        for (int i = 1; i <= 3; i++) Assert.Equal((byte)i, handler.ExpectMsg<UdpMsg.Received>(Wait).Data[0]);
+        for (int i = 1; i <= 3; i++) Assert.Equal((byte)i, handler.ExpectMsg<UdpMsg.Received>(TestWaits.Expect).Data[0]);
     }
 
     [Fact]
@@ -225,7 +223,7 @@ public sealed class UdpBindTests() : Akka.TestKit.Xunit2.TestKit(TestConfigs.Wit
         (IActorRef socket, IPEndPoint local) = Bind(CreateTestProbe(), new IPEndPoint(IPAddress.Loopback, 0));
         var send = new UdpMsg.Send(ByteString.FromBytes(new byte[70_000]), local, new Ack(1));
         socket.Tell(send);
-        UdpMsg.CommandFailed failed = ExpectMsg<UdpMsg.CommandFailed>(Wait);
+        UdpMsg.CommandFailed failed = ExpectMsg<UdpMsg.CommandFailed>(TestWaits.Expect);
         Assert.Same(send, failed.Cmd);
         Assert.Equal(SocketError.MessageSize, Assert.IsType<SocketException>(failed.Cause).SocketErrorCode);
         Assert.Contains("70000 bytes", failed.Cause!.Message);
@@ -233,7 +231,7 @@ public sealed class UdpBindTests() : Akka.TestKit.Xunit2.TestKit(TestConfigs.Wit
 
         // The socket carries on.
         socket.Tell(new UdpMsg.Send(ByteString.FromString("ok"), local, new Ack(2)));
-        ExpectMsg<Ack>(ack => Assert.Equal(2, ack.Id), Wait);
+        ExpectMsg<Ack>(ack => Assert.Equal(2, ack.Id), TestWaits.Expect);
     }
 
     [Fact]
@@ -242,7 +240,7 @@ public sealed class UdpBindTests() : Akka.TestKit.Xunit2.TestKit(TestConfigs.Wit
         // 65536 passes the configured limit but not IPv4's (65507 bytes of payload).
         (IActorRef socket, IPEndPoint local) = Bind(CreateTestProbe(), new IPEndPoint(IPAddress.Loopback, 0));
         socket.Tell(new UdpMsg.Send(ByteString.FromBytes(new byte[65536]), local, new Ack(1)));
-        UdpMsg.CommandFailed failed = ExpectMsg<UdpMsg.CommandFailed>(Wait);
+        UdpMsg.CommandFailed failed = ExpectMsg<UdpMsg.CommandFailed>(TestWaits.Expect);
         Assert.Equal(SocketError.MessageSize, Assert.IsType<SocketException>(failed.Cause).SocketErrorCode);
     }
 
@@ -252,18 +250,18 @@ public sealed class UdpBindTests() : Akka.TestKit.Xunit2.TestKit(TestConfigs.Wit
         (IActorRef socket, _) = Bind(CreateTestProbe(), new IPEndPoint(IPAddress.Loopback, 0));
 
         socket.Tell(new UdpMsg.Send(ByteString.FromString("x"), new DnsEndPoint("localhost", 9), new Ack(1)));
-        UdpMsg.CommandFailed dns = ExpectMsg<UdpMsg.CommandFailed>(Wait);
+        UdpMsg.CommandFailed dns = ExpectMsg<UdpMsg.CommandFailed>(TestWaits.Expect);
         Assert.IsType<NotSupportedException>(dns.Cause);
         Assert.Contains("DnsEndPoint", dns.Cause!.Message);
 
         socket.Tell(new UdpMsg.Send(ByteString.FromString("x"), new IPEndPoint(IPAddress.IPv6Loopback, 9), new Ack(2)));
-        UdpMsg.CommandFailed family = ExpectMsg<UdpMsg.CommandFailed>(Wait);
+        UdpMsg.CommandFailed family = ExpectMsg<UdpMsg.CommandFailed>(TestWaits.Expect);
         Assert.Equal(SocketError.AddressFamilyNotSupported, Assert.IsType<SocketException>(family.Cause).SocketErrorCode);
         Assert.Contains("InterNetworkV6", family.Cause!.Message);
 
         var bind = new UdpMsg.Bind(TestActor, new DnsEndPoint("localhost", 0));
         Sys.Io().Tell(bind);
-        Assert.IsType<NotSupportedException>(ExpectMsg<UdpMsg.CommandFailed>(Wait).Cause);
+        Assert.IsType<NotSupportedException>(ExpectMsg<UdpMsg.CommandFailed>(TestWaits.Expect).Cause);
     }
 
     [Fact]
@@ -271,12 +269,12 @@ public sealed class UdpBindTests() : Akka.TestKit.Xunit2.TestKit(TestConfigs.Wit
     {
         var send = UdpMsg.Send.Create(ByteString.FromString("x"), new IPEndPoint(IPAddress.Loopback, 9));
         Sys.Io().Tell(send);
-        UdpMsg.CommandFailed failed = ExpectMsg<UdpMsg.CommandFailed>(Wait);
+        UdpMsg.CommandFailed failed = ExpectMsg<UdpMsg.CommandFailed>(TestWaits.Expect);
         Assert.Same(send, failed.Cmd);
         Assert.Contains("socket actor", Assert.IsType<NotSupportedException>(failed.Cause).Message);
 
         Sys.Io().Tell(UdpConnected.Disconnect.Instance);
-        Assert.Contains("Connected", ExpectMsg<UdpConnected.CommandFailed>(Wait).Cause!.Message);
+        Assert.Contains("Connected", ExpectMsg<UdpConnected.CommandFailed>(TestWaits.Expect).Cause!.Message);
     }
 
     [Fact]
@@ -285,17 +283,17 @@ public sealed class UdpBindTests() : Akka.TestKit.Xunit2.TestKit(TestConfigs.Wit
         UdpMsg.SocketOption[] options = [new Unavailable()];
         var bind = new UdpMsg.Bind(TestActor, new IPEndPoint(IPAddress.Loopback, 0), options);
         Sys.Io().Tell(bind);
-        UdpMsg.CommandFailed bindFailed = ExpectMsg<UdpMsg.CommandFailed>(Wait);
+        UdpMsg.CommandFailed bindFailed = ExpectMsg<UdpMsg.CommandFailed>(TestWaits.Expect);
         Assert.Same(bind, bindFailed.Cmd);
         Assert.IsType<PlatformNotSupportedException>(bindFailed.Cause);
 
         var simple = new UdpMsg.SimpleSender(options);
         Sys.Io().Tell(simple);
-        Assert.Same(simple, ExpectMsg<UdpMsg.CommandFailed>(Wait).Cmd);
+        Assert.Same(simple, ExpectMsg<UdpMsg.CommandFailed>(TestWaits.Expect).Cmd);
 
         var connect = new UdpConnected.Connect(TestActor, new IPEndPoint(IPAddress.Loopback, 9), options: options);
         Sys.Io().Tell(connect);
-        UdpConnected.CommandFailed connectFailed = ExpectMsg<UdpConnected.CommandFailed>(Wait);
+        UdpConnected.CommandFailed connectFailed = ExpectMsg<UdpConnected.CommandFailed>(TestWaits.Expect);
         Assert.Same(connect, connectFailed.Cmd);
         Assert.Contains("not on this platform", connectFailed.Cause!.Message);
     }
@@ -304,7 +302,7 @@ public sealed class UdpBindTests() : Akka.TestKit.Xunit2.TestKit(TestConfigs.Wit
     {
         TestProbe commander = CreateTestProbe();
         Sys.Io().Tell(new UdpMsg.Bind(handler, local, options), commander);
-        UdpMsg.Bound bound = commander.ExpectMsg<UdpMsg.Bound>(Wait);
+        UdpMsg.Bound bound = commander.ExpectMsg<UdpMsg.Bound>(TestWaits.Expect);
         return (commander.LastSender, (IPEndPoint)bound.LocalAddress);
     }
 

@@ -11,27 +11,25 @@ namespace Actors.Io.Tests.Datagrams;
 /// resume, and a peer whose port is closed (ICMP port unreachable) on both the read and the send side.</summary>
 public sealed class UdpConnectedTests() : Akka.TestKit.Xunit2.TestKit(TestConfigs.With(TestConfigs.Quiet))
 {
-    private static readonly TimeSpan Wait = UdpTesting.Wait;
-
     [Theory]
-    [MemberData(nameof(UdpTesting.Loopbacks), MemberType = typeof(UdpTesting))]
+    [MemberData(nameof(Loopback.Addresses), MemberType = typeof(Loopback))]
     public void Connected_socket_exchanges_datagrams_with_its_peer_and_disconnects(string loopback)
     {
         IPAddress address = IPAddress.Parse(loopback);
-        using var peer = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 5000 };
+        using var peer = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = TestWaits.ExpectMilliseconds };
         peer.Bind(new IPEndPoint(address, 0));
         TestProbe handler = CreateTestProbe();
         IActorRef socket = Connect(handler, peer.LocalEndPoint!);
 
         socket.Tell(new UdpConnected.Send(ByteString.FromString("ping"), new Ack(1)));
-        ExpectMsg<Ack>(Wait);
+        ExpectMsg<Ack>(TestWaits.Expect);
         byte[] buffer = new byte[64];
         EndPoint from = new IPEndPoint(address, 0);
         int n = peer.ReceiveFrom(buffer, ref from);
         Assert.Equal("ping", System.Text.Encoding.ASCII.GetString(buffer, 0, n));
 
         peer.SendTo("pong"u8.ToArray(), from);
-        Assert.Equal("pong", handler.ExpectMsg<UdpConnected.Received>(Wait).Data.ToString());
+        Assert.Equal("pong", handler.ExpectMsg<UdpConnected.Received>(TestWaits.Expect).Data.ToString());
 
         // Without an ack only the datagram goes out.
         socket.Tell(UdpConnected.Send.Create(ByteString.FromString("quiet")));
@@ -40,14 +38,14 @@ public sealed class UdpConnectedTests() : Akka.TestKit.Xunit2.TestKit(TestConfig
 
         Watch(socket);
         socket.Tell(UdpConnected.Disconnect.Instance);
-        ExpectMsg<UdpConnected.Disconnected>(Wait);
-        ExpectTerminated(socket, Wait);
+        ExpectMsg<UdpConnected.Disconnected>(TestWaits.Expect);
+        ExpectTerminated(socket, TestWaits.Expect);
     }
 
     [Fact]
     public void Connect_with_a_local_address_sends_from_that_port()
     {
-        using var peer = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 5000 };
+        using var peer = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = TestWaits.ExpectMilliseconds };
         peer.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         IPEndPoint local;
         using (var free = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp))
@@ -59,11 +57,11 @@ public sealed class UdpConnectedTests() : Akka.TestKit.Xunit2.TestKit(TestConfig
         TestProbe handler = CreateTestProbe();
         TestProbe commander = CreateTestProbe();
         Sys.Io().Tell(new UdpConnected.Connect(handler, peer.LocalEndPoint!, local), commander);
-        commander.ExpectMsg<UdpConnected.Connected>(Wait);
+        commander.ExpectMsg<UdpConnected.Connected>(TestWaits.Expect);
         IActorRef socket = commander.LastSender;
 
         socket.Tell(new UdpConnected.Send(ByteString.FromString("from here"), "sent"));
-        ExpectMsg("sent", Wait);
+        ExpectMsg("sent", TestWaits.Expect);
         byte[] buffer = new byte[64];
         EndPoint from = new IPEndPoint(IPAddress.Any, 0);
         int n = peer.ReceiveFrom(buffer, ref from);
@@ -71,7 +69,7 @@ public sealed class UdpConnectedTests() : Akka.TestKit.Xunit2.TestKit(TestConfig
         Assert.Equal(local, from);
 
         peer.SendTo("back"u8.ToArray(), local);
-        Assert.Equal("back", handler.ExpectMsg<UdpConnected.Received>(Wait).Data.ToString());
+        Assert.Equal("back", handler.ExpectMsg<UdpConnected.Received>(TestWaits.Expect).Data.ToString());
     }
 
     [Fact]
@@ -82,14 +80,14 @@ public sealed class UdpConnectedTests() : Akka.TestKit.Xunit2.TestKit(TestConfig
         IActorRef socket = Connect(CreateTestProbe(), peer.LocalEndPoint!);
         var send = new UdpConnected.Send(ByteString.FromBytes(new byte[70_000]), new UdpConnected.NoAck("token 7"));
         socket.Tell(send);
-        UdpConnected.CommandFailed failed = ExpectMsg<UdpConnected.CommandFailed>(Wait);
+        UdpConnected.CommandFailed failed = ExpectMsg<UdpConnected.CommandFailed>(TestWaits.Expect);
         Assert.Same(send, failed.Cmd);
         Assert.Equal("token 7", Assert.IsType<UdpConnected.NoAck>(((UdpConnected.Send)failed.Cmd).Ack).Token);
 
         // A successful one with a token is not acked.
         socket.Tell(new UdpConnected.Send(ByteString.FromString("fine"), new UdpConnected.NoAck("token 8")));
         socket.Tell(new UdpConnected.Send(ByteString.FromString("then"), new Ack(9)));
-        ExpectMsg<Ack>(ack => Assert.Equal(9, ack.Id), Wait);
+        ExpectMsg<Ack>(ack => Assert.Equal(9, ack.Id), TestWaits.Expect);
     }
 
     [Fact]
@@ -101,7 +99,7 @@ public sealed class UdpConnectedTests() : Akka.TestKit.Xunit2.TestKit(TestConfig
         IActorRef socket = Connect(handler, peer.LocalEndPoint!);
         socket.Tell(UdpConnected.SuspendReading.Instance);
         socket.Tell(new UdpConnected.Send(ByteString.FromString("where"), new Ack(1)));
-        ExpectMsg<Ack>(Wait);
+        ExpectMsg<Ack>(TestWaits.Expect);
         byte[] buffer = new byte[16];
         EndPoint from = new IPEndPoint(IPAddress.Loopback, 0);
         peer.ReceiveFrom(buffer, ref from);
@@ -110,8 +108,8 @@ public sealed class UdpConnectedTests() : Akka.TestKit.Xunit2.TestKit(TestConfig
         peer.SendTo("b"u8.ToArray(), from);
         handler.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
         socket.Tell(UdpConnected.ResumeReading.Instance);
-        Assert.Equal("a", handler.ExpectMsg<UdpConnected.Received>(Wait).Data.ToString());
-        Assert.Equal("b", handler.ExpectMsg<UdpConnected.Received>(Wait).Data.ToString());
+        Assert.Equal("a", handler.ExpectMsg<UdpConnected.Received>(TestWaits.Expect).Data.ToString());
+        Assert.Equal("b", handler.ExpectMsg<UdpConnected.Received>(TestWaits.Expect).Data.ToString());
     }
 
     [Fact]
@@ -120,14 +118,14 @@ public sealed class UdpConnectedTests() : Akka.TestKit.Xunit2.TestKit(TestConfig
         TestProbe handler = CreateTestProbe();
         IActorRef socket = Connect(handler, ClosedPort());
         socket.Tell(new UdpConnected.Send(ByteString.FromString("anyone?"), new Ack(1)));
-        ExpectMsg<Ack>(Wait);
-        UdpConnected.PeerUnreachable unreachable = handler.ExpectMsg<UdpConnected.PeerUnreachable>(Wait);
+        ExpectMsg<Ack>(TestWaits.Expect);
+        UdpConnected.PeerUnreachable unreachable = handler.ExpectMsg<UdpConnected.PeerUnreachable>(TestWaits.Expect);
         Assert.Equal(SocketError.ConnectionRefused, unreachable.Error);
         Assert.Contains("127.0.0.1", unreachable.Cause);
 
         // Still connected: sending goes on.
         socket.Tell(new UdpConnected.Send(ByteString.FromString("still?"), new Ack(2)));
-        ExpectMsg<Ack>(ack => Assert.Equal(2, ack.Id), Wait);
+        ExpectMsg<Ack>(ack => Assert.Equal(2, ack.Id), TestWaits.Expect);
     }
 
     [Fact]
@@ -143,11 +141,11 @@ public sealed class UdpConnectedTests() : Akka.TestKit.Xunit2.TestKit(TestConfig
             {
                 var send = new UdpConnected.Send(ByteString.FromString("x"), new Ack(1));
                 socket.Tell(send);
-                object answer = ExpectMsg<object>(Wait);
+                object answer = ExpectMsg<object>(TestWaits.Expect);
                 failed = Assert.IsType<UdpConnected.CommandFailed>(answer);
                 Assert.Same(send, failed.Cmd);
             },
-            Wait,
+            TestWaits.Expect,
             TimeSpan.FromMilliseconds(20));
         SocketException cause = Assert.IsType<SocketException>(failed!.Cause);
         Assert.Equal(SocketError.ConnectionRefused, cause.SocketErrorCode);
@@ -157,12 +155,12 @@ public sealed class UdpConnectedTests() : Akka.TestKit.Xunit2.TestKit(TestConfig
     [Fact]
     public void Connect_by_host_name_resolves_without_blocking()
     {
-        using var peer = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 5000 };
+        using var peer = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = TestWaits.ExpectMilliseconds };
         peer.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         var target = new DnsEndPoint("localhost", ((IPEndPoint)peer.LocalEndPoint!).Port, AddressFamily.InterNetwork);
         IActorRef socket = Connect(CreateTestProbe(), target);
         socket.Tell(new UdpConnected.Send(ByteString.FromString("named"), new Ack(1)));
-        ExpectMsg<Ack>(Wait);
+        ExpectMsg<Ack>(TestWaits.Expect);
         byte[] buffer = new byte[16];
         Assert.Equal(5, peer.Receive(buffer));
     }
@@ -179,7 +177,7 @@ public sealed class UdpConnectedTests() : Akka.TestKit.Xunit2.TestKit(TestConfig
         using var taken = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         taken.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         Sys.Io().Tell(new UdpConnected.Connect(TestActor, new IPEndPoint(IPAddress.Loopback, 9), taken.LocalEndPoint));
-        SocketException inUse = Assert.IsType<SocketException>(ExpectMsg<UdpConnected.CommandFailed>(Wait).Cause);
+        SocketException inUse = Assert.IsType<SocketException>(ExpectMsg<UdpConnected.CommandFailed>(TestWaits.Expect).Cause);
         Assert.Equal(SocketError.AddressAlreadyInUse, inUse.SocketErrorCode);
     }
 
@@ -190,10 +188,10 @@ public sealed class UdpConnectedTests() : Akka.TestKit.Xunit2.TestKit(TestConfig
         peer.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         IActorRef socket = Connect(CreateTestProbe(), peer.LocalEndPoint!);
         socket.Tell(new UdpConnected.Send(ByteString.FromBytes(new byte[100_000]), new Ack(1)));
-        UdpConnected.CommandFailed failed = ExpectMsg<UdpConnected.CommandFailed>(Wait);
+        UdpConnected.CommandFailed failed = ExpectMsg<UdpConnected.CommandFailed>(TestWaits.Expect);
         Assert.Contains("100000 bytes", failed.Cause!.Message);
         socket.Tell(new UdpConnected.Send(ByteString.FromString("fits"), new Ack(2)));
-        ExpectMsg<Ack>(ack => Assert.Equal(2, ack.Id), Wait);
+        ExpectMsg<Ack>(ack => Assert.Equal(2, ack.Id), TestWaits.Expect);
     }
 
     private static IPEndPoint ClosedPort()
@@ -207,7 +205,7 @@ public sealed class UdpConnectedTests() : Akka.TestKit.Xunit2.TestKit(TestConfig
     {
         TestProbe commander = CreateTestProbe();
         Sys.Io().Tell(new UdpConnected.Connect(handler, remote), commander);
-        commander.ExpectMsg<UdpConnected.Connected>(Wait);
+        commander.ExpectMsg<UdpConnected.Connected>(TestWaits.Expect);
         return commander.LastSender;
     }
 

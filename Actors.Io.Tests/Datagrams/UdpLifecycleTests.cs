@@ -12,8 +12,6 @@ namespace Actors.Io.Tests.Datagrams;
 [Collection(SerialCollection.Name)]
 public sealed class UdpLifecycleTests() : Akka.TestKit.Xunit2.TestKit(TestConfigs.With(TestConfigs.Quiet + "\nactors-io.max-channels = 2"))
 {
-    private static readonly TimeSpan Wait = UdpTesting.Wait;
-
     [Fact]
     public void Handler_death_closes_the_socket_and_releases_its_descriptor()
     {
@@ -22,15 +20,15 @@ public sealed class UdpLifecycleTests() : Akka.TestKit.Xunit2.TestKit(TestConfig
         int descriptors = Descriptors.OpenSocketsAndPollers();
         TestProbe handler = CreateTestProbe();
         Sys.Io().Tell(new UdpMsg.Bind(handler, new IPEndPoint(IPAddress.Loopback, 0)));
-        var local = (IPEndPoint)ExpectMsg<UdpMsg.Bound>(Wait).LocalAddress;
+        var local = (IPEndPoint)ExpectMsg<UdpMsg.Bound>(TestWaits.Expect).LocalAddress;
         IActorRef socket = LastSender;
         Assert.True(Descriptors.OpenSocketsAndPollers() > descriptors, "the bound socket is not among the open descriptors");
 
         Watch(socket);
         Sys.Stop(handler.Ref);
-        ExpectTerminated(socket, Wait);
-        AwaitAssert(() => Assert.True(descriptors == Descriptors.OpenSocketsAndPollers(), Open()), Wait);
-        AwaitAssert(() => Assert.Equal(0, io.Budget.Open), Wait);
+        ExpectTerminated(socket, TestWaits.Expect);
+        AwaitAssert(() => Assert.True(descriptors == Descriptors.OpenSocketsAndPollers(), Open()), TestWaits.Expect);
+        AwaitAssert(() => Assert.Equal(0, io.Budget.Open), TestWaits.Expect);
         using var again = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         again.Bind(local);
     }
@@ -43,13 +41,13 @@ public sealed class UdpLifecycleTests() : Akka.TestKit.Xunit2.TestKit(TestConfig
         int descriptors = Descriptors.OpenSocketsAndPollers();
         TestProbe owner = CreateTestProbe();
         Sys.Io().Tell(UdpMsg.SimpleSender.Instance, owner);
-        owner.ExpectMsg<UdpMsg.SimpleSenderReady>(Wait);
+        owner.ExpectMsg<UdpMsg.SimpleSenderReady>(TestWaits.Expect);
         IActorRef sender = owner.LastSender;
         Watch(sender);
         Sys.Stop(owner.Ref);
-        ExpectTerminated(sender, Wait);
-        AwaitAssert(() => Assert.True(descriptors == Descriptors.OpenSocketsAndPollers(), Open()), Wait);
-        AwaitAssert(() => Assert.Equal(0, io.Budget.Open), Wait);
+        ExpectTerminated(sender, TestWaits.Expect);
+        AwaitAssert(() => Assert.True(descriptors == Descriptors.OpenSocketsAndPollers(), Open()), TestWaits.Expect);
+        AwaitAssert(() => Assert.Equal(0, io.Budget.Open), TestWaits.Expect);
     }
 
     [Fact]
@@ -57,27 +55,27 @@ public sealed class UdpLifecycleTests() : Akka.TestKit.Xunit2.TestKit(TestConfig
     {
         ActorsIo io = ActorsIo.Get(Sys);
         Sys.Io().Tell(new UdpMsg.Bind(TestActor, new IPEndPoint(IPAddress.Loopback, 0)));
-        ExpectMsg<UdpMsg.Bound>(Wait);
+        ExpectMsg<UdpMsg.Bound>(TestWaits.Expect);
         IActorRef bound = LastSender;
         Sys.Io().Tell(UdpMsg.SimpleSender.Instance);
-        ExpectMsg<UdpMsg.SimpleSenderReady>(Wait);
+        ExpectMsg<UdpMsg.SimpleSenderReady>(TestWaits.Expect);
 
         var bind = new UdpMsg.Bind(TestActor, new IPEndPoint(IPAddress.Loopback, 0));
         Sys.Io().Tell(bind);
-        UdpMsg.CommandFailed failed = ExpectMsg<UdpMsg.CommandFailed>(Wait);
+        UdpMsg.CommandFailed failed = ExpectMsg<UdpMsg.CommandFailed>(TestWaits.Expect);
         Assert.Same(bind, failed.Cmd);
         Assert.Equal(2, Assert.IsType<ChannelLimitExceededException>(failed.Cause).MaxChannels);
         Sys.Io().Tell(UdpMsg.SimpleSender.Instance);
-        Assert.IsType<ChannelLimitExceededException>(ExpectMsg<UdpMsg.CommandFailed>(Wait).Cause);
+        Assert.IsType<ChannelLimitExceededException>(ExpectMsg<UdpMsg.CommandFailed>(TestWaits.Expect).Cause);
         Sys.Io().Tell(new UdpConnected.Connect(TestActor, new IPEndPoint(IPAddress.Loopback, 9)));
-        Assert.IsType<ChannelLimitExceededException>(ExpectMsg<UdpConnected.CommandFailed>(Wait).Cause);
+        Assert.IsType<ChannelLimitExceededException>(ExpectMsg<UdpConnected.CommandFailed>(TestWaits.Expect).Cause);
 
         // Unbind gives the channel back.
         bound.Tell(UdpMsg.Unbind.Instance);
-        ExpectMsg<UdpMsg.Unbound>(Wait);
-        AwaitAssert(() => Assert.Equal(1, io.Budget.Open), Wait);
+        ExpectMsg<UdpMsg.Unbound>(TestWaits.Expect);
+        AwaitAssert(() => Assert.Equal(1, io.Budget.Open), TestWaits.Expect);
         Sys.Io().Tell(new UdpMsg.Bind(TestActor, new IPEndPoint(IPAddress.Loopback, 0)));
-        ExpectMsg<UdpMsg.Bound>(Wait);
+        ExpectMsg<UdpMsg.Bound>(TestWaits.Expect);
     }
 
     /// <summary>The runtime opens descriptors of its own on first use of sockets (an epoll and a netlink socket): open
@@ -85,10 +83,10 @@ public sealed class UdpLifecycleTests() : Akka.TestKit.Xunit2.TestKit(TestConfig
     private void WarmUp()
     {
         Sys.Io().Tell(new UdpMsg.Bind(TestActor, new IPEndPoint(IPAddress.Loopback, 0)));
-        ExpectMsg<UdpMsg.Bound>(Wait);
+        ExpectMsg<UdpMsg.Bound>(TestWaits.Expect);
         LastSender.Tell(UdpMsg.Unbind.Instance);
-        ExpectMsg<UdpMsg.Unbound>(Wait);
-        AwaitAssert(() => Assert.Equal(0, ActorsIo.Get(Sys).Budget.Open), Wait);
+        ExpectMsg<UdpMsg.Unbound>(TestWaits.Expect);
+        AwaitAssert(() => Assert.Equal(0, ActorsIo.Get(Sys).Budget.Open), TestWaits.Expect);
     }
 
     private static string Open() =>

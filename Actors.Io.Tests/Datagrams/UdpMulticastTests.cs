@@ -19,7 +19,6 @@ namespace Actors.Io.Tests.Datagrams;
 /// </summary>
 public sealed class UdpMulticastTests : Akka.TestKit.Xunit2.TestKit
 {
-    private static readonly TimeSpan Wait = UdpTesting.Wait;
     public UdpMulticastTests(ITestOutputHelper output)
         : base(TestConfigs.With(TestConfigs.Quiet), output: output)
     {
@@ -41,29 +40,29 @@ public sealed class UdpMulticastTests : Akka.TestKit.Xunit2.TestKit
             CreateTestProbe(), new IPEndPoint(IPAddress.Loopback, 0), new UdpMsg.SO.MulticastInterface(lo, IPAddress.Loopback), new UdpMsg.SO.MulticastLoopback(true));
         var target = new IPEndPoint(group, port);
         sender.Tell(new UdpMsg.Send(ByteString.FromString("to the group"), target, new Sent()));
-        object answer = ExpectMsg<object>(Wait);
+        object answer = ExpectMsg<object>(TestWaits.Expect);
         if (answer is UdpMsg.CommandFailed failed) Assert.Contains(group.ToString(), failed.Cause!.Message);
         Skip.If(answer is UdpMsg.CommandFailed, $"the kernel refused to send to {target} through lo: {(answer as UdpMsg.CommandFailed)?.Cause?.Message}");
 
         Assert.IsType<Sent>(answer);
-        UdpMsg.Received received = handler.ExpectMsg<UdpMsg.Received>(Wait);
+        UdpMsg.Received received = handler.ExpectMsg<UdpMsg.Received>(TestWaits.Expect);
         Assert.Equal("to the group", received.Data.ToString());
 
         member.Tell(new UdpMsg.LeaveGroup(group, lo));
-        Assert.Equal(group, ExpectMsg<UdpMsg.GroupLeft>(Wait).Group);
+        Assert.Equal(group, ExpectMsg<UdpMsg.GroupLeft>(TestWaits.Expect).Group);
         member.Tell(new UdpMsg.LeaveGroup(group, lo));
-        Assert.Contains(group.ToString(), ExpectMsg<UdpMsg.CommandFailed>(Wait).Cause!.Message);
+        Assert.Contains(group.ToString(), ExpectMsg<UdpMsg.CommandFailed>(TestWaits.Expect).Cause!.Message);
 
         sender.Tell(new UdpMsg.Send(ByteString.FromString("after leaving"), target, new Sent()));
-        ExpectMsg<Sent>(Wait);
+        ExpectMsg<Sent>(TestWaits.Expect);
         handler.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
 
         // Joined again by command, it receives again.
         member.Tell(new UdpMsg.JoinGroup(group, lo));
-        ExpectMsg<UdpMsg.GroupJoined>(Wait);
+        ExpectMsg<UdpMsg.GroupJoined>(TestWaits.Expect);
         sender.Tell(new UdpMsg.Send(ByteString.FromString("back"), target, new Sent()));
-        ExpectMsg<Sent>(Wait);
-        Assert.Equal("back", handler.ExpectMsg<UdpMsg.Received>(Wait).Data.ToString());
+        ExpectMsg<Sent>(TestWaits.Expect);
+        Assert.Equal("back", handler.ExpectMsg<UdpMsg.Received>(TestWaits.Expect).Data.ToString());
     }
 
     [SkippableFact]
@@ -76,7 +75,7 @@ public sealed class UdpMulticastTests : Akka.TestKit.Xunit2.TestKit
         Assert.Null(refused);
         int port = ((IPEndPoint)LastBound!.LocalAddress).Port;
         member.Tell(new UdpMsg.JoinGroup(group, lo));
-        object joined = ExpectMsg<object>(Wait);
+        object joined = ExpectMsg<object>(TestWaits.Expect);
         if (joined is UdpMsg.CommandFailed joinFailed) Assert.Contains(group.ToString(), joinFailed.Cause!.Message);
         Skip.If(joined is UdpMsg.CommandFailed, $"the kernel refused to join {group} on lo: {(joined as UdpMsg.CommandFailed)?.Cause?.Message}");
 
@@ -84,19 +83,19 @@ public sealed class UdpMulticastTests : Akka.TestKit.Xunit2.TestKit
         (IActorRef sender, _) = TryBind(CreateTestProbe(), new IPEndPoint(IPAddress.IPv6Loopback, 0), new UdpMsg.SO.MulticastInterface(lo));
         var target = new IPEndPoint(group, port) { Address = { ScopeId = lo } };
         sender.Tell(new UdpMsg.Send(ByteString.FromString("six"), target, new Sent()));
-        object answer = ExpectMsg<object>(Wait);
+        object answer = ExpectMsg<object>(TestWaits.Expect);
         if (answer is UdpMsg.CommandFailed failed)
         {
             // Linux without a multicast route on lo: ENETUNREACH, reported for the send, the socket goes on.
             Assert.IsType<SocketException>(failed.Cause);
             Assert.Contains(group.ToString(), failed.Cause!.Message);
             sender.Tell(new UdpMsg.Send(ByteString.FromString("plain"), (IPEndPoint)LastBound!.LocalAddress, new Sent()));
-            ExpectMsg<Sent>(Wait);
+            ExpectMsg<Sent>(TestWaits.Expect);
             Skip.If(true, $"delivery not checked: the kernel refused to send to {target} through lo: {failed.Cause.Message}");
         }
 
         Assert.IsType<Sent>(answer);
-        Assert.Equal("six", handler.ExpectMsg<UdpMsg.Received>(Wait).Data.ToString());
+        Assert.Equal("six", handler.ExpectMsg<UdpMsg.Received>(TestWaits.Expect).Data.ToString());
     }
 
     [SkippableFact]
@@ -111,19 +110,19 @@ public sealed class UdpMulticastTests : Akka.TestKit.Xunit2.TestKit
         Skip.If(refused is not null, $"the kernel refused to join {group} on lo at bind: {refused?.Cause?.Message}");
 
         member.Tell(new UdpMsg.LeaveGroup(group, lo));
-        Assert.Equal(group, ExpectMsg<UdpMsg.GroupLeft>(Wait).Group);
+        Assert.Equal(group, ExpectMsg<UdpMsg.GroupLeft>(TestWaits.Expect).Group);
 
         // No longer a member: leaving again fails naming the group.
         var again = new UdpMsg.LeaveGroup(group, lo);
         member.Tell(again);
-        UdpMsg.CommandFailed notMember = ExpectMsg<UdpMsg.CommandFailed>(Wait);
+        UdpMsg.CommandFailed notMember = ExpectMsg<UdpMsg.CommandFailed>(TestWaits.Expect);
         Assert.Same(again, notMember.Cmd);
         Assert.Contains($"Leaving the multicast group {group}", notMember.Cause!.Message);
 
         member.Tell(new UdpMsg.JoinGroup(group, lo));
-        Assert.Equal(group, ExpectMsg<UdpMsg.GroupJoined>(Wait).Group);
+        Assert.Equal(group, ExpectMsg<UdpMsg.GroupJoined>(TestWaits.Expect).Group);
         member.Tell(new UdpMsg.LeaveGroup(group, lo));
-        ExpectMsg<UdpMsg.GroupLeft>(Wait);
+        ExpectMsg<UdpMsg.GroupLeft>(TestWaits.Expect);
     }
 
     [Fact]
@@ -131,13 +130,13 @@ public sealed class UdpMulticastTests : Akka.TestKit.Xunit2.TestKit
     {
         (IActorRef member, _) = TryBind(CreateTestProbe(), new IPEndPoint(IPAddress.Any, 0));
         member.Tell(new UdpMsg.JoinGroup(IPAddress.Parse("10.1.2.3")));
-        Assert.Contains("not a multicast address", ExpectMsg<UdpMsg.CommandFailed>(Wait).Cause!.Message);
+        Assert.Contains("not a multicast address", ExpectMsg<UdpMsg.CommandFailed>(TestWaits.Expect).Cause!.Message);
         member.Tell(new UdpMsg.JoinGroup(IPAddress.Parse("ff12::1")));
-        Assert.Contains("InterNetworkV6", ExpectMsg<UdpMsg.CommandFailed>(Wait).Cause!.Message);
+        Assert.Contains("InterNetworkV6", ExpectMsg<UdpMsg.CommandFailed>(TestWaits.Expect).Cause!.Message);
 
         var bind = new UdpMsg.Bind(TestActor, new IPEndPoint(IPAddress.Any, 0), [new UdpMsg.SO.JoinGroup(IPAddress.Parse("10.1.2.3"))]);
         Sys.Io().Tell(bind);
-        Assert.Same(bind, ExpectMsg<UdpMsg.CommandFailed>(Wait).Cmd);
+        Assert.Same(bind, ExpectMsg<UdpMsg.CommandFailed>(TestWaits.Expect).Cmd);
     }
 
     [Fact]
@@ -145,7 +144,7 @@ public sealed class UdpMulticastTests : Akka.TestKit.Xunit2.TestKit
     {
         var bind = new UdpMsg.Bind(TestActor, new IPEndPoint(IPAddress.Loopback, 0), [new UdpMsg.SO.MulticastInterface(1, IPAddress.IPv6Loopback)]);
         Sys.Io().Tell(bind);
-        UdpMsg.CommandFailed failed = ExpectMsg<UdpMsg.CommandFailed>(Wait);
+        UdpMsg.CommandFailed failed = ExpectMsg<UdpMsg.CommandFailed>(TestWaits.Expect);
         Assert.Same(bind, failed.Cmd);
         Assert.IsType<ArgumentException>(failed.Cause);
         Assert.Contains("the local address ::1 is InterNetworkV6 but the socket is InterNetwork", failed.Cause!.Message);
@@ -172,10 +171,10 @@ public sealed class UdpMulticastTests : Akka.TestKit.Xunit2.TestKit
             CreateTestProbe(), new IPEndPoint(IPAddress.Any, 0), new UdpMsg.SO.MulticastInterface(lo), new UdpMsg.SO.MulticastLoopback(true));
         Assert.Null(optionRefused);
         sender.Tell(new UdpMsg.Send(ByteString.FromString("by index"), target, new Sent()));
-        object answer = ExpectMsg<object>(Wait);
+        object answer = ExpectMsg<object>(TestWaits.Expect);
         Skip.If(answer is UdpMsg.CommandFailed, $"the kernel refused to send to {target} through lo: {(answer as UdpMsg.CommandFailed)?.Cause?.Message}");
         Assert.IsType<Sent>(answer);
-        Assert.Equal("by index", handler.ExpectMsg<UdpMsg.Received>(Wait).Data.ToString());
+        Assert.Equal("by index", handler.ExpectMsg<UdpMsg.Received>(TestWaits.Expect).Data.ToString());
 
         // The index is read as one: an interface that does not exist is refused.
         (_, UdpMsg.CommandFailed? missing) = TryBind(CreateTestProbe(), new IPEndPoint(IPAddress.Any, 0), new UdpMsg.SO.MulticastInterface(999_999));
@@ -189,7 +188,7 @@ public sealed class UdpMulticastTests : Akka.TestKit.Xunit2.TestKit
     {
         TestProbe commander = CreateTestProbe();
         Sys.Io().Tell(new UdpMsg.Bind(handler, local, options), commander);
-        object answer = commander.ExpectMsg<object>(Wait);
+        object answer = commander.ExpectMsg<object>(TestWaits.Expect);
         if (answer is UdpMsg.CommandFailed failed) return (ActorRefs.Nobody, failed);
         LastBound = Assert.IsType<UdpMsg.Bound>(answer);
         return (commander.LastSender, null);

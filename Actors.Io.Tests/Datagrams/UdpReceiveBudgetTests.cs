@@ -33,7 +33,7 @@ public sealed class UdpReceiveBudgetTests : Akka.TestKit.Xunit2.TestKit
 
         // Room for the backlog in the kernel (a small datagram takes under 1 KiB of it).
         Sys.Io().Tell(new UdpMsg.Bind(handler, new IPEndPoint(IPAddress.Loopback, 0), [new UdpMsg.SO.ReceiveBufferSize(1024 * 1024)]), commander);
-        var local = (IPEndPoint)commander.ExpectMsg<UdpMsg.Bound>(UdpTesting.Wait).LocalAddress;
+        var local = (IPEndPoint)commander.ExpectMsg<UdpMsg.Bound>(TestWaits.Expect).LocalAddress;
         IActorRef socket = commander.LastSender;
         socket.Tell(UdpMsg.SuspendReading.Instance);
 
@@ -42,7 +42,7 @@ public sealed class UdpReceiveBudgetTests : Akka.TestKit.Xunit2.TestKit
 
         // A send answered by the socket proves the suspend was handled before the backlog is sent.
         socket.Tell(new UdpMsg.Send(Akka.IO.ByteString.FromString("sync"), peer.LocalEndPoint!, new Sent()));
-        ExpectMsg<Sent>(UdpTesting.Wait);
+        ExpectMsg<Sent>(TestWaits.Expect);
         byte[] datagram = new byte[4];
         for (int i = 0; i < Backlog; i++)
         {
@@ -58,7 +58,7 @@ public sealed class UdpReceiveBudgetTests : Akka.TestKit.Xunit2.TestKit
         socket.Tell(UdpMsg.ResumeReading.Instance);
         for (int i = 0; i < Backlog; i++)
         {
-            UdpMsg.Received message = handler.ExpectMsg<UdpMsg.Received>(UdpTesting.Wait);
+            UdpMsg.Received message = handler.ExpectMsg<UdpMsg.Received>(TestWaits.Expect);
             Assert.Equal(i, BinaryPrimitives.ReadInt32LittleEndian(message.Data.ToArray()));
         }
 

@@ -20,7 +20,7 @@ namespace Actors.Io.Tests.Datagrams;
 [Collection(SerialCollection.Name)]
 public sealed class UdpReceivePathTests() : Akka.TestKit.Xunit2.TestKit(TestConfigs.With(TestConfigs.Quiet + "\nactors-io.udp.max-datagram-size = 256"))
 {
-    private static readonly TimeSpan Wait = UdpTesting.Wait;
+    private static readonly TimeSpan Wait = TestWaits.Expect;
 
     public static TheoryData<string> Paths => new() { "recvmmsg", "recvfrom" };
 
@@ -140,7 +140,7 @@ public sealed class UdpReceivePathTests() : Akka.TestKit.Xunit2.TestKit(TestConf
 
     private static Socket Peer()
     {
-        var peer = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 5000 };
+        var peer = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = TestWaits.ExpectMilliseconds };
         peer.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         return peer;
     }

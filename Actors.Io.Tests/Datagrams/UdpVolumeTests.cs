@@ -45,12 +45,12 @@ public sealed class UdpVolumeTests : Akka.TestKit.Xunit2.TestKit
 
             // The sender acks the window's last datagram, then the counter reports the window complete; a lost datagram
             // leaves the window short and the report never comes.
-            ExpectMsg<Sent>(s => Assert.Equal(end, s.Count), TimeSpan.FromSeconds(5));
+            ExpectMsg<Sent>(s => Assert.Equal(end, s.Count), TestWaits.Expect);
             if (ReceiveOne(TimeSpan.FromSeconds(2)) is not WindowDone) late++;
         }
 
         counter.Tell(Report.Instance);
-        Tally tally = ExpectMsg<Tally>(TimeSpan.FromSeconds(5));
+        Tally tally = ExpectMsg<Tally>(TestWaits.Expect);
         _output.WriteLine($"{Total} datagrams of {Size} B in windows of {Window}: received {tally.Distinct}, lost {Total - tally.Distinct}, duplicates {tally.Duplicates}, windows short {late}, {clock.ElapsedMilliseconds} ms");
         Assert.Equal(0, tally.Duplicates);
         Assert.Equal(Total, tally.Distinct);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Actors.Io.Loop;
+using Actors.Io.Tests.Support;
 using Akka.Dispatch;
 
 namespace Actors.Io.Tests.Loop;
@@ -53,7 +54,7 @@ public sealed class LoopSchedulingTests : IDisposable
         var taken = new List<string>();
         for (int i = 0; i < count; i++)
         {
-            Assert.True(_order.TryTake(out string? name, TimeSpan.FromSeconds(5)), $"only {taken.Count} of {count} runs happened");
+            Assert.True(_order.TryTake(out string? name, TestWaits.Expect), $"only {taken.Count} of {count} runs happened");
             taken.Add(name!);
         }
 

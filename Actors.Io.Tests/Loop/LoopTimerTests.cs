@@ -1,5 +1,6 @@
 using Actors.Io.Loop;
 using Actors.Io.Selection;
+using Actors.Io.Tests.Support;
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
 using Xunit.Abstractions;
@@ -16,14 +17,14 @@ public sealed class LoopTimerTests(ITestOutputHelper output) : TestKit(Support.T
         long wakeUps = selector.Loop.WakeUps;
         IActorRef setter = Sys.ActorOf(Props.Create(() => new TimerSetter(selector.Loop, TestActor)).WithDispatcher(selector.Loop.Id));
         setter.Tell("set");
-        ExpectMsg("set-on-loop", TimeSpan.FromSeconds(3));
+        ExpectMsg("set-on-loop", TestWaits.Expect);
 
         // Nothing else happens on the loop: only the timers can wake it from the poller.
-        ExpectMsg("first", TimeSpan.FromSeconds(3));
-        ExpectMsg("second", TimeSpan.FromSeconds(3));
-        ExpectMsg("third", TimeSpan.FromSeconds(3));
+        ExpectMsg("first", TestWaits.Expect);
+        ExpectMsg("second", TestWaits.Expect);
+        ExpectMsg("third", TestWaits.Expect);
         Assert.True(selector.Loop.WakeUps > wakeUps);
-        AwaitCondition(() => selector.Loop.PendingTimers == 0, TimeSpan.FromSeconds(3));
+        AwaitCondition(() => selector.Loop.PendingTimers == 0, TestWaits.Expect);
     }
 
     private sealed class TimerSetter(EventLoop loop, IActorRef probe) : UntypedActor

@@ -34,12 +34,12 @@ public sealed class SelectorFailureTests() : Akka.TestKit.Xunit2.TestKit(TestCon
 
         // The same listener, on the restarted selector, accepts and serves new clients.
         using Socket second = Loopback.Connect(target);
-        binder.ExpectMsg<TcpMsg.Connected>(TimeSpan.FromSeconds(5));
+        binder.ExpectMsg<TcpMsg.Connected>(TestWaits.Expect);
         IActorRef secondConnection = binder.LastSender;
         TestProbe secondHandler = CreateTestProbe();
         secondConnection.Tell(new TcpMsg.Register(secondHandler.Ref));
         second.Send("after"u8);
         Assert.Equal("after", secondHandler.ExpectMsg<TcpMsg.Received>().Data.ToString());
-        AwaitAssert(() => Assert.Equal(2, ActorsIo.Get(Sys).SelectorLoads().Sum()), TimeSpan.FromSeconds(3));
+        AwaitAssert(() => Assert.Equal(2, ActorsIo.Get(Sys).SelectorLoads().Sum()), TestWaits.Expect);
     }
 }

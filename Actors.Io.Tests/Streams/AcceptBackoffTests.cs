@@ -36,7 +36,7 @@ public sealed partial class AcceptBackoffTests(ITestOutputHelper output)
             // Warm the echo path first, then open more clients than the host has descriptors for. The kernel completes
             // every handshake (the backlog is 1024); the host accepts until accept4 fails with EMFILE.
             clients.Add(Loopback.Connect(target));
-            AssertEchoes(clients[0], "warm", Loopback.Wait);
+            AssertEchoes(clients[0], "warm", TestWaits.Expect);
             for (int i = 1; i < capacity + Pending; i++) clients.Add(Loopback.Connect(target));
 
             string warning = host.WaitForLine(BackoffWarning, Wait);

@@ -10,7 +10,7 @@ using TcpMsg = Actors.Io.Tcp;
 namespace Actors.Io.Tests.Streams;
 
 /// <summary>Close, ConfirmedClose and Abort, as the closer, the handler and the peer see them.</summary>
-public sealed class CloseTests(ITestOutputHelper output) : ConnectionTestKit(string.Empty, output)
+public sealed class CloseTests(ITestOutputHelper output) : LoopbackTestKit(output)
 {
     private const int SmallBuffer = 4096;
 
@@ -31,8 +31,8 @@ public sealed class CloseTests(ITestOutputHelper output) : ConnectionTestKit(str
 
         AssertSameBytes(data, ReadExactly(client, data.Length));
         AssertEof(client);
-        ExpectMsg<TcpMsg.Closed>(Step);
-        ExpectTerminated(connection, Step);
+        ExpectMsg<TcpMsg.Closed>(TestWaits.Expect);
+        ExpectTerminated(connection, TestWaits.Expect);
         ExpectNoMsg(TimeSpan.FromMilliseconds(200));
     }
 
@@ -44,8 +44,8 @@ public sealed class CloseTests(ITestOutputHelper output) : ConnectionTestKit(str
         TestProbe closer = CreateTestProbe();
         connection.Tell(TcpMsg.Write.Create(ByteString.FromString("last")), closer);
         connection.Tell(TcpMsg.Close.Instance, closer);
-        closer.ExpectMsg<TcpMsg.Closed>(Step);
-        ExpectMsg<TcpMsg.Closed>(Step);
+        closer.ExpectMsg<TcpMsg.Closed>(TestWaits.Expect);
+        ExpectMsg<TcpMsg.Closed>(TestWaits.Expect);
         Assert.Equal("last", System.Text.Encoding.ASCII.GetString(ReadExactly(client, 4)));
         AssertEof(client);
         closer.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
@@ -68,11 +68,11 @@ public sealed class CloseTests(ITestOutputHelper output) : ConnectionTestKit(str
 
         // What the peer sends before closing is still delivered.
         client.Send("late reply"u8);
-        Assert.Equal("late reply", ExpectMsg<TcpMsg.Received>(Step).Data.ToString());
+        Assert.Equal("late reply", ExpectMsg<TcpMsg.Received>(TestWaits.Expect).Data.ToString());
 
         client.Shutdown(SocketShutdown.Send);
-        ExpectMsg<TcpMsg.ConfirmedClosed>(Step);
-        ExpectTerminated(connection, Step);
+        ExpectMsg<TcpMsg.ConfirmedClosed>(TestWaits.Expect);
+        ExpectTerminated(connection, TestWaits.Expect);
         ExpectNoMsg(TimeSpan.FromMilliseconds(100));
     }
 
@@ -82,11 +82,11 @@ public sealed class CloseTests(ITestOutputHelper output) : ConnectionTestKit(str
         IPEndPoint server = Bind();
         (Socket client, IActorRef connection) = Accept(server);
         client.Send("hi"u8);
-        ExpectMsg<TcpMsg.Received>(Step);
+        ExpectMsg<TcpMsg.Received>(TestWaits.Expect);
         Watch(connection);
         connection.Tell(TcpMsg.Abort.Instance);
-        ExpectMsg<TcpMsg.Aborted>(Step);
-        ExpectTerminated(connection, Step);
+        ExpectMsg<TcpMsg.Aborted>(TestWaits.Expect);
+        ExpectTerminated(connection, TestWaits.Expect);
         var reset = Assert.Throws<SocketException>(() => client.Receive(new byte[16]));
         Assert.Equal(SocketError.ConnectionReset, reset.SocketErrorCode);
         ExpectNoMsg(TimeSpan.FromMilliseconds(100));
@@ -102,8 +102,8 @@ public sealed class CloseTests(ITestOutputHelper output) : ConnectionTestKit(str
         connection.Tell(AckedWrite(data, 1), writer);
         writer.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
         connection.Tell(TcpMsg.Abort.Instance, writer);
-        writer.ExpectMsg<TcpMsg.Aborted>(Step);
-        ExpectMsg<TcpMsg.Aborted>(Step);
+        writer.ExpectMsg<TcpMsg.Aborted>(TestWaits.Expect);
+        ExpectMsg<TcpMsg.Aborted>(TestWaits.Expect);
 
         // The peer may still read what its kernel had, then the reset; never the whole write.
         var buffer = new byte[64 * 1024];
@@ -132,15 +132,15 @@ public sealed class CloseTests(ITestOutputHelper output) : ConnectionTestKit(str
         connection.Tell(TcpMsg.Close.Instance);
         TcpMsg.Write late = AckedWrite(Pattern(100, seed: 3), 2);
         connection.Tell(late);
-        var failed = ExpectMsg<TcpMsg.CommandFailed>(Step);
+        var failed = ExpectMsg<TcpMsg.CommandFailed>(TestWaits.Expect);
         Assert.Same(late, failed.Cmd);
         Assert.NotNull(failed.Cause);
 
         // Only the bytes written before Close reach the peer.
         AssertSameBytes(data, ReadExactly(client, data.Length));
         AssertEof(client);
-        ExpectMsg(new Ack(1), Step);
-        ExpectMsg<TcpMsg.Closed>(Step);
+        ExpectMsg(new Ack(1), TestWaits.Expect);
+        ExpectMsg<TcpMsg.Closed>(TestWaits.Expect);
         ExpectNoMsg(TimeSpan.FromMilliseconds(100));
     }
 
@@ -153,8 +153,8 @@ public sealed class CloseTests(ITestOutputHelper output) : ConnectionTestKit(str
         AssertEof(client);
         TcpMsg.Write late = AckedWrite(Pattern(10), 1);
         connection.Tell(late);
-        Assert.Same(late, ExpectMsg<TcpMsg.CommandFailed>(Step).Cmd);
+        Assert.Same(late, ExpectMsg<TcpMsg.CommandFailed>(TestWaits.Expect).Cmd);
         client.Shutdown(SocketShutdown.Send);
-        ExpectMsg<TcpMsg.ConfirmedClosed>(Step);
+        ExpectMsg<TcpMsg.ConfirmedClosed>(TestWaits.Expect);
     }
 }

@@ -9,7 +9,7 @@ using TcpMsg = Actors.Io.Tcp;
 namespace Actors.Io.Tests.Streams;
 
 /// <summary>The connection actor and its handler: either one's end ends the connection.</summary>
-public sealed class ConnectionLifecycleTests(ITestOutputHelper output) : ConnectionTestKit(string.Empty, output)
+public sealed class ConnectionLifecycleTests(ITestOutputHelper output) : LoopbackTestKit(output)
 {
     [Fact]
     public void The_death_of_the_handler_aborts_the_connection()
@@ -18,11 +18,11 @@ public sealed class ConnectionLifecycleTests(ITestOutputHelper output) : Connect
         TestProbe handler = CreateTestProbe();
         (Socket client, IActorRef connection) = Accept(server, handler);
         client.Send("x"u8);
-        handler.ExpectMsg<TcpMsg.Received>(Step);
+        handler.ExpectMsg<TcpMsg.Received>(TestWaits.Expect);
         Watch(connection);
 
         Sys.Stop(handler.Ref);
-        ExpectTerminated(connection, Step);
+        ExpectTerminated(connection, TestWaits.Expect);
         AssertResetOrEof(client);
     }
 
@@ -32,14 +32,14 @@ public sealed class ConnectionLifecycleTests(ITestOutputHelper output) : Connect
         IPEndPoint server = Bind();
         (Socket client, IActorRef connection) = Accept(server);
         client.Send("x"u8);
-        ExpectMsg<TcpMsg.Received>(Step);
+        ExpectMsg<TcpMsg.Received>(TestWaits.Expect);
         Watch(connection);
 
         Sys.Stop(connection);
-        var closed = ExpectMsg<TcpMsg.ConnectionClosed>(Step);
+        var closed = ExpectMsg<TcpMsg.ConnectionClosed>(TestWaits.Expect);
         Assert.True(closed.IsErrorClosed, closed.ToString());
         Assert.NotNull(closed.GetErrorCause());
-        ExpectTerminated(connection, Step);
+        ExpectTerminated(connection, TestWaits.Expect);
         AssertResetOrEof(client);
         ExpectNoMsg(TimeSpan.FromMilliseconds(100));
     }

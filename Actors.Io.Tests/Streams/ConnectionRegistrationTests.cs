@@ -10,7 +10,7 @@ using TcpMsg = Actors.Io.Tcp;
 namespace Actors.Io.Tests.Streams;
 
 /// <summary>Between Connected and Register data is kept (the default 5 s register timeout, so a slow machine cannot race it).</summary>
-public sealed class ConnectionRegistrationTests(ITestOutputHelper output) : ConnectionTestKit("", output)
+public sealed class ConnectionRegistrationTests(ITestOutputHelper output) : LoopbackTestKit(output)
 {
     [Fact]
     public void Data_that_arrives_before_Register_is_delivered_after_it()
@@ -22,12 +22,12 @@ public sealed class ConnectionRegistrationTests(ITestOutputHelper output) : Conn
         ExpectNoMsg(TimeSpan.FromMilliseconds(50));
 
         connection.Tell(new TcpMsg.Register(TestActor));
-        Assert.Equal("early bytes", ExpectMsg<TcpMsg.Received>(Step).Data.ToString());
+        Assert.Equal("early bytes", ExpectMsg<TcpMsg.Received>(TestWaits.Expect).Data.ToString());
 
         // A register timer that fires after Register changes nothing.
         connection.Tell(TcpConnection.RegisterTimedOut.Instance);
         connection.Tell(TcpMsg.Write.Create(ByteString.FromString("reply"), new Ack(1)));
-        ExpectMsg(new Ack(1), Step);
+        ExpectMsg(new Ack(1), TestWaits.Expect);
         Assert.Equal("reply", System.Text.Encoding.ASCII.GetString(ReadExactly(client, 5)));
     }
 
@@ -41,15 +41,15 @@ public sealed class ConnectionRegistrationTests(ITestOutputHelper output) : Conn
         AwaitDelivered(client);
 
         connection.Tell(new TcpMsg.Register(TestActor));
-        Assert.Equal("last words", ExpectMsg<TcpMsg.Received>(Step).Data.ToString());
-        ExpectMsg<TcpMsg.PeerClosed>(Step);
+        Assert.Equal("last words", ExpectMsg<TcpMsg.Received>(TestWaits.Expect).Data.ToString());
+        ExpectMsg<TcpMsg.PeerClosed>(TestWaits.Expect);
         AssertEof(client);
     }
 }
 
 /// <summary>A connection nobody registers is closed when the register timeout ends.</summary>
 public sealed class RegisterTimeoutTests(ITestOutputHelper output)
-    : ConnectionTestKit("actors-io.tcp.register-timeout = 300ms", output)
+    : LoopbackTestKit(output, "actors-io.tcp.register-timeout = 300ms")
 {
     [Fact]
     public void A_connection_not_registered_within_the_register_timeout_is_closed()
@@ -57,7 +57,7 @@ public sealed class RegisterTimeoutTests(ITestOutputHelper output)
         IPEndPoint server = Bind();
         (Socket client, IActorRef connection) = AcceptUnregistered(server);
         Watch(connection);
-        ExpectTerminated(connection, Step);
+        ExpectTerminated(connection, TestWaits.Expect);
 
         // A graceful close: the client reads EOF.
         AssertEof(client);

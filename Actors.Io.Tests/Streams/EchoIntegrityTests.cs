@@ -10,7 +10,7 @@ namespace Actors.Io.Tests.Streams;
 
 /// <summary>Many connections echoing many bytes at once: every byte comes back, in order.</summary>
 [Collection(ConnectionLoadCollection.Name)]
-public sealed class EchoIntegrityTests(ITestOutputHelper output) : ConnectionTestKit(string.Empty, output)
+public sealed class EchoIntegrityTests(ITestOutputHelper output) : LoopbackTestKit(output)
 {
     private const int Connections = 200;
     private const int BytesPerConnection = 2 << 20;

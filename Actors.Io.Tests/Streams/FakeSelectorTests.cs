@@ -16,7 +16,7 @@ namespace Actors.Io.Tests.Streams;
 /// selector, sending the readiness messages itself and watching what the connection arms on a fake registration.
 /// </summary>
 public sealed class FakeSelectorTests(ITestOutputHelper output)
-    : ConnectionTestKit("actors-io.tcp.max-received-message-size = 1 KiB\nactors-io.tcp.receive-budget-per-event = 4 KiB", output)
+    : LoopbackTestKit(output, "actors-io.tcp.max-received-message-size = 1 KiB\nactors-io.tcp.receive-budget-per-event = 4 KiB")
 {
     [Fact]
     public void After_Register_it_arms_Read_and_each_Readable_delivers_the_data_and_re_arms()
@@ -35,7 +35,7 @@ public sealed class FakeSelectorTests(ITestOutputHelper output)
         AwaitDelivered(client);
         ExpectNoMsg(TimeSpan.FromMilliseconds(100));
         connection.Tell(Readable.Instance);
-        Assert.Equal("hello", ExpectMsg<TcpMsg.Received>(Step).Data.ToString());
+        Assert.Equal("hello", ExpectMsg<TcpMsg.Received>(TestWaits.Expect).Data.ToString());
         AwaitTrue(() => fake.Count(Interest.Read) == 2);
         Assert.Equal(0, fake.Closes);
     }
@@ -56,7 +56,7 @@ public sealed class FakeSelectorTests(ITestOutputHelper output)
         for (int round = 1; round <= 4; round++)
         {
             connection.Tell(Readable.Instance);
-            while (received.Length < round * 4096) received.Write(ExpectMsg<TcpMsg.Received>(Step).Data.ToArray());
+            while (received.Length < round * 4096) received.Write(ExpectMsg<TcpMsg.Received>(TestWaits.Expect).Data.ToArray());
             Assert.Equal(round * 4096, received.Length);
             AwaitTrue(() => fake.Count(Interest.Read) == round + 1);
             ExpectNoMsg(TimeSpan.FromMilliseconds(100));
@@ -99,7 +99,7 @@ public sealed class FakeSelectorTests(ITestOutputHelper output)
             if (HasMessages) break;
         }
 
-        ExpectMsg(new Ack(1), Step);
+        ExpectMsg(new Ack(1), TestWaits.Expect);
         Output.WriteLine($"{writables} Writable events flushed the write");
         AwaitTrue(() => reading.IsCompleted);
         Assert.Null(reading.Exception);
@@ -119,8 +119,8 @@ public sealed class FakeSelectorTests(ITestOutputHelper output)
         AwaitDelivered(client);
 
         connection.Tell(HangUp.Instance);
-        ExpectMsg<TcpMsg.PeerClosed>(Step);
-        ExpectTerminated(connection, Step);
+        ExpectMsg<TcpMsg.PeerClosed>(TestWaits.Expect);
+        ExpectTerminated(connection, TestWaits.Expect);
         Assert.True(fake.Closes >= 1, "the registration is closed");
         AssertEof(client);
     }
@@ -143,9 +143,9 @@ public sealed class FakeSelectorTests(ITestOutputHelper output)
         connection.Tell(TcpMsg.ResumeReading.Instance);
         AwaitTrue(() => fake.Count(Interest.Read) > armed);
         connection.Tell(Readable.Instance);
-        Assert.Equal("tail", ExpectMsg<TcpMsg.Received>(Step).Data.ToString());
+        Assert.Equal("tail", ExpectMsg<TcpMsg.Received>(TestWaits.Expect).Data.ToString());
         connection.Tell(Readable.Instance);
-        ExpectMsg<TcpMsg.PeerClosed>(Step);
+        ExpectMsg<TcpMsg.PeerClosed>(TestWaits.Expect);
         AwaitTrue(() => fake.Closes >= 1);
     }
 
@@ -174,7 +174,7 @@ public sealed class FakeSelectorTests(ITestOutputHelper output)
         Selector selector = io.Selector(0);
         IActorRef bindHandler = TestActor;
         IActorRef connection = Sys.ActorOf(Props.Create(() => new TcpIncomingConnection(settings, selector, handle, bindHandler, false, options)));
-        ExpectMsg<TcpMsg.Connected>(Step);
+        ExpectMsg<TcpMsg.Connected>(TestWaits.Expect);
         Assert.Equal(connection, LastSender);
         var fake = new FakeRegistration();
         connection.Tell(new ChannelRegistered(fake));
@@ -186,7 +186,7 @@ public sealed class FakeSelectorTests(ITestOutputHelper output)
     private void AwaitHandled(IActorRef connection)
     {
         connection.Tell(TcpMsg.Write.Create(ByteString.Empty, new Ack(-1)));
-        ExpectMsg(new Ack(-1), Step);
+        ExpectMsg(new Ack(-1), TestWaits.Expect);
     }
 
     /// <summary>Records what the connection arms, disarms and closes; closing disposes the socket as the real one does.</summary>

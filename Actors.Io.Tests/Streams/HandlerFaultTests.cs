@@ -34,7 +34,7 @@ public sealed class HandlerFaultTests() : Akka.TestKit.Xunit2.TestKit(TestConfig
             EventFilter.Exception<InvalidOperationException>(contains: "boom").ExpectOne(() => faulty.Send("boom"u8)));
 
         AssertReset(faulty);
-        AwaitAssert(() => Assert.Equal(1, meter.Counted(Failures, TcpConnection.HandlerTerminatedCause)), TimeSpan.FromSeconds(3));
+        AwaitAssert(() => Assert.Equal(1, meter.Counted(Failures, TcpConnection.HandlerTerminatedCause)), TestWaits.Expect);
         AssertEchoes(healthy, "hello");
     }
 
@@ -55,7 +55,7 @@ public sealed class HandlerFaultTests() : Akka.TestKit.Xunit2.TestKit(TestConfig
         EventFilter.Warning(contains: AbortWarning).ExpectOne(() => stopping.Send("stop"u8));
 
         AssertReset(stopping);
-        AwaitAssert(() => Assert.Equal(1, meter.Counted(Failures, TcpConnection.HandlerTerminatedCause)), TimeSpan.FromSeconds(3));
+        AwaitAssert(() => Assert.Equal(1, meter.Counted(Failures, TcpConnection.HandlerTerminatedCause)), TestWaits.Expect);
         for (int i = 0; i < 3; i++) AssertEchoes(healthy, $"after {i}");
         Assert.Equal(1, meter.Total(Failures));
     }
@@ -71,7 +71,7 @@ public sealed class HandlerFaultTests() : Akka.TestKit.Xunit2.TestKit(TestConfig
         var connections = new List<IActorRef>();
         for (int i = 0; i < 5; i++)
         {
-            var client = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveTimeout = 5000 };
+            var client = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveTimeout = TestWaits.ExpectMilliseconds };
             client.Connect(target);
             clients.Add(client);
             ExpectMsg<TcpMsg.Connected>();
@@ -105,7 +105,7 @@ public sealed class HandlerFaultTests() : Akka.TestKit.Xunit2.TestKit(TestConfig
 
     private static Socket Connect(IPEndPoint target)
     {
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveTimeout = 5000 };
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveTimeout = TestWaits.ExpectMilliseconds };
         socket.Connect(target);
         return socket;
     }

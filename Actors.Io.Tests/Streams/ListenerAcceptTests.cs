@@ -86,10 +86,10 @@ public sealed class ListenerAcceptTests(ITestOutputHelper output)
     {
         Socket[] clients = [.. Enumerable.Range(0, count).Select(_ => Loopback.NewClient(target.AddressFamily))];
         Task[] connects = [.. clients.Select(c => c.ConnectAsync(target))];
-        if (!Task.WaitAll(connects, Loopback.Wait))
+        if (!Task.WaitAll(connects, TestWaits.Expect))
         {
             foreach (Socket client in clients) client.Dispose();
-            throw new TimeoutException($"{count} clients did not all connect to {target} within {Loopback.Wait}.");
+            throw new TimeoutException($"{count} clients did not all connect to {target} within {TestWaits.Expect}.");
         }
 
         return clients;

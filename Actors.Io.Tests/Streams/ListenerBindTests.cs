@@ -49,7 +49,7 @@ public sealed class ListenerBindTests(ITestOutputHelper output)
         Assert.Equal(SocketError.AddressAlreadyInUse, cause.SocketErrorCode);
         Assert.Contains(taken.ToString(), cause.Message);
         Assert.Contains(nameof(SocketError.AddressAlreadyInUse), cause.Message);
-        AwaitAssert(() => Assert.Equal(0, ActorsIo.Get(Sys).Budget.Open), Loopback.Wait);
+        AwaitAssert(() => Assert.Equal(0, ActorsIo.Get(Sys).Budget.Open), TestWaits.Expect);
     }
 
     [Fact]
@@ -65,6 +65,6 @@ public sealed class ListenerBindTests(ITestOutputHelper output)
         var cause = Assert.IsType<SocketException>(failed.Cause);
         Assert.Equal(SocketError.AddressNotAvailable, cause.SocketErrorCode);
         Assert.Contains("203.0.113.7", cause.Message);
-        AwaitAssert(() => Assert.Equal(0, ActorsIo.Get(Sys).Budget.Open), Loopback.Wait);
+        AwaitAssert(() => Assert.Equal(0, ActorsIo.Get(Sys).Budget.Open), TestWaits.Expect);
     }
 }

@@ -18,7 +18,7 @@ public sealed class ListenerChannelLimitTests(ITestOutputHelper output)
         ActorsIo io = ActorsIo.Get(Sys);
         Sys.Io().Tell(new TcpMsg.Bind(TestActor, new IPEndPoint(IPAddress.Loopback, 0)));
         var local = (IPEndPoint)ExpectMsg<TcpMsg.Bound>().LocalAddress;
-        AwaitAssert(() => Assert.Equal(1, io.Budget.Open), Loopback.Wait);
+        AwaitAssert(() => Assert.Equal(1, io.Budget.Open), TestWaits.Expect);
 
         // The listener and two connections: the third channel reaches the limit.
         using Socket first = Loopback.Connect(local);
@@ -28,7 +28,7 @@ public sealed class ListenerChannelLimitTests(ITestOutputHelper output)
         ExpectMsg<TcpMsg.Connected>();
         IActorRef secondConnection = LastSender;
         secondConnection.Tell(new TcpMsg.Register(TestActor));
-        AwaitAssert(() => Assert.Equal(3, io.Budget.Open), Loopback.Wait);
+        AwaitAssert(() => Assert.Equal(3, io.Budget.Open), TestWaits.Expect);
 
         // More clients: the kernel completes their handshakes, the listener accepts and closes each at once, and says so
         // once for the shortage, not once per connection.
@@ -54,10 +54,10 @@ public sealed class ListenerChannelLimitTests(ITestOutputHelper output)
         // Closing a connection gives its channel back: a new client is accepted again.
         secondConnection.Tell(TcpMsg.Close.Instance);
         ExpectMsg<TcpMsg.Closed>();
-        AwaitAssert(() => Assert.Equal(2, io.Budget.Open), Loopback.Wait);
+        AwaitAssert(() => Assert.Equal(2, io.Budget.Open), TestWaits.Expect);
         using Socket again = Loopback.Connect(local);
         ExpectMsg<TcpMsg.Connected>();
         LastSender.Tell(new TcpMsg.Register(TestActor));
-        AwaitAssert(() => Assert.Equal(3, io.Budget.Open), Loopback.Wait);
+        AwaitAssert(() => Assert.Equal(3, io.Budget.Open), TestWaits.Expect);
     }
 }

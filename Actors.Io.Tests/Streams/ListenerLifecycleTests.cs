@@ -34,7 +34,7 @@ public sealed class ListenerLifecycleTests(ITestOutputHelper output)
 
         Sys.Io().Tell(new TcpMsg.Bind(TestActor, local));
         Assert.Equal(local, ExpectMsg<TcpMsg.Bound>().LocalAddress);
-        AwaitAssert(() => Assert.Equal(1, ActorsIo.Get(Sys).Budget.Open), Loopback.Wait);
+        AwaitAssert(() => Assert.Equal(1, ActorsIo.Get(Sys).Budget.Open), TestWaits.Expect);
     }
 
     [Fact]
@@ -92,7 +92,7 @@ public sealed class ListenerLifecycleTests(ITestOutputHelper output)
                 var refused = Assert.Throws<SocketException>(() => after.Connect(local));
                 Assert.Equal(SocketError.ConnectionRefused, refused.SocketErrorCode);
             },
-            Loopback.Wait,
+            TestWaits.Expect,
             TimeSpan.FromMilliseconds(50));
     }
 }

@@ -28,7 +28,7 @@ public sealed class OutgoingConnectTests(ITestOutputHelper output)
         var cause = Assert.IsType<SocketException>(failed.Cause);
         Assert.Equal(SocketError.ConnectionRefused, cause.SocketErrorCode);
         Assert.Contains($"127.0.0.1:{target.Port}", cause.Message);
-        AwaitAssert(() => Assert.Equal(0, ActorsIo.Get(Sys).Budget.Open), Loopback.Wait);
+        AwaitAssert(() => Assert.Equal(0, ActorsIo.Get(Sys).Budget.Open), TestWaits.Expect);
     }
 
     [Fact]
@@ -42,7 +42,7 @@ public sealed class OutgoingConnectTests(ITestOutputHelper output)
         var cause = Assert.IsType<SocketException>(failed.Cause);
         Assert.Equal(SocketError.HostNotFound, cause.SocketErrorCode);
         Assert.Contains("no-such-host.invalid:80", cause.Message);
-        AwaitAssert(() => Assert.Equal(0, ActorsIo.Get(Sys).Budget.Open), Loopback.Wait);
+        AwaitAssert(() => Assert.Equal(0, ActorsIo.Get(Sys).Budget.Open), TestWaits.Expect);
     }
 
     [Fact]
@@ -73,7 +73,7 @@ public sealed class OutgoingConnectTests(ITestOutputHelper output)
             Assert.Same(connect, failed.Cmd);
             var cause = Assert.IsType<TimeoutException>(failed.Cause);
             Assert.Contains($"127.0.0.1:{target.Port}", cause.Message);
-            AwaitAssert(() => Assert.Equal(0, ActorsIo.Get(Sys).Budget.Open), Loopback.Wait);
+            AwaitAssert(() => Assert.Equal(0, ActorsIo.Get(Sys).Budget.Open), TestWaits.Expect);
         }
         finally
         {

@@ -10,7 +10,7 @@ using TcpMsg = Actors.Io.Tcp;
 namespace Actors.Io.Tests.Streams;
 
 /// <summary>The peer's EOF and reset, in every reading state: reading, suspended, pull mode.</summary>
-public sealed class PeerCloseTests(ITestOutputHelper output) : ConnectionTestKit(string.Empty, output)
+public sealed class PeerCloseTests(ITestOutputHelper output) : LoopbackTestKit(output)
 {
     [Fact]
     public void Peer_EOF_is_reported_as_PeerClosed_and_the_connection_closes()
@@ -20,9 +20,9 @@ public sealed class PeerCloseTests(ITestOutputHelper output) : ConnectionTestKit
         Watch(connection);
         client.Send("data"u8);
         client.Shutdown(SocketShutdown.Send);
-        Assert.Equal("data", ExpectMsg<TcpMsg.Received>(Step).Data.ToString());
-        ExpectMsg<TcpMsg.PeerClosed>(Step);
-        ExpectTerminated(connection, Step);
+        Assert.Equal("data", ExpectMsg<TcpMsg.Received>(TestWaits.Expect).Data.ToString());
+        ExpectMsg<TcpMsg.PeerClosed>(TestWaits.Expect);
+        ExpectTerminated(connection, TestWaits.Expect);
         AssertEof(client);
     }
 
@@ -32,16 +32,16 @@ public sealed class PeerCloseTests(ITestOutputHelper output) : ConnectionTestKit
         IPEndPoint server = Bind();
         (Socket client, IActorRef connection) = Accept(server, keepOpenOnPeerClosed: true);
         client.Shutdown(SocketShutdown.Send);
-        ExpectMsg<TcpMsg.PeerClosed>(Step);
+        ExpectMsg<TcpMsg.PeerClosed>(TestWaits.Expect);
 
         connection.Tell(TcpMsg.Write.Create(ByteString.FromString("still here"), new Ack(1)));
-        ExpectMsg(new Ack(1), Step);
+        ExpectMsg(new Ack(1), TestWaits.Expect);
         Assert.Equal("still here", System.Text.Encoding.ASCII.GetString(ReadExactly(client, 10)));
 
         Watch(connection);
         connection.Tell(TcpMsg.Close.Instance);
-        ExpectMsg<TcpMsg.Closed>(Step);
-        ExpectTerminated(connection, Step);
+        ExpectMsg<TcpMsg.Closed>(TestWaits.Expect);
+        ExpectTerminated(connection, TestWaits.Expect);
         AssertEof(client);
         ExpectNoMsg(TimeSpan.FromMilliseconds(100));
     }
@@ -53,12 +53,12 @@ public sealed class PeerCloseTests(ITestOutputHelper output) : ConnectionTestKit
         (Socket client, IActorRef connection) = Accept(server);
         Watch(connection);
         client.Send("x"u8);
-        ExpectMsg<TcpMsg.Received>(Step);
+        ExpectMsg<TcpMsg.Received>(TestWaits.Expect);
         Reset(client);
-        var closed = ExpectMsg<TcpMsg.ErrorClosed>(Step);
+        var closed = ExpectMsg<TcpMsg.ErrorClosed>(TestWaits.Expect);
         Assert.Contains("reset", closed.Cause, StringComparison.OrdinalIgnoreCase);
         Assert.Equal(SocketError.ConnectionReset, closed.Error);
-        ExpectTerminated(connection, Step);
+        ExpectTerminated(connection, TestWaits.Expect);
     }
 
     [Fact]
@@ -68,7 +68,7 @@ public sealed class PeerCloseTests(ITestOutputHelper output) : ConnectionTestKit
         (Socket client, IActorRef connection) = Accept(server);
         Suspend(connection);
         client.Shutdown(SocketShutdown.Send);
-        ExpectMsg<TcpMsg.PeerClosed>(Step);
+        ExpectMsg<TcpMsg.PeerClosed>(TestWaits.Expect);
     }
 
     [Fact]
@@ -78,7 +78,7 @@ public sealed class PeerCloseTests(ITestOutputHelper output) : ConnectionTestKit
         (Socket client, IActorRef connection) = Accept(server);
         Suspend(connection);
         Reset(client);
-        var closed = ExpectMsg<TcpMsg.ErrorClosed>(Step);
+        var closed = ExpectMsg<TcpMsg.ErrorClosed>(TestWaits.Expect);
         Assert.Contains("reset", closed.Cause, StringComparison.OrdinalIgnoreCase);
     }
 
@@ -88,7 +88,7 @@ public sealed class PeerCloseTests(ITestOutputHelper output) : ConnectionTestKit
         (IActorRef connection, Socket peer) = ConnectOutgoing(pullMode: true);
         AwaitRegistered(connection);
         peer.Shutdown(SocketShutdown.Send);
-        ExpectMsg<TcpMsg.PeerClosed>(Step);
+        ExpectMsg<TcpMsg.PeerClosed>(TestWaits.Expect);
     }
 
     [Fact]
@@ -97,7 +97,7 @@ public sealed class PeerCloseTests(ITestOutputHelper output) : ConnectionTestKit
         (IActorRef connection, Socket peer) = ConnectOutgoing(pullMode: true);
         AwaitRegistered(connection);
         Reset(peer);
-        var closed = ExpectMsg<TcpMsg.ErrorClosed>(Step);
+        var closed = ExpectMsg<TcpMsg.ErrorClosed>(TestWaits.Expect);
         Assert.Contains("reset", closed.Cause, StringComparison.OrdinalIgnoreCase);
     }
 
@@ -108,11 +108,11 @@ public sealed class PeerCloseTests(ITestOutputHelper output) : ConnectionTestKit
         peer.Send("one"u8);
         AwaitDelivered(peer);
         connection.Tell(TcpMsg.ResumeReading.Instance);
-        Assert.Equal("one", ExpectMsg<TcpMsg.Received>(Step).Data.ToString());
+        Assert.Equal("one", ExpectMsg<TcpMsg.Received>(TestWaits.Expect).Data.ToString());
 
         // Nothing unread now, and no pull outstanding: the close is still reported.
         peer.Shutdown(SocketShutdown.Send);
-        ExpectMsg<TcpMsg.PeerClosed>(Step);
+        ExpectMsg<TcpMsg.PeerClosed>(TestWaits.Expect);
     }
 
     [Fact]
@@ -120,18 +120,18 @@ public sealed class PeerCloseTests(ITestOutputHelper output) : ConnectionTestKit
     {
         TestProbe commander = CreateTestProbe();
         Sys.Io().Tell(new TcpMsg.Bind(TestActor, new IPEndPoint(IPAddress.Loopback, 0), pullMode: true), commander);
-        var bound = commander.ExpectMsg<TcpMsg.Bound>(Step);
+        var bound = commander.ExpectMsg<TcpMsg.Bound>(TestWaits.Expect);
         commander.LastSender.Tell(new TcpMsg.ResumeAccepting(1));
         Socket client = NewClient();
         client.Connect(bound.LocalAddress);
-        ExpectMsg<TcpMsg.Connected>(Step);
+        ExpectMsg<TcpMsg.Connected>(TestWaits.Expect);
         IActorRef connection = LastSender;
         client.Shutdown(SocketShutdown.Send);
         AwaitDelivered(client);
 
         // Nothing unread and nothing pulled: the close is reported as soon as there is a handler to tell.
         connection.Tell(new TcpMsg.Register(TestActor));
-        ExpectMsg<TcpMsg.PeerClosed>(Step);
+        ExpectMsg<TcpMsg.PeerClosed>(TestWaits.Expect);
     }
 
     [Fact]
@@ -140,16 +140,16 @@ public sealed class PeerCloseTests(ITestOutputHelper output) : ConnectionTestKit
         IPEndPoint server = Bind(options: [new TcpMsg.SO.SendBufferSize(4096)]);
         (Socket client, IActorRef connection) = Accept(server, keepOpenOnPeerClosed: true, clientReceiveBufferSize: 4096);
         client.Shutdown(SocketShutdown.Send);
-        ExpectMsg<TcpMsg.PeerClosed>(Step);
+        ExpectMsg<TcpMsg.PeerClosed>(TestWaits.Expect);
 
         // A response larger than the kernel takes: the connection waits for Writable with the peer half-closed.
         byte[] response = Pattern(1 << 20);
         connection.Tell(AckedWrite(response, 1));
         ExpectNoMsg(TimeSpan.FromMilliseconds(300));
         AssertSameBytes(response, ReadExactly(client, response.Length));
-        ExpectMsg(new Ack(1), Step);
+        ExpectMsg(new Ack(1), TestWaits.Expect);
         connection.Tell(TcpMsg.Close.Instance);
-        ExpectMsg<TcpMsg.Closed>(Step);
+        ExpectMsg<TcpMsg.Closed>(TestWaits.Expect);
         AssertEof(client);
         ExpectNoMsg(TimeSpan.FromMilliseconds(100));
     }
@@ -165,7 +165,7 @@ public sealed class PeerCloseTests(ITestOutputHelper output) : ConnectionTestKit
     private void AwaitRegistered(IActorRef connection)
     {
         connection.Tell(TcpMsg.Write.Create(ByteString.Empty, new Ack(-1)));
-        ExpectMsg(new Ack(-1), Step);
+        ExpectMsg(new Ack(-1), TestWaits.Expect);
     }
 
     private static void Reset(Socket socket)

@@ -19,7 +19,7 @@ public sealed class ConnectionLoadCollection
 /// <summary>A connection that always has data cannot keep its selector from serving the others.</summary>
 [Collection(ConnectionLoadCollection.Name)]
 public sealed class ReadFairnessTests(ITestOutputHelper output)
-    : ConnectionTestKit("actors-io.nr-of-selectors = 1", output)
+    : LoopbackTestKit(output, "actors-io.nr-of-selectors = 1")
 {
     private readonly ITestOutputHelper _output = output;
 
@@ -54,7 +54,7 @@ public sealed class ReadFairnessTests(ITestOutputHelper output)
             _output.WriteLine($"quiet connection's Received after {latency.Elapsed.TotalMilliseconds:F1} ms while {during >> 10} KiB were read from the flooded one");
 
             // It was served while the flood went on, not after it.
-            AwaitCondition(() => flooded.Bytes > before + during + (1 << 20), Step, TimeSpan.FromMilliseconds(5));
+            AwaitCondition(() => flooded.Bytes > before + during + (1 << 20), TestWaits.Expect, TimeSpan.FromMilliseconds(5));
             Assert.False(flood.IsCompleted, flood.Exception?.ToString());
         }
         finally

@@ -10,7 +10,7 @@ namespace Actors.Io.Tests.Streams;
 
 /// <summary>SuspendReading / ResumeReading, and pull mode on outgoing and accepted connections.</summary>
 public sealed class ReadingControlTests(ITestOutputHelper output)
-    : ConnectionTestKit("actors-io.tcp.max-received-message-size = 1 KiB", output)
+    : LoopbackTestKit(output, "actors-io.tcp.max-received-message-size = 1 KiB")
 {
     [Fact]
     public void Nothing_is_received_while_reading_is_suspended_and_everything_after_ResumeReading()
@@ -18,7 +18,7 @@ public sealed class ReadingControlTests(ITestOutputHelper output)
         IPEndPoint server = Bind();
         (Socket client, IActorRef connection) = Accept(server);
         client.Send("before"u8);
-        Assert.Equal("before", ExpectMsg<TcpMsg.Received>(Step).Data.ToString());
+        Assert.Equal("before", ExpectMsg<TcpMsg.Received>(TestWaits.Expect).Data.ToString());
 
         connection.Tell(TcpMsg.SuspendReading.Instance);
         byte[] data = Pattern(3000);
@@ -47,7 +47,7 @@ public sealed class ReadingControlTests(ITestOutputHelper output)
         {
             connection.Tell(TcpMsg.ResumeReading.Instance);
             pulls++;
-            var chunk = ExpectMsg<TcpMsg.Received>(Step);
+            var chunk = ExpectMsg<TcpMsg.Received>(TestWaits.Expect);
             Assert.InRange(chunk.Data.Count, 1, 1024);
             received.Write(chunk.Data.ToArray());
             ExpectNoMsg(TimeSpan.FromMilliseconds(150));
@@ -58,7 +58,7 @@ public sealed class ReadingControlTests(ITestOutputHelper output)
 
         // Writing is not affected by pull mode.
         connection.Tell(AckedWrite(Pattern(10), 1));
-        ExpectMsg(new Ack(1), Step);
+        ExpectMsg(new Ack(1), TestWaits.Expect);
         AssertSameBytes(Pattern(10), ReadExactly(peer, 10));
     }
 
@@ -67,7 +67,7 @@ public sealed class ReadingControlTests(ITestOutputHelper output)
     {
         TestProbe commander = CreateTestProbe();
         Sys.Io().Tell(new TcpMsg.Bind(TestActor, new IPEndPoint(IPAddress.Loopback, 0), pullMode: true), commander);
-        var bound = commander.ExpectMsg<TcpMsg.Bound>(Step);
+        var bound = commander.ExpectMsg<TcpMsg.Bound>(TestWaits.Expect);
         IActorRef listener = commander.LastSender;
 
         Socket client = NewClient();
@@ -75,7 +75,7 @@ public sealed class ReadingControlTests(ITestOutputHelper output)
         ExpectNoMsg(TimeSpan.FromMilliseconds(300));
 
         listener.Tell(new TcpMsg.ResumeAccepting(1));
-        ExpectMsg<TcpMsg.Connected>(Step);
+        ExpectMsg<TcpMsg.Connected>(TestWaits.Expect);
         IActorRef connection = LastSender;
         connection.Tell(new TcpMsg.Register(TestActor));
         client.Send("pulled"u8);
@@ -83,7 +83,7 @@ public sealed class ReadingControlTests(ITestOutputHelper output)
         ExpectNoMsg(TimeSpan.FromMilliseconds(200));
 
         connection.Tell(TcpMsg.ResumeReading.Instance);
-        Assert.Equal("pulled", ExpectMsg<TcpMsg.Received>(Step).Data.ToString());
+        Assert.Equal("pulled", ExpectMsg<TcpMsg.Received>(TestWaits.Expect).Data.ToString());
         ExpectNoMsg(TimeSpan.FromMilliseconds(100));
     }
 
@@ -92,7 +92,7 @@ public sealed class ReadingControlTests(ITestOutputHelper output)
         var received = new MemoryStream();
         while (received.Length < count)
         {
-            var chunk = ExpectMsg<TcpMsg.Received>(Step);
+            var chunk = ExpectMsg<TcpMsg.Received>(TestWaits.Expect);
             Assert.InRange(chunk.Data.Count, 1, 1024);
             received.Write(chunk.Data.ToArray());
         }

@@ -8,7 +8,7 @@ namespace Actors.Io.Tests.Streams;
 
 /// <summary>Received messages are bounded by <c>max-received-message-size</c> and add up to exactly what was sent.</summary>
 public sealed class ReceiveSizeTests(ITestOutputHelper output)
-    : ConnectionTestKit("actors-io.tcp.max-received-message-size = 1 KiB\nactors-io.tcp.receive-budget-per-event = 16 KiB", output)
+    : LoopbackTestKit(output, "actors-io.tcp.max-received-message-size = 1 KiB\nactors-io.tcp.receive-budget-per-event = 16 KiB")
 {
     [Fact]
     public void Received_chunks_never_exceed_max_received_message_size_and_add_up_exactly()
@@ -22,7 +22,7 @@ public sealed class ReceiveSizeTests(ITestOutputHelper output)
         int chunks = 0;
         while (received.Length < sent.Length)
         {
-            var chunk = ExpectMsg<TcpMsg.Received>(Step);
+            var chunk = ExpectMsg<TcpMsg.Received>(TestWaits.Expect);
             Assert.InRange(chunk.Data.Count, 1, 1024);
             received.Write(chunk.Data.ToArray());
             chunks++;

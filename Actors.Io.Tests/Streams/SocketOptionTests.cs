@@ -20,8 +20,7 @@ public sealed class SocketOptionTests(ITestOutputHelper output)
         Sys.Io().Tell(new TcpMsg.Connect(
             target,
             options: [new TcpMsg.SO.KeepAlive(true), new TcpMsg.SO.ReceiveBufferSize(BufferSize), new TcpMsg.SO.SendBufferSize(BufferSize), new TcpMsg.SO.NoDelay(false)]));
-        ExpectMsg<TcpMsg.Connected>();
-        Socket socket = Loopback.SocketOf(LastSender);
+        Socket socket = Loopback.SocketOf(ExpectMsg<TcpMsg.Connected>());
         LastSender.Tell(new TcpMsg.Register(TestActor));
 
         Assert.NotEqual(0, Loopback.IntOption(socket, SocketOptionLevel.Socket, SocketOptionName.KeepAlive));
@@ -43,8 +42,7 @@ public sealed class SocketOptionTests(ITestOutputHelper output)
         for (int i = 0; i < 2; i++)
         {
             // One Connected from the outgoing connection, one from the accepted one (both to TestActor).
-            ExpectMsg<TcpMsg.Connected>();
-            sockets.Add(Loopback.SocketOf(LastSender));
+            sockets.Add(Loopback.SocketOf(ExpectMsg<TcpMsg.Connected>()));
             LastSender.Tell(new TcpMsg.Register(TestActor));
         }
 
@@ -62,8 +60,7 @@ public sealed class SocketOptionTests(ITestOutputHelper output)
         var local = (IPEndPoint)ExpectMsg<TcpMsg.Bound>().LocalAddress;
 
         using Socket client = Loopback.Connect(local);
-        ExpectMsg<TcpMsg.Connected>();
-        Socket accepted = Loopback.SocketOf(LastSender);
+        Socket accepted = Loopback.SocketOf(ExpectMsg<TcpMsg.Connected>());
         LastSender.Tell(new TcpMsg.Register(TestActor));
         Assert.NotEqual(0, Loopback.IntOption(accepted, SocketOptionLevel.Socket, SocketOptionName.KeepAlive));
         Assert.False(accepted.NoDelay);
@@ -74,7 +71,7 @@ public sealed class SocketOptionTests(ITestOutputHelper output)
     {
         Sys.Io().Tell(new TcpMsg.Bind(TestActor, new IPEndPoint(IPAddress.Loopback, 0), options: [new TcpMsg.SO.ReuseAddress(true)]));
         var local = (IPEndPoint)ExpectMsg<TcpMsg.Bound>().LocalAddress;
-        Socket listening = Loopback.ListeningSocketOf(LastSender);
+        Socket listening = Loopback.ListeningSocketOf(local);
         // SO_REUSEADDR (2 on Linux) read raw: .NET's own ReuseAddress option also involves SO_REUSEPORT there.
         byte[] reuseAddress = new byte[4];
         listening.GetRawSocketOption(1, 2, reuseAddress);

@@ -27,7 +27,7 @@ public sealed class TcpAllocationTests : Akka.TestKit.Xunit2.TestKit
         IActorRef server = Sys.ActorOf(Props.Create(() => new Server(TestActor, io.LoopDispatcherIds[0])));
         int port = ((IPEndPoint)ExpectMsg<TcpMsg.Bound>().LocalAddress).Port;
 
-        using var client = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, ReceiveTimeout = 5000 };
+        using var client = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, ReceiveTimeout = TestWaits.ExpectMilliseconds };
         client.Connect(IPAddress.Loopback, port);
         byte[] message = new byte[Size];
         byte[] echo = new byte[Size];

@@ -9,7 +9,7 @@ using TcpMsg = Actors.Io.Tcp;
 namespace Actors.Io.Tests.Streams;
 
 /// <summary>Connects that cannot succeed, options that do not apply to Unix sockets, and the descriptors afterwards.</summary>
-public sealed class UnixConnectAndOptionTests(ITestOutputHelper output) : UnixTestKit(output)
+public sealed class UnixConnectAndOptionTests(ITestOutputHelper output) : LoopbackTestKit(output)
 {
     /// <summary>The options a Unix socket refuses, by name.</summary>
     public static TheoryData<string> RefusedOptions => new("NoDelay", "KeepAlive", "ReuseAddress", "ReusePort", "Linger");
@@ -45,7 +45,7 @@ public sealed class UnixConnectAndOptionTests(ITestOutputHelper output) : UnixTe
     [Fact]
     public void Connecting_to_a_listener_with_a_full_backlog_fails_at_once_saying_so()
     {
-        Socket listener = NewUnixSocket();
+        Socket listener = NewClient(AddressFamily.Unix);
         listener.Bind(SocketFile());
         listener.Listen(1);
         bool full = false;
@@ -101,25 +101,25 @@ public sealed class UnixConnectAndOptionTests(ITestOutputHelper output) : UnixTe
         TestProbe client = CreateTestProbe();
         (EndPoint bound, _) = BindTo(SocketFile(), server, options: buffers);
         Sys.Io().Tell(new TcpMsg.Connect(bound, options: buffers), client);
-        client.ExpectMsg<TcpMsg.Connected>(Step);
+        client.ExpectMsg<TcpMsg.Connected>(TestWaits.Expect);
         client.LastSender.Tell(new TcpMsg.Register(client), client);
-        server.ExpectMsg<TcpMsg.Connected>(Step);
+        server.ExpectMsg<TcpMsg.Connected>(TestWaits.Expect);
         server.LastSender.Tell(new TcpMsg.Register(server), server);
         client.LastSender.Tell(AckedWrite("sized"u8.ToArray(), 1), client);
-        client.ExpectMsg(new Ack(1), Step);
-        Assert.Equal("sized", server.ExpectMsg<TcpMsg.Received>(Step).Data.ToString());
+        client.ExpectMsg(new Ack(1), TestWaits.Expect);
+        Assert.Equal("sized", server.ExpectMsg<TcpMsg.Received>(TestWaits.Expect).Data.ToString());
     }
 }
 
 /// <summary>Counts the process's descriptors, so it runs alone.</summary>
 [Collection(SerialCollection.Name)]
-public sealed class UnixDescriptorTests(ITestOutputHelper output) : UnixTestKit(output)
+public sealed class UnixDescriptorTests(ITestOutputHelper output) : LoopbackTestKit(output)
 {
     [Fact]
     public void Every_descriptor_is_released_once_connections_and_the_listener_are_gone()
     {
         Sys.Io().Tell(new TcpMsg.Connect(SocketFile("missing")));
-        ExpectMsg<TcpMsg.CommandFailed>(Step);
+        ExpectMsg<TcpMsg.CommandFailed>(TestWaits.Expect);
         int before = Descriptors.OpenSocketsAndPollers();
 
         TestProbe server = CreateTestProbe();
@@ -129,16 +129,16 @@ public sealed class UnixDescriptorTests(ITestOutputHelper output) : UnixTestKit(
         {
             Pair pair = ConnectPair(Sys.Io(), bound, server, client);
             pair.Outgoing.Tell(AckedWrite("x"u8.ToArray(), i), client);
-            client.ExpectMsg(new Ack(i), Step);
-            server.ExpectMsg<TcpMsg.Received>(Step);
+            client.ExpectMsg(new Ack(i), TestWaits.Expect);
+            server.ExpectMsg<TcpMsg.Received>(TestWaits.Expect);
             pair.Outgoing.Tell(TcpMsg.Close.Instance, client);
-            client.ExpectMsg<TcpMsg.Closed>(Step);
-            server.ExpectMsg<TcpMsg.PeerClosed>(Step);
+            client.ExpectMsg<TcpMsg.Closed>(TestWaits.Expect);
+            server.ExpectMsg<TcpMsg.PeerClosed>(TestWaits.Expect);
         }
 
         ExpectFailure(new TcpMsg.Connect(SocketFile("missing")));
         listener.Tell(TcpMsg.Unbind.Instance, server);
-        server.ExpectMsg<TcpMsg.Unbound>(Step);
+        server.ExpectMsg<TcpMsg.Unbound>(TestWaits.Expect);
         AwaitTrue(() => Descriptors.OpenSocketsAndPollers() == before, $"descriptors back to {before} (now {Descriptors.OpenSocketsAndPollers()})");
     }
 }

@@ -10,7 +10,7 @@ using TcpMsg = Actors.Io.Tcp;
 namespace Actors.Io.Tests.Streams;
 
 /// <summary>The stream protocol over each transport (TCP, a Unix socket file, a Linux abstract name), both ends Actors.Io.</summary>
-public sealed class UnixRoundTripTests(ITestOutputHelper output) : UnixTestKit(output)
+public sealed class UnixRoundTripTests(ITestOutputHelper output) : LoopbackTestKit(output)
 {
     [Theory]
     [MemberData(nameof(Transports))]
@@ -21,12 +21,12 @@ public sealed class UnixRoundTripTests(ITestOutputHelper output) : UnixTestKit(o
         Pair pair = OpenPair(transport, server, client);
 
         pair.Outgoing.Tell(AckedWrite("ping"u8.ToArray(), 1), client);
-        client.ExpectMsg(new Ack(1), Step);
-        Assert.Equal("ping", server.ExpectMsg<TcpMsg.Received>(Step).Data.ToString());
+        client.ExpectMsg(new Ack(1), TestWaits.Expect);
+        Assert.Equal("ping", server.ExpectMsg<TcpMsg.Received>(TestWaits.Expect).Data.ToString());
 
         pair.Incoming.Tell(AckedWrite("pong"u8.ToArray(), 2), server);
-        server.ExpectMsg(new Ack(2), Step);
-        Assert.Equal("pong", client.ExpectMsg<TcpMsg.Received>(Step).Data.ToString());
+        server.ExpectMsg(new Ack(2), TestWaits.Expect);
+        Assert.Equal("pong", client.ExpectMsg<TcpMsg.Received>(TestWaits.Expect).Data.ToString());
     }
 
     [Theory]
@@ -40,21 +40,21 @@ public sealed class UnixRoundTripTests(ITestOutputHelper output) : UnixTestKit(o
         Pair closed = ConnectPair(Sys.Io(), bound, server, client);
         closed.Outgoing.Tell(TcpMsg.Write.Create(ByteString.FromString("last")), client);
         closed.Outgoing.Tell(TcpMsg.Close.Instance, client);
-        client.ExpectMsg<TcpMsg.Closed>(Step);
-        Assert.Equal("last", server.ExpectMsg<TcpMsg.Received>(Step).Data.ToString());
-        server.ExpectMsg<TcpMsg.PeerClosed>(Step);
+        client.ExpectMsg<TcpMsg.Closed>(TestWaits.Expect);
+        Assert.Equal("last", server.ExpectMsg<TcpMsg.Received>(TestWaits.Expect).Data.ToString());
+        server.ExpectMsg<TcpMsg.PeerClosed>(TestWaits.Expect);
 
         // The accepted side closes on the peer's EOF (no keepOpenOnPeerClosed), which completes the confirmed close.
         Pair confirmed = ConnectPair(Sys.Io(), bound, server, client);
         confirmed.Outgoing.Tell(TcpMsg.ConfirmedClose.Instance, client);
-        server.ExpectMsg<TcpMsg.PeerClosed>(Step);
-        client.ExpectMsg<TcpMsg.ConfirmedClosed>(Step);
+        server.ExpectMsg<TcpMsg.PeerClosed>(TestWaits.Expect);
+        client.ExpectMsg<TcpMsg.ConfirmedClosed>(TestWaits.Expect);
 
         // A Unix socket has no reset: its peer sees EOF (or a reset error when it left bytes unread).
         Pair aborted = ConnectPair(Sys.Io(), bound, server, client);
         aborted.Outgoing.Tell(TcpMsg.Abort.Instance, client);
-        client.ExpectMsg<TcpMsg.Aborted>(Step);
-        var peerSees = server.ExpectMsg<TcpMsg.ConnectionClosed>(Step);
+        client.ExpectMsg<TcpMsg.Aborted>(TestWaits.Expect);
+        var peerSees = server.ExpectMsg<TcpMsg.ConnectionClosed>(TestWaits.Expect);
         Assert.True(peerSees.IsPeerClosed || peerSees.IsErrorClosed, $"the peer of an aborted connection saw {peerSees}");
     }
 
@@ -67,33 +67,33 @@ public sealed class UnixRoundTripTests(ITestOutputHelper output) : UnixTestKit(o
         (EndPoint bound, IActorRef listener) = BindTo(AddressFor(transport), server, pullMode: true);
 
         Sys.Io().Tell(new TcpMsg.Connect(bound, pullMode: true), client);
-        client.ExpectMsg<TcpMsg.Connected>(Step);
+        client.ExpectMsg<TcpMsg.Connected>(TestWaits.Expect);
         IActorRef outgoing = client.LastSender;
         server.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
         listener.Tell(new TcpMsg.ResumeAccepting(1));
-        server.ExpectMsg<TcpMsg.Connected>(Step);
+        server.ExpectMsg<TcpMsg.Connected>(TestWaits.Expect);
         IActorRef incoming = server.LastSender;
         outgoing.Tell(new TcpMsg.Register(client), client);
         incoming.Tell(new TcpMsg.Register(server), server);
 
         // Pull mode on the outgoing end: nothing is delivered until ResumeReading.
         incoming.Tell(AckedWrite("one"u8.ToArray(), 1), server);
-        server.ExpectMsg(new Ack(1), Step);
+        server.ExpectMsg(new Ack(1), TestWaits.Expect);
         client.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
         outgoing.Tell(TcpMsg.ResumeReading.Instance, client);
-        Assert.Equal("one", client.ExpectMsg<TcpMsg.Received>(Step).Data.ToString());
+        Assert.Equal("one", client.ExpectMsg<TcpMsg.Received>(TestWaits.Expect).Data.ToString());
 
         // The accepted end (pull mode too, from the Bind) reads one Received per ResumeReading; SuspendReading holds the next.
         outgoing.Tell(AckedWrite("two"u8.ToArray(), 2), client);
-        client.ExpectMsg(new Ack(2), Step);
+        client.ExpectMsg(new Ack(2), TestWaits.Expect);
         incoming.Tell(TcpMsg.ResumeReading.Instance, server);
-        Assert.Equal("two", server.ExpectMsg<TcpMsg.Received>(Step).Data.ToString());
+        Assert.Equal("two", server.ExpectMsg<TcpMsg.Received>(TestWaits.Expect).Data.ToString());
         incoming.Tell(TcpMsg.SuspendReading.Instance, server);
         outgoing.Tell(AckedWrite("three"u8.ToArray(), 3), client);
-        client.ExpectMsg(new Ack(3), Step);
+        client.ExpectMsg(new Ack(3), TestWaits.Expect);
         server.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
         incoming.Tell(TcpMsg.ResumeReading.Instance, server);
-        Assert.Equal("three", server.ExpectMsg<TcpMsg.Received>(Step).Data.ToString());
+        Assert.Equal("three", server.ExpectMsg<TcpMsg.Received>(TestWaits.Expect).Data.ToString());
     }
 
     [Fact]
@@ -108,14 +108,14 @@ public sealed class UnixRoundTripTests(ITestOutputHelper output) : UnixTestKit(o
         for (int offset = 0, id = 0; offset < total; offset += chunk, id++)
         {
             pair.Outgoing.Tell(TcpMsg.Write.Create(ByteString.FromBytes(data, offset, chunk), new Ack(id)), client);
-            client.ExpectMsg(new Ack(id), Step);
+            client.ExpectMsg(new Ack(id), TestWaits.Expect);
         }
 
         var received = new byte[total];
         int got = 0;
         while (got < total)
         {
-            ByteString part = server.ExpectMsg<TcpMsg.Received>(Step).Data;
+            ByteString part = server.ExpectMsg<TcpMsg.Received>(TestWaits.Expect).Data;
             Assert.True(got + part.Count <= total, $"{got + part.Count} bytes received, {total} sent");
             part.CopyTo(received, got, part.Count);
             got += part.Count;
@@ -145,17 +145,17 @@ public sealed class UnixRoundTripTests(ITestOutputHelper output) : UnixTestKit(o
     public void A_plain_Unix_client_talks_to_an_Actors_Io_listener()
     {
         (EndPoint bound, _) = BindTo(SocketFile(), TestActor);
-        Socket client = NewUnixSocket();
+        Socket client = NewClient(AddressFamily.Unix);
         client.Connect(bound);
-        ExpectMsg<TcpMsg.Connected>(Step);
+        ExpectMsg<TcpMsg.Connected>(TestWaits.Expect);
         IActorRef connection = LastSender;
         connection.Tell(new TcpMsg.Register(TestActor));
         client.Send("hello"u8);
-        Assert.Equal("hello", ExpectMsg<TcpMsg.Received>(Step).Data.ToString());
+        Assert.Equal("hello", ExpectMsg<TcpMsg.Received>(TestWaits.Expect).Data.ToString());
         connection.Tell(AckedWrite("world"u8.ToArray(), 1));
-        ExpectMsg(new Ack(1), Step);
+        ExpectMsg(new Ack(1), TestWaits.Expect);
         Assert.Equal("world", System.Text.Encoding.ASCII.GetString(ReadExactly(client, 5)));
         client.Shutdown(SocketShutdown.Send);
-        ExpectMsg<TcpMsg.PeerClosed>(Step);
+        ExpectMsg<TcpMsg.PeerClosed>(TestWaits.Expect);
     }
 }

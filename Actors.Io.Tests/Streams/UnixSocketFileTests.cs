@@ -11,7 +11,7 @@ namespace Actors.Io.Tests.Streams;
 
 /// <summary>The socket file a listener creates: removed however the listener ends, a stale one (also one left by a
 /// process killed with SIGKILL) replaced only on request, and nothing the listener did not create ever deleted.</summary>
-public sealed class UnixSocketFileTests(ITestOutputHelper output) : UnixTestKit(output)
+public sealed class UnixSocketFileTests(ITestOutputHelper output) : LoopbackTestKit(output)
 {
     [Fact]
     public void Unbind_removes_the_socket_file_it_created()
@@ -22,7 +22,7 @@ public sealed class UnixSocketFileTests(ITestOutputHelper output) : UnixTestKit(
         Assert.True(File.Exists(path));
 
         listener.Tell(TcpMsg.Unbind.Instance);
-        ExpectMsg<TcpMsg.Unbound>(Step);
+        ExpectMsg<TcpMsg.Unbound>(TestWaits.Expect);
         Assert.False(File.Exists(path), "the socket file outlived Unbind");
 
         // The path is free again.
@@ -38,7 +38,7 @@ public sealed class UnixSocketFileTests(ITestOutputHelper output) : UnixTestKit(
         Watch(listener);
 
         Sys.Stop(handler);
-        ExpectTerminated(listener, Step);
+        ExpectTerminated(listener, TestWaits.Expect);
         AwaitTrue(() => !File.Exists(path), "the socket file is removed");
     }
 
@@ -51,12 +51,12 @@ public sealed class UnixSocketFileTests(ITestOutputHelper output) : UnixTestKit(
         {
             TestProbe probe = CreateTestProbe(system);
             system.Io().Tell(new TcpMsg.Bind(probe, SocketFile()), probe);
-            probe.ExpectMsg<TcpMsg.Bound>(Step);
+            probe.ExpectMsg<TcpMsg.Bound>(TestWaits.Expect);
             Assert.True(File.Exists(path));
         }
         finally
         {
-            await system.Terminate().WaitAsync(Step);
+            await system.Terminate().WaitAsync(TestWaits.Expect);
         }
 
         Assert.False(File.Exists(path), "the socket file outlived the actor system");
@@ -83,12 +83,12 @@ public sealed class UnixSocketFileTests(ITestOutputHelper output) : UnixTestKit(
         LeaveStaleSocketFile(path);
 
         (EndPoint bound, IActorRef listener) = BindTo(SocketFile(), TestActor, options: new TcpMsg.SO.ReplaceStaleSocketFile());
-        Socket client = NewUnixSocket();
+        Socket client = NewClient(AddressFamily.Unix);
         client.Connect(bound);
-        ExpectMsg<TcpMsg.Connected>(Step);
+        ExpectMsg<TcpMsg.Connected>(TestWaits.Expect);
 
         listener.Tell(TcpMsg.Unbind.Instance);
-        ExpectMsg<TcpMsg.Unbound>(Step);
+        ExpectMsg<TcpMsg.Unbound>(TestWaits.Expect);
         Assert.False(File.Exists(path));
     }
 
@@ -123,11 +123,11 @@ public sealed class UnixSocketFileTests(ITestOutputHelper output) : UnixTestKit(
         Assert.Contains($"the file {path} already exists", plain.Cause!.Message);
 
         (EndPoint bound, IActorRef listener) = BindTo(SocketFile(), TestActor, options: new TcpMsg.SO.ReplaceStaleSocketFile());
-        Socket client = NewUnixSocket();
+        Socket client = NewClient(AddressFamily.Unix);
         client.Connect(bound);
-        ExpectMsg<TcpMsg.Connected>(Step);
+        ExpectMsg<TcpMsg.Connected>(TestWaits.Expect);
         listener.Tell(TcpMsg.Unbind.Instance);
-        ExpectMsg<TcpMsg.Unbound>(Step);
+        ExpectMsg<TcpMsg.Unbound>(TestWaits.Expect);
         Assert.False(File.Exists(path));
     }
 
@@ -135,7 +135,7 @@ public sealed class UnixSocketFileTests(ITestOutputHelper output) : UnixTestKit(
     public void A_live_listener_is_never_replaced_and_keeps_its_file()
     {
         string path = SocketPath();
-        Socket live = NewUnixSocket();
+        Socket live = NewClient(AddressFamily.Unix);
         live.Bind(SocketFile());
         live.Listen();
 
@@ -145,7 +145,7 @@ public sealed class UnixSocketFileTests(ITestOutputHelper output) : UnixTestKit(
 
         // The probe that found it alive was one short connection, closed at once; the listener still serves the next.
         using (Socket probe = live.Accept()) AssertEof(probe);
-        Socket client = NewUnixSocket();
+        Socket client = NewClient(AddressFamily.Unix);
         client.Connect(SocketFile());
         using Socket accepted = live.Accept();
         client.Send("still here"u8);
@@ -161,9 +161,9 @@ public sealed class UnixSocketFileTests(ITestOutputHelper output) : UnixTestKit(
         ExpectFailure(new TcpMsg.Bind(TestActor, SocketFile()));
         ExpectFailure(new TcpMsg.Bind(TestActor, SocketFile(), options: [new TcpMsg.SO.ReplaceStaleSocketFile()]));
         Assert.True(File.Exists(path));
-        Socket client = NewUnixSocket();
+        Socket client = NewClient(AddressFamily.Unix);
         client.Connect(SocketFile());
-        ExpectMsg<TcpMsg.Connected>(Step);
+        ExpectMsg<TcpMsg.Connected>(TestWaits.Expect);
     }
 
     [Fact]
@@ -209,7 +209,7 @@ public sealed class UnixSocketFileTests(ITestOutputHelper output) : UnixTestKit(
         Assert.Equal(name, bound);
         Assert.StartsWith("@aio-", bound.ToString(), StringComparison.Ordinal);
         listener.Tell(TcpMsg.Unbind.Instance);
-        ExpectMsg<TcpMsg.Unbound>(Step);
+        ExpectMsg<TcpMsg.Unbound>(TestWaits.Expect);
 
         // Free again at once: nothing was left on disk to clean up.
         BindTo(name, TestActor);

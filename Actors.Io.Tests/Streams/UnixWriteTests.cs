@@ -13,7 +13,7 @@ namespace Actors.Io.Tests.Streams;
 /// Write back-pressure over a socket file, with small kernel buffers and a plain Unix peer that reads only when told:
 /// NACK + ResumeWriting / WritingResumed, and a CompoundWrite acking each part in order.
 /// </summary>
-public sealed class UnixWriteTests(ITestOutputHelper output) : UnixTestKit(output, "actors-io.tcp.max-pending-write-bytes = 64 KiB")
+public sealed class UnixWriteTests(ITestOutputHelper output) : LoopbackTestKit(output, "actors-io.tcp.max-pending-write-bytes = 64 KiB")
 {
     private const int SmallBuffer = 4096;
     private const int Writes = 32;
@@ -31,7 +31,7 @@ public sealed class UnixWriteTests(ITestOutputHelper output) : UnixTestKit(outpu
         var nacked = new List<int>();
         while (!nacked.Contains(Writes - 1))
         {
-            switch (writer.ReceiveOne(Step))
+            switch (writer.ReceiveOne(TestWaits.Expect))
             {
                 case Ack ack:
                     acked.Add(ack.Id);
@@ -53,14 +53,14 @@ public sealed class UnixWriteTests(ITestOutputHelper output) : UnixTestKit(outpu
         writer.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
         byte[] expected = [.. Enumerable.Range(0, firstNack).SelectMany(Chunk)];
         AssertSameBytes(expected, ReadExactly(client, expected.Length));
-        while (writer.ReceiveOne(Step) is var message && message is not TcpMsg.WritingResumed)
+        while (writer.ReceiveOne(TestWaits.Expect) is var message && message is not TcpMsg.WritingResumed)
         {
             acked.Add(Assert.IsType<Ack>(message).Id);
         }
 
         Assert.Equal(Enumerable.Range(0, firstNack), acked);
         connection.Tell(AckedWrite("again"u8.ToArray(), 100), writer);
-        writer.ExpectMsg(new Ack(100), Step);
+        writer.ExpectMsg(new Ack(100), TestWaits.Expect);
         Assert.Equal("again", System.Text.Encoding.ASCII.GetString(ReadExactly(client, 5)));
     }
 
@@ -80,13 +80,13 @@ public sealed class UnixWriteTests(ITestOutputHelper output) : UnixTestKit(outpu
         connection.Tell(compound, writer);
 
         // The first part fits in the kernel; the rest waits behind the unread middle part.
-        writer.ExpectMsg(new Ack(1), Step);
+        writer.ExpectMsg(new Ack(1), TestWaits.Expect);
         writer.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
         AssertSameBytes(first, ReadExactly(client, first.Length));
         AssertSameBytes(middle, ReadExactly(client, middle.Length));
         AssertSameBytes(last, ReadExactly(client, last.Length));
-        writer.ExpectMsg(new Ack(3), Step);
-        writer.ExpectMsg(new Ack(4), Step);
+        writer.ExpectMsg(new Ack(3), TestWaits.Expect);
+        writer.ExpectMsg(new Ack(4), TestWaits.Expect);
         writer.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
     }
 
@@ -97,10 +97,10 @@ public sealed class UnixWriteTests(ITestOutputHelper output) : UnixTestKit(outpu
     private (Socket Client, IActorRef Connection) AcceptOnSocketFile()
     {
         (EndPoint bound, _) = BindTo(SocketFile(), TestActor, options: new TcpMsg.SO.SendBufferSize(SmallBuffer));
-        Socket client = NewUnixSocket();
+        Socket client = NewClient(AddressFamily.Unix);
         client.ReceiveBufferSize = SmallBuffer;
         client.Connect(bound);
-        ExpectMsg<TcpMsg.Connected>(Step);
+        ExpectMsg<TcpMsg.Connected>(TestWaits.Expect);
         IActorRef connection = LastSender;
         connection.Tell(new TcpMsg.Register(TestActor, useResumeWriting: true));
         return (client, connection);

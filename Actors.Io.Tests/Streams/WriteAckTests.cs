@@ -10,7 +10,7 @@ using TcpMsg = Actors.Io.Tcp;
 namespace Actors.Io.Tests.Streams;
 
 /// <summary>Write acks come when the bytes are in the kernel, in order, for every part; big and many writes arrive exact.</summary>
-public sealed class WriteAckTests(ITestOutputHelper output) : ConnectionTestKit(string.Empty, output)
+public sealed class WriteAckTests(ITestOutputHelper output) : LoopbackTestKit(output)
 {
     private const int SmallBuffer = 4096;
 
@@ -39,7 +39,7 @@ public sealed class WriteAckTests(ITestOutputHelper output) : ConnectionTestKit(
             if (readWhenAcked is null && writer.HasMessages) readWhenAcked = got;
         }
 
-        writer.ExpectMsg(new Ack(1), Step);
+        writer.ExpectMsg(new Ack(1), TestWaits.Expect);
         AssertSameBytes(data, received);
 
         // When the ack came, at most what two small kernel buffers hold was still unread.
@@ -56,7 +56,7 @@ public sealed class WriteAckTests(ITestOutputHelper output) : ConnectionTestKit(
 
         // Nothing queued: an empty write is acked at once.
         connection.Tell(TcpMsg.Write.Create(ByteString.Empty, new Ack(0)), writer);
-        writer.ExpectMsg(new Ack(0), Step);
+        writer.ExpectMsg(new Ack(0), TestWaits.Expect);
 
         byte[] big = Pattern(1 << 20);
         byte[] small = Pattern(10, seed: 7);
@@ -70,10 +70,10 @@ public sealed class WriteAckTests(ITestOutputHelper output) : ConnectionTestKit(
 
         AssertSameBytes(big, ReadExactly(client, big.Length));
         AssertSameBytes(small, ReadExactly(client, small.Length));
-        writer.ExpectMsg(new Ack(1), Step);
-        writer.ExpectMsg(new Ack(2), Step);
-        writer.ExpectMsg(new Ack(3), Step);
-        writer.ExpectMsg(new Ack(4), Step);
+        writer.ExpectMsg(new Ack(1), TestWaits.Expect);
+        writer.ExpectMsg(new Ack(2), TestWaits.Expect);
+        writer.ExpectMsg(new Ack(3), TestWaits.Expect);
+        writer.ExpectMsg(new Ack(4), TestWaits.Expect);
         writer.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
     }
 
@@ -95,14 +95,14 @@ public sealed class WriteAckTests(ITestOutputHelper output) : ConnectionTestKit(
         connection.Tell(compound, writer);
 
         // The first part fits in the kernel at once; the rest waits behind the unread middle part.
-        writer.ExpectMsg(new Ack(1), Step);
+        writer.ExpectMsg(new Ack(1), TestWaits.Expect);
         writer.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
 
         AssertSameBytes(first, ReadExactly(client, first.Length));
         AssertSameBytes(middle, ReadExactly(client, middle.Length));
         AssertSameBytes(last, ReadExactly(client, last.Length));
-        writer.ExpectMsg(new Ack(3), Step);
-        writer.ExpectMsg(new Ack(4), Step);
+        writer.ExpectMsg(new Ack(3), TestWaits.Expect);
+        writer.ExpectMsg(new Ack(4), TestWaits.Expect);
         writer.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
     }
 
@@ -114,7 +114,7 @@ public sealed class WriteAckTests(ITestOutputHelper output) : ConnectionTestKit(
         byte[] data = Pattern(8 << 20, seed: 5);
         connection.Tell(AckedWrite(data, 1));
         AssertSameBytes(data, ReadExactly(client, data.Length));
-        ExpectMsg(new Ack(1), Step);
+        ExpectMsg(new Ack(1), TestWaits.Expect);
         ExpectNoMsg(TimeSpan.FromMilliseconds(100));
     }
 
@@ -155,7 +155,7 @@ public sealed class WriteAckTests(ITestOutputHelper output) : ConnectionTestKit(
         AssertSameBytes(stream, received);
 
         // The only reply is the last write's ack: nothing was refused.
-        ExpectMsg(new Ack(Writes - 1), Step);
+        ExpectMsg(new Ack(Writes - 1), TestWaits.Expect);
         ExpectNoMsg(TimeSpan.FromMilliseconds(100));
     }
 }

@@ -9,7 +9,7 @@ using TcpMsg = Actors.Io.Tcp;
 namespace Actors.Io.Tests.Streams;
 
 /// <summary>The queue of unsent bytes is bounded: overflow is NACKed, and writing resumes as the protocol says.</summary>
-public sealed class WriteBackpressureTests : ConnectionTestKit
+public sealed class WriteBackpressureTests : LoopbackTestKit
 {
     private const int Limit = 64 * 1024;
 
@@ -24,7 +24,7 @@ public sealed class WriteBackpressureTests : ConnectionTestKit
     private readonly ITestOutputHelper _output;
 
     public WriteBackpressureTests(ITestOutputHelper output)
-        : base("actors-io.tcp.max-pending-write-bytes = 64 KiB", output) => _output = output;
+        : base(output, "actors-io.tcp.max-pending-write-bytes = 64 KiB") => _output = output;
 
     [Fact]
     public void With_useResumeWriting_every_write_after_a_NACK_fails_until_ResumeWriting_is_answered_with_WritingResumed()
@@ -41,7 +41,7 @@ public sealed class WriteBackpressureTests : ConnectionTestKit
         long maxQueued = 0;
         while (!nacked.Contains(Writes - 1))
         {
-            Collect(writer.ReceiveOne(Step), acked, nacked, causes);
+            Collect(writer.ReceiveOne(TestWaits.Expect), acked, nacked, causes);
             maxQueued = Math.Max(maxQueued, QueuedBytes());
         }
 
@@ -58,7 +58,7 @@ public sealed class WriteBackpressureTests : ConnectionTestKit
 
         // Still refused: nothing has been read, and no ResumeWriting was sent.
         connection.Tell(AckedWrite(Pattern(10), 100), writer);
-        var refused = writer.ExpectMsg<TcpMsg.CommandFailed>(Step);
+        var refused = writer.ExpectMsg<TcpMsg.CommandFailed>(TestWaits.Expect);
         Assert.Equal(new Ack(100), ((TcpMsg.Write)refused.Cmd).Ack);
         Assert.Contains("ResumeWriting", refused.Cause!.Message);
 
@@ -70,7 +70,7 @@ public sealed class WriteBackpressureTests : ConnectionTestKit
         var remaining = new List<int>();
         while (true)
         {
-            object message = writer.ReceiveOne(Step) ?? throw new TimeoutException("no WritingResumed");
+            object message = writer.ReceiveOne(TestWaits.Expect) ?? throw new TimeoutException("no WritingResumed");
             if (message is TcpMsg.WritingResumed) break;
             remaining.Add(Assert.IsType<Ack>(message).Id);
         }
@@ -80,7 +80,7 @@ public sealed class WriteBackpressureTests : ConnectionTestKit
         // Writing works again.
         byte[] after = Pattern(100, seed: 77);
         connection.Tell(AckedWrite(after, 200), writer);
-        writer.ExpectMsg(new Ack(200), Step);
+        writer.ExpectMsg(new Ack(200), TestWaits.Expect);
         AssertSameBytes(after, ReadExactly(client, after.Length));
     }
 
@@ -97,7 +97,7 @@ public sealed class WriteBackpressureTests : ConnectionTestKit
         var causes = new List<string>();
         while (nacked.Count == 0)
         {
-            Collect(writer.ReceiveOne(Step), acked, nacked, causes);
+            Collect(writer.ReceiveOne(TestWaits.Expect), acked, nacked, causes);
             Assert.True(QueuedBytes() <= Limit, $"{QueuedBytes()} B queued, past the {Limit} B limit");
         }
 
@@ -107,7 +107,7 @@ public sealed class WriteBackpressureTests : ConnectionTestKit
         var reader = new PeerReader(client);
         while (acked.Count + nacked.Count < Writes)
         {
-            Collect(writer.ReceiveOne(Step), acked, nacked, causes);
+            Collect(writer.ReceiveOne(TestWaits.Expect), acked, nacked, causes);
             Assert.True(QueuedBytes() <= Limit, $"{QueuedBytes()} B queued, past the {Limit} B limit");
         }
         Assert.All(causes, c => Assert.Contains("max-pending-write-bytes", c));
@@ -122,12 +122,12 @@ public sealed class WriteBackpressureTests : ConnectionTestKit
         // No ResumeWriting: with room in the queue a write is simply accepted.
         byte[] after = Pattern(WriteSize, seed: 99);
         connection.Tell(AckedWrite(after, 500), writer);
-        writer.ExpectMsg(new Ack(500), Step);
+        writer.ExpectMsg(new Ack(500), TestWaits.Expect);
         AwaitTrue(() => reader.Count >= expected.Length + after.Length);
         AssertSameBytes([.. expected, .. after], reader.Snapshot());
 
         connection.Tell(TcpMsg.Close.Instance, writer);
-        writer.ExpectMsg<TcpMsg.Closed>(Step);
+        writer.ExpectMsg<TcpMsg.Closed>(TestWaits.Expect);
         AwaitTrue(() => reader.Completion.IsCompleted);
         Assert.Null(reader.Completion.Exception);
         Assert.Equal(expected.Length + after.Length, reader.Count);

@@ -1,23 +1,42 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Reflection;
-using Actors.Io.Streams;
-using Akka.Actor;
+using System.Runtime.InteropServices;
+using Actors.Io.Native;
+using TcpMsg = Actors.Io.Tcp;
 
 namespace Actors.Io.Tests.Support;
 
-/// <summary>Plain loopback sockets for the listener and connect tests, with bounded waits, and a look inside channel actors.</summary>
-internal static class Loopback
+/// <summary>
+/// The socket side of the loopback kit: plain peers for Actors.Io listeners and connections (blocking, every wait bounded
+/// by <see cref="TestWaits.Expect"/>), exact reads, and views of the sockets Actors.Io opened, for reading their options.
+/// </summary>
+internal static unsafe partial class Loopback
 {
-    public static readonly TimeSpan Wait = TimeSpan.FromSeconds(3);
+    /// <summary>The IPv4 and IPv6 loopback addresses, for tests that run on both.</summary>
+    public static TheoryData<string> Addresses => new() { "127.0.0.1", "::1" };
 
-    /// <summary>A client socket connected to <paramref name="target"/> within <see cref="Wait"/>, with 3 s send/receive timeouts.</summary>
+    /// <summary>A blocking stream socket of <paramref name="family"/> (TCP, or a Unix socket) with send and receive
+    /// timeouts of <see cref="TestWaits.Expect"/>; TCP sockets send at once (no Nagle).</summary>
+    public static Socket NewClient(AddressFamily family, int receiveBufferSize = 0)
+    {
+        bool unix = family == AddressFamily.Unix;
+        var socket = new Socket(family, SocketType.Stream, unix ? ProtocolType.Unspecified : ProtocolType.Tcp)
+        {
+            ReceiveTimeout = TestWaits.ExpectMilliseconds,
+            SendTimeout = TestWaits.ExpectMilliseconds,
+        };
+        if (!unix) socket.NoDelay = true;
+        if (receiveBufferSize > 0) socket.ReceiveBufferSize = receiveBufferSize;
+        return socket;
+    }
+
+    /// <summary>A client socket connected to <paramref name="target"/> within <see cref="TestWaits.Expect"/>.</summary>
     public static Socket Connect(EndPoint target)
     {
-        var socket = NewClient(target.AddressFamily);
+        Socket socket = NewClient(target.AddressFamily);
         try
         {
-            if (!socket.ConnectAsync(target).Wait(Wait)) throw new TimeoutException($"Connecting to {target} took longer than {Wait}.");
+            if (!ConnectsWithin(socket, target, TestWaits.Expect)) throw new TimeoutException($"Connecting to {target} took longer than {TestWaits.Expect}.");
             return socket;
         }
         catch
@@ -26,6 +45,9 @@ internal static class Loopback
             throw;
         }
     }
+
+    /// <summary>Starts connecting <paramref name="socket"/> and says whether it connected within <paramref name="within"/>.</summary>
+    public static bool ConnectsWithin(Socket socket, EndPoint target, TimeSpan within) => socket.ConnectAsync(target).Wait(within);
 
     /// <summary>
     /// Connects a client to <paramref name="target"/> and asserts the server closes it without a byte: the client sees EOF
@@ -36,7 +58,7 @@ internal static class Loopback
         using Socket client = NewClient(target.AddressFamily);
         try
         {
-            Assert.True(client.ConnectAsync(target).Wait(Wait), $"Connecting to {target} took longer than {Wait}.");
+            Assert.True(ConnectsWithin(client, target, TestWaits.Expect), $"Connecting to {target} took longer than {TestWaits.Expect}.");
             Assert.Equal(0, client.Receive(new byte[16]));
         }
         catch (AggregateException e) when (e.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionReset })
@@ -49,66 +71,112 @@ internal static class Loopback
         }
     }
 
-    /// <summary>Starts connecting <paramref name="socket"/> and says whether it connected within <paramref name="within"/>.</summary>
-    public static bool ConnectsWithin(Socket socket, EndPoint target, TimeSpan within) => socket.ConnectAsync(target).Wait(within);
-
-    /// <summary>A TCP socket with 3 s send/receive timeouts.</summary>
-    public static Socket NewClient(AddressFamily family) =>
-        new(family, SocketType.Stream, ProtocolType.Tcp)
-        {
-            ReceiveTimeout = (int)Wait.TotalMilliseconds,
-            SendTimeout = (int)Wait.TotalMilliseconds,
-        };
-
-    /// <summary>Reads exactly <paramref name="count"/> bytes (or fails on the receive timeout) as ASCII.</summary>
-    public static string ReceiveAscii(Socket socket, int count)
+    /// <summary>Reads exactly <paramref name="count"/> bytes (bounded by the socket's receive timeout).</summary>
+    public static byte[] ReadExactly(Socket socket, int count)
     {
         var buffer = new byte[count];
-        int read = 0;
-        while (read < count)
+        int got = 0;
+        while (got < count)
         {
-            int n = socket.Receive(buffer, read, count - read, SocketFlags.None);
-            if (n == 0) throw new IOException($"EOF after {read} of {count} bytes.");
-            read += n;
+            int n = socket.Receive(buffer, got, count - got, SocketFlags.None);
+            if (n == 0) throw new EndOfStreamException($"EOF after {got} of {count} bytes");
+            got += n;
         }
 
-        return System.Text.Encoding.ASCII.GetString(buffer);
+        return buffer;
+    }
+
+    /// <summary>Reads exactly <paramref name="count"/> bytes as ASCII.</summary>
+    public static string ReceiveAscii(Socket socket, int count) => System.Text.Encoding.ASCII.GetString(ReadExactly(socket, count));
+
+    /// <summary>Asserts the peer closed its side: the next read returns 0.</summary>
+    public static void AssertEof(Socket socket) => Assert.Equal(0, socket.Receive(new byte[1]));
+
+    /// <summary>Asserts the connection was reset or closed: the next read sees a reset or EOF.</summary>
+    public static void AssertResetOrEof(Socket socket)
+    {
+        try
+        {
+            Assert.Equal(0, socket.Receive(new byte[1]));
+        }
+        catch (SocketException e)
+        {
+            Assert.Equal(SocketError.ConnectionReset, e.SocketErrorCode);
+        }
     }
 
     /// <summary>
-    /// A view of the socket of a connection actor (incoming or outgoing) for reading its options: the descriptor is read
-    /// through reflection and wrapped without ownership (do not dispose the view).
+    /// Bytes <paramref name="socket"/> sent that the peer's kernel has not acknowledged: Linux <c>TCP_INFO</c>'s
+    /// <c>tcpi_unacked</c> (offset 24). A Unix socket's bytes are in the peer's queue once sent: always 0.
     /// </summary>
-    public static Socket SocketOf(IActorRef connection)
+    public static int Unacked(Socket socket)
     {
-        object actor = ActorOf(connection);
-        PropertyInfo property = typeof(TcpConnection).GetProperty("Handle", BindingFlags.Instance | BindingFlags.NonPublic)
-            ?? throw new MissingMemberException(nameof(TcpConnection), "Handle");
-        var handle = (System.Runtime.InteropServices.SafeHandle?)property.GetValue(actor)
-            ?? throw new InvalidOperationException($"{connection} has no socket.");
-        var view = new Socket(new SafeSocketHandle(handle.DangerousGetHandle(), ownsHandle: false));
-        GC.SuppressFinalize(view);
-        return view;
-    }
-
-    /// <summary>The listening socket of a listener actor, read through reflection.</summary>
-    public static Socket ListeningSocketOf(IActorRef listener)
-    {
-        object actor = ActorOf(listener);
-        FieldInfo field = typeof(Actors.Io.Streams.TcpListener).GetField("_socket", BindingFlags.Instance | BindingFlags.NonPublic)
-            ?? throw new MissingMemberException(nameof(Actors.Io.Streams.TcpListener), "_socket");
-        return (Socket?)field.GetValue(actor) ?? throw new InvalidOperationException($"{listener} has no socket.");
+        if (socket.AddressFamily == AddressFamily.Unix) return 0;
+        Span<byte> info = stackalloc byte[256];
+        int length = socket.GetRawSocketOption(6 /* IPPROTO_TCP */, 11 /* TCP_INFO */, info);
+        Assert.True(length >= 28, $"TCP_INFO returned {length} bytes");
+        return BitConverter.ToInt32(info[24..28]);
     }
 
     /// <summary>An integer socket option (0 = off).</summary>
     public static int IntOption(Socket socket, SocketOptionLevel level, SocketOptionName name) =>
         (int)socket.GetSocketOption(level, name)!;
 
-    private static object ActorOf(IActorRef actorRef)
+    /// <summary>A view of the socket of the connection <paramref name="connected"/> announced (see <see cref="View"/>).</summary>
+    public static Socket SocketOf(TcpMsg.Connected connected) =>
+        View(connected.LocalAddress, connected.RemoteAddress, $"the connection {connected.LocalAddress} <- {connected.RemoteAddress}");
+
+    /// <summary>A view of the socket listening on <paramref name="bound"/> (see <see cref="View"/>).</summary>
+    public static Socket ListeningSocketOf(EndPoint bound) => View(bound, null, $"the listener on {bound}");
+
+    [LibraryImport(Libc.Name, EntryPoint = "getpeername", SetLastError = true)]
+    private static partial int GetPeerName(SafeHandle fd, byte* address, int* addressLength);
+
+    /// <summary>
+    /// The one socket of this process whose name is <paramref name="local"/> and whose peer is <paramref name="remote"/>
+    /// (null: none, a listener), found among the open descriptors and wrapped without ownership: never dispose the view,
+    /// and use it only while the socket's actor lives.
+    /// </summary>
+    private static Socket View(EndPoint local, EndPoint? remote, string what)
     {
-        var cell = (ActorCell)((ActorRefWithCell)actorRef).Underlying;
-        PropertyInfo property = typeof(ActorCell).GetProperty("Actor", BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic)
-            ?? throw new MissingMemberException(nameof(ActorCell), "Actor");
-        return property.GetValue(cell) ?? throw new InvalidOperationException($"{actorRef} has no actor instance (not started or stopped).");
+        byte[] wantLocal = Native(local);
+        byte[]? wantRemote = remote is null ? null : Native(remote);
+        var found = new List<int>();
+        Span<byte> name = stackalloc byte[128];
+        foreach (int fd in OpenDescriptors())
+        {
+            using var probe = new SafeSocketHandle(fd, ownsHandle: false);
+            int length = Name(probe, name, peer: false);
+            if (length < 0 || !name[..length].SequenceEqual(wantLocal)) continue;
+            length = Name(probe, name, peer: true);
+            if (wantRemote is null ? length < 0 : length >= 0 && name[..length].SequenceEqual(wantRemote)) found.Add(fd);
+        }
+
+        if (found.Count != 1) throw new InvalidOperationException($"{found.Count} open descriptors are {what}, not one.");
+        var view = new Socket(new SafeSocketHandle(found[0], ownsHandle: false));
+        GC.SuppressFinalize(view);
+        return view;
     }
+
+    /// <summary>The socket's own name (or its peer's) into <paramref name="buffer"/>: its length, or -1 (not a socket, no peer).</summary>
+    private static int Name(SafeHandle fd, Span<byte> buffer, bool peer)
+    {
+        int length = buffer.Length;
+        fixed (byte* p = buffer)
+        {
+            int result = peer ? GetPeerName(fd, p, &length) : Sockets.GetSockName(fd, p, &length);
+            return result == 0 && length <= buffer.Length ? length : -1;
+        }
+    }
+
+    private static byte[] Native(EndPoint endPoint)
+    {
+        SocketAddress address = endPoint.Serialize();
+        return address.Buffer.Span[..address.Size].ToArray();
+    }
+
+    private static IEnumerable<int> OpenDescriptors() =>
+        Directory.GetFiles(Directory.Exists("/proc/self/fd") ? "/proc/self/fd" : "/dev/fd")
+            .Select(path => int.TryParse(Path.GetFileName(path), out int fd) ? fd : -1)
+            .Where(fd => fd >= 0);
 }
