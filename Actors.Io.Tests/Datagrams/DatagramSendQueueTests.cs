@@ -122,14 +122,15 @@ public sealed class DatagramSendQueueTests() : Akka.TestKit.Xunit2.TestKit(TestC
     private static UdpMsg.Send Send(int id) =>
         new(ByteString.Empty, new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, id + 1));
 
-    private static unsafe (Socket Local, Socket Peer) DatagramPair()
+    private static (Socket Local, Socket Peer) DatagramPair()
     {
-        int* fds = stackalloc int[2];
-        const int SOCK_DGRAM = 2;
-        if (Sockets.SocketPair(Sockets.AF_UNIX, SOCK_DGRAM | Descriptors.SockCloexec, 0, fds) != 0) throw new IOException(Errno.Describe(Errno.Last));
-        var local = new Socket(new SafeSocketHandle(fds[0], ownsHandle: true)) { Blocking = false, SendBufferSize = 4096 };
-        var peer = new Socket(new SafeSocketHandle(fds[1], ownsHandle: true)) { ReceiveTimeout = TestWaits.ExpectMilliseconds };
-        return (local, peer);
+        (FileDescriptorHandle local, FileDescriptorHandle peer) = Descriptors.SocketPair(Descriptors.SockDgram, nonBlocking: false);
+        Socket localSocket = Descriptors.ToSocket(local);
+        localSocket.Blocking = false;
+        localSocket.SendBufferSize = 4096;
+        Socket peerSocket = Descriptors.ToSocket(peer);
+        peerSocket.ReceiveTimeout = TestWaits.ExpectMilliseconds;
+        return (localSocket, peerSocket);
     }
 
     private sealed class Ack(int id) : UdpConnected.Event
