@@ -9,17 +9,19 @@ using TcpMsg = Actors.Io.Tcp;
 
 namespace Actors.Io.Tests.Streams;
 
-/// <summary>Write acks come when the bytes are in the kernel, in order, for every part; big and many writes arrive exact.</summary>
+/// <summary>Write acks come when the bytes are in the kernel, in order, for every part (a CompoundWrite's too); big and many
+/// writes arrive exact. Over TCP and a Unix socket file alike.</summary>
 public sealed class WriteAckTests(ITestOutputHelper output) : LoopbackTestKit(output)
 {
     private const int SmallBuffer = 4096;
 
     private static readonly TcpMsg.SocketOption[] SmallSendBuffer = [new TcpMsg.SO.SendBufferSize(SmallBuffer)];
 
-    [Fact]
-    public void A_write_is_acked_once_its_bytes_are_in_the_kernel_and_never_before()
+    [Theory]
+    [MemberData(nameof(TcpAndUnix))]
+    public void A_write_is_acked_once_its_bytes_are_in_the_kernel_and_never_before(string transport)
     {
-        IPEndPoint server = Bind(options: SmallSendBuffer);
+        EndPoint server = Bind(transport, options: SmallSendBuffer);
         (Socket client, IActorRef connection) = Accept(server, clientReceiveBufferSize: SmallBuffer);
         TestProbe writer = CreateTestProbe();
         byte[] data = Pattern(2 << 20);
@@ -47,10 +49,11 @@ public sealed class WriteAckTests(ITestOutputHelper output) : LoopbackTestKit(ou
         writer.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
     }
 
-    [Fact]
-    public void Empty_writes_with_an_ack_are_acked_in_order_with_the_writes_around_them()
+    [Theory]
+    [MemberData(nameof(TcpAndUnix))]
+    public void Empty_writes_with_an_ack_are_acked_in_order_with_the_writes_around_them(string transport)
     {
-        IPEndPoint server = Bind(options: SmallSendBuffer);
+        EndPoint server = Bind(transport, options: SmallSendBuffer);
         (Socket client, IActorRef connection) = Accept(server, clientReceiveBufferSize: SmallBuffer);
         TestProbe writer = CreateTestProbe();
 
@@ -77,10 +80,11 @@ public sealed class WriteAckTests(ITestOutputHelper output) : LoopbackTestKit(ou
         writer.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
     }
 
-    [Fact]
-    public void A_compound_write_acks_each_part_in_order()
+    [Theory]
+    [MemberData(nameof(TcpAndUnix))]
+    public void A_compound_write_acks_each_part_in_order(string transport)
     {
-        IPEndPoint server = Bind(options: SmallSendBuffer);
+        EndPoint server = Bind(transport, options: SmallSendBuffer);
         (Socket client, IActorRef connection) = Accept(server, clientReceiveBufferSize: SmallBuffer);
         TestProbe writer = CreateTestProbe();
         byte[] first = Pattern(1024, seed: 1);
@@ -106,10 +110,11 @@ public sealed class WriteAckTests(ITestOutputHelper output) : LoopbackTestKit(ou
         writer.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
     }
 
-    [Fact]
-    public void Eight_MiB_written_in_one_Write_arrive_byte_exact()
+    [Theory]
+    [MemberData(nameof(TcpAndUnix))]
+    public void Eight_MiB_written_in_one_Write_arrive_byte_exact(string transport)
     {
-        IPEndPoint server = Bind();
+        EndPoint server = Bind(transport);
         (Socket client, IActorRef connection) = Accept(server);
         byte[] data = Pattern(8 << 20, seed: 5);
         connection.Tell(AckedWrite(data, 1));
@@ -118,10 +123,11 @@ public sealed class WriteAckTests(ITestOutputHelper output) : LoopbackTestKit(ou
         ExpectNoMsg(TimeSpan.FromMilliseconds(100));
     }
 
-    [Fact]
-    public void Many_small_writes_queued_while_the_peer_reads_slowly_arrive_in_order()
+    [Theory]
+    [MemberData(nameof(TcpAndUnix))]
+    public void Many_small_writes_queued_while_the_peer_reads_slowly_arrive_in_order(string transport)
     {
-        IPEndPoint server = Bind(options: SmallSendBuffer);
+        EndPoint server = Bind(transport, options: SmallSendBuffer);
         (Socket client, IActorRef connection) = Accept(server, clientReceiveBufferSize: SmallBuffer);
         var random = new Random(42);
         const int Writes = 2000;

@@ -8,7 +8,8 @@ using TcpMsg = Actors.Io.Tcp;
 
 namespace Actors.Io.Tests.Streams;
 
-/// <summary>The queue of unsent bytes is bounded: overflow is NACKed, and writing resumes as the protocol says.</summary>
+/// <summary>The queue of unsent bytes is bounded: overflow is NACKed, and writing resumes as the protocol says (ResumeWriting
+/// answered with WritingResumed). Over TCP and a Unix socket file alike.</summary>
 public sealed class WriteBackpressureTests : LoopbackTestKit
 {
     private const int Limit = 64 * 1024;
@@ -26,10 +27,11 @@ public sealed class WriteBackpressureTests : LoopbackTestKit
     public WriteBackpressureTests(ITestOutputHelper output)
         : base(output, "actors-io.tcp.max-pending-write-bytes = 64 KiB") => _output = output;
 
-    [Fact]
-    public void With_useResumeWriting_every_write_after_a_NACK_fails_until_ResumeWriting_is_answered_with_WritingResumed()
+    [Theory]
+    [MemberData(nameof(TcpAndUnix))]
+    public void With_useResumeWriting_every_write_after_a_NACK_fails_until_ResumeWriting_is_answered_with_WritingResumed(string transport)
     {
-        IPEndPoint server = Bind(options: SmallSendBuffer);
+        EndPoint server = Bind(transport, options: SmallSendBuffer);
         (Socket client, IActorRef connection) = Accept(server, useResumeWriting: true, clientReceiveBufferSize: SmallBuffer);
         TestProbe writer = CreateTestProbe();
         for (int i = 0; i < Writes; i++) connection.Tell(AckedWrite(Chunk(i), i), writer);
@@ -84,10 +86,11 @@ public sealed class WriteBackpressureTests : LoopbackTestKit
         AssertSameBytes(after, ReadExactly(client, after.Length));
     }
 
-    [Fact]
-    public void Without_useResumeWriting_later_writes_are_accepted_again_once_there_is_room()
+    [Theory]
+    [MemberData(nameof(TcpAndUnix))]
+    public void Without_useResumeWriting_later_writes_are_accepted_again_once_there_is_room(string transport)
     {
-        IPEndPoint server = Bind(options: SmallSendBuffer);
+        EndPoint server = Bind(transport, options: SmallSendBuffer);
         (Socket client, IActorRef connection) = Accept(server, useResumeWriting: false, clientReceiveBufferSize: SmallBuffer);
         TestProbe writer = CreateTestProbe();
         for (int i = 0; i < Writes; i++) connection.Tell(AckedWrite(Chunk(i), i), writer);
