@@ -8,7 +8,8 @@ using TcpMsg = Actors.Io.Tcp;
 
 namespace Actors.Io.Tests.Streams;
 
-/// <summary>Connects that cannot succeed, options that do not apply to Unix sockets, and the descriptors afterwards.</summary>
+/// <summary>The addresses Connected names, connects that cannot succeed, options that do not apply to Unix sockets, and the
+/// descriptors afterwards.</summary>
 public sealed class UnixConnectAndOptionTests(ITestOutputHelper output) : LoopbackTestKit(output)
 {
     /// <summary>The options a Unix socket refuses, by name.</summary>
@@ -23,6 +24,23 @@ public sealed class UnixConnectAndOptionTests(ITestOutputHelper output) : Loopba
         "Linger" => new TcpMsg.SO.Linger(TimeSpan.FromSeconds(1)),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, null),
     };
+
+    [Fact]
+    public void Connected_names_the_socket_file_and_an_unnamed_client_without_throwing()
+    {
+        TestProbe server = CreateTestProbe();
+        TestProbe client = CreateTestProbe();
+        Pair pair = OpenPair("unix", server, client);
+        string path = SocketPath();
+
+        var incomingRemote = Assert.IsType<UnixDomainSocketEndPoint>(pair.IncomingConnected.RemoteAddress);
+        Assert.Equal(string.Empty, incomingRemote.ToString());
+        Assert.Equal(path, pair.IncomingConnected.LocalAddress.ToString());
+        Assert.Equal(path, pair.OutgoingConnected.RemoteAddress.ToString());
+        var outgoingLocal = Assert.IsType<UnixDomainSocketEndPoint>(pair.OutgoingConnected.LocalAddress);
+        Assert.Equal(string.Empty, outgoingLocal.ToString());
+        Assert.Equal(AddressFamily.Unix, pair.OutgoingConnected.LocalAddress.AddressFamily);
+    }
 
     [Fact]
     public void Connecting_to_a_missing_path_says_there_is_no_socket_file()

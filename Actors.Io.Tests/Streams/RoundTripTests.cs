@@ -10,7 +10,7 @@ using TcpMsg = Actors.Io.Tcp;
 namespace Actors.Io.Tests.Streams;
 
 /// <summary>The stream protocol over each transport (TCP, a Unix socket file, a Linux abstract name), both ends Actors.Io.</summary>
-public sealed class UnixRoundTripTests(ITestOutputHelper output) : LoopbackTestKit(output)
+public sealed class RoundTripTests(ITestOutputHelper output) : LoopbackTestKit(output)
 {
     [Theory]
     [MemberData(nameof(Transports))]
@@ -96,12 +96,13 @@ public sealed class UnixRoundTripTests(ITestOutputHelper output) : LoopbackTestK
         Assert.Equal("three", server.ExpectMsg<TcpMsg.Received>(TestWaits.Expect).Data.ToString());
     }
 
-    [Fact]
-    public void Four_MiB_cross_a_socket_file_intact()
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public void Four_MiB_cross_intact(string transport)
     {
         TestProbe server = CreateTestProbe();
         TestProbe client = CreateTestProbe();
-        Pair pair = OpenPair("unix", server, client);
+        Pair pair = OpenPair(transport, server, client);
         const int chunk = 64 * 1024;
         const int total = 4 * 1024 * 1024;
         byte[] data = Pattern(total);
@@ -124,28 +125,12 @@ public sealed class UnixRoundTripTests(ITestOutputHelper output) : LoopbackTestK
         AssertSameBytes(data, received);
     }
 
-    [Fact]
-    public void Connected_names_the_socket_file_and_an_unnamed_client_without_throwing()
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public void A_plain_client_talks_to_an_Actors_Io_listener(string transport)
     {
-        TestProbe server = CreateTestProbe();
-        TestProbe client = CreateTestProbe();
-        Pair pair = OpenPair("unix", server, client);
-        string path = SocketPath();
-
-        var incomingRemote = Assert.IsType<UnixDomainSocketEndPoint>(pair.IncomingConnected.RemoteAddress);
-        Assert.Equal(string.Empty, incomingRemote.ToString());
-        Assert.Equal(path, pair.IncomingConnected.LocalAddress.ToString());
-        Assert.Equal(path, pair.OutgoingConnected.RemoteAddress.ToString());
-        var outgoingLocal = Assert.IsType<UnixDomainSocketEndPoint>(pair.OutgoingConnected.LocalAddress);
-        Assert.Equal(string.Empty, outgoingLocal.ToString());
-        Assert.Equal(AddressFamily.Unix, pair.OutgoingConnected.LocalAddress.AddressFamily);
-    }
-
-    [Fact]
-    public void A_plain_Unix_client_talks_to_an_Actors_Io_listener()
-    {
-        (EndPoint bound, _) = BindTo(SocketFile(), TestActor);
-        Socket client = NewClient(AddressFamily.Unix);
+        (EndPoint bound, _) = BindTo(AddressFor(transport), TestActor);
+        Socket client = NewClient(bound.AddressFamily);
         client.Connect(bound);
         ExpectMsg<TcpMsg.Connected>(TestWaits.Expect);
         IActorRef connection = LastSender;
