@@ -9,17 +9,19 @@ using TcpMsg = Actors.Io.Tcp;
 
 namespace Actors.Io.Tests.Streams;
 
-/// <summary>Close, ConfirmedClose and Abort, as the closer, the handler and the peer see them.</summary>
+/// <summary>Close, ConfirmedClose and Abort, as the closer, the handler and the peer see them; over TCP and a Unix socket file
+/// alike, but for the reset of an abort, which only TCP has.</summary>
 public sealed class CloseTests(ITestOutputHelper output) : LoopbackTestKit(output)
 {
     private const int SmallBuffer = 4096;
 
     private static readonly TcpMsg.SocketOption[] SmallSendBuffer = [new TcpMsg.SO.SendBufferSize(SmallBuffer)];
 
-    [Fact]
-    public void Close_sends_the_queued_writes_first_then_reports_Closed_once_to_a_handler_that_is_also_the_closer()
+    [Theory]
+    [MemberData(nameof(TcpAndUnix))]
+    public void Close_sends_the_queued_writes_first_then_reports_Closed_once_to_a_handler_that_is_also_the_closer(string transport)
     {
-        IPEndPoint server = Bind(options: SmallSendBuffer);
+        EndPoint server = Bind(transport, options: SmallSendBuffer);
         (Socket client, IActorRef connection) = Accept(server, clientReceiveBufferSize: SmallBuffer);
         Watch(connection);
         byte[] data = Pattern(1 << 20);
@@ -36,10 +38,11 @@ public sealed class CloseTests(ITestOutputHelper output) : LoopbackTestKit(outpu
         ExpectNoMsg(TimeSpan.FromMilliseconds(200));
     }
 
-    [Fact]
-    public void Close_from_another_actor_reports_Closed_once_to_it_and_once_to_the_handler()
+    [Theory]
+    [MemberData(nameof(TcpAndUnix))]
+    public void Close_from_another_actor_reports_Closed_once_to_it_and_once_to_the_handler(string transport)
     {
-        IPEndPoint server = Bind();
+        EndPoint server = Bind(transport);
         (Socket client, IActorRef connection) = Accept(server);
         TestProbe closer = CreateTestProbe();
         connection.Tell(TcpMsg.Write.Create(ByteString.FromString("last")), closer);
@@ -52,10 +55,11 @@ public sealed class CloseTests(ITestOutputHelper output) : LoopbackTestKit(outpu
         ExpectNoMsg(TimeSpan.FromMilliseconds(100));
     }
 
-    [Fact]
-    public void ConfirmedClose_half_closes_delivers_what_the_peer_still_sends_and_completes_when_the_peer_closes()
+    [Theory]
+    [MemberData(nameof(TcpAndUnix))]
+    public void ConfirmedClose_half_closes_delivers_what_the_peer_still_sends_and_completes_when_the_peer_closes(string transport)
     {
-        IPEndPoint server = Bind();
+        EndPoint server = Bind(transport);
         (Socket client, IActorRef connection) = Accept(server);
         Watch(connection);
         connection.Tell(TcpMsg.Write.Create(ByteString.FromString("bye")));
@@ -122,10 +126,11 @@ public sealed class CloseTests(ITestOutputHelper output) : LoopbackTestKit(outpu
         writer.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
     }
 
-    [Fact]
-    public void Writes_after_Close_are_refused_with_CommandFailed()
+    [Theory]
+    [MemberData(nameof(TcpAndUnix))]
+    public void Writes_after_Close_are_refused_with_CommandFailed(string transport)
     {
-        IPEndPoint server = Bind(options: SmallSendBuffer);
+        EndPoint server = Bind(transport, options: SmallSendBuffer);
         (Socket client, IActorRef connection) = Accept(server, clientReceiveBufferSize: SmallBuffer);
         byte[] data = Pattern(1 << 20);
         connection.Tell(AckedWrite(data, 1));
@@ -144,10 +149,11 @@ public sealed class CloseTests(ITestOutputHelper output) : LoopbackTestKit(outpu
         ExpectNoMsg(TimeSpan.FromMilliseconds(100));
     }
 
-    [Fact]
-    public void Writes_after_ConfirmedClose_are_refused_while_the_peer_is_still_open()
+    [Theory]
+    [MemberData(nameof(TcpAndUnix))]
+    public void Writes_after_ConfirmedClose_are_refused_while_the_peer_is_still_open(string transport)
     {
-        IPEndPoint server = Bind();
+        EndPoint server = Bind(transport);
         (Socket client, IActorRef connection) = Accept(server);
         connection.Tell(TcpMsg.ConfirmedClose.Instance);
         AssertEof(client);

@@ -11,10 +11,11 @@ namespace Actors.Io.Tests.Streams;
 /// <summary>The connection actor and its handler: either one's end ends the connection.</summary>
 public sealed class ConnectionLifecycleTests(ITestOutputHelper output) : LoopbackTestKit(output)
 {
-    [Fact]
-    public void The_death_of_the_handler_aborts_the_connection()
+    [Theory]
+    [MemberData(nameof(TcpAndUnix))]
+    public void The_death_of_the_handler_aborts_the_connection(string transport)
     {
-        IPEndPoint server = Bind();
+        EndPoint server = Bind(transport);
         TestProbe handler = CreateTestProbe();
         (Socket client, IActorRef connection) = Accept(server, handler);
         client.Send("x"u8);
@@ -26,10 +27,11 @@ public sealed class ConnectionLifecycleTests(ITestOutputHelper output) : Loopbac
         AssertResetOrEof(client);
     }
 
-    [Fact]
-    public void A_connection_actor_stopped_from_outside_closes_its_socket_and_tells_the_handler()
+    [Theory]
+    [MemberData(nameof(TcpAndUnix))]
+    public void A_connection_actor_stopped_from_outside_closes_its_socket_and_tells_the_handler(string transport)
     {
-        IPEndPoint server = Bind();
+        EndPoint server = Bind(transport);
         (Socket client, IActorRef connection) = Accept(server);
         client.Send("x"u8);
         ExpectMsg<TcpMsg.Received>(TestWaits.Expect);

@@ -12,10 +12,11 @@ namespace Actors.Io.Tests.Streams;
 /// <summary>Between Connected and Register data is kept (the default 5 s register timeout, so a slow machine cannot race it).</summary>
 public sealed class ConnectionRegistrationTests(ITestOutputHelper output) : LoopbackTestKit(output)
 {
-    [Fact]
-    public void Data_that_arrives_before_Register_is_delivered_after_it()
+    [Theory]
+    [MemberData(nameof(TcpAndUnix))]
+    public void Data_that_arrives_before_Register_is_delivered_after_it(string transport)
     {
-        IPEndPoint server = Bind();
+        EndPoint server = Bind(transport);
         (Socket client, IActorRef connection) = AcceptUnregistered(server);
         client.Send("early bytes"u8);
         AwaitDelivered(client);
@@ -31,10 +32,11 @@ public sealed class ConnectionRegistrationTests(ITestOutputHelper output) : Loop
         Assert.Equal("reply", System.Text.Encoding.ASCII.GetString(ReadExactly(client, 5)));
     }
 
-    [Fact]
-    public void Data_and_EOF_that_arrive_before_Register_are_delivered_in_order_after_it()
+    [Theory]
+    [MemberData(nameof(TcpAndUnix))]
+    public void Data_and_EOF_that_arrive_before_Register_are_delivered_in_order_after_it(string transport)
     {
-        IPEndPoint server = Bind();
+        EndPoint server = Bind(transport);
         (Socket client, IActorRef connection) = AcceptUnregistered(server);
         client.Send("last words"u8);
         client.Shutdown(SocketShutdown.Send);
@@ -51,10 +53,11 @@ public sealed class ConnectionRegistrationTests(ITestOutputHelper output) : Loop
 public sealed class RegisterTimeoutTests(ITestOutputHelper output)
     : LoopbackTestKit(output, "actors-io.tcp.register-timeout = 300ms")
 {
-    [Fact]
-    public void A_connection_not_registered_within_the_register_timeout_is_closed()
+    [Theory]
+    [MemberData(nameof(TcpAndUnix))]
+    public void A_connection_not_registered_within_the_register_timeout_is_closed(string transport)
     {
-        IPEndPoint server = Bind();
+        EndPoint server = Bind(transport);
         (Socket client, IActorRef connection) = AcceptUnregistered(server);
         Watch(connection);
         ExpectTerminated(connection, TestWaits.Expect);

@@ -9,13 +9,15 @@ using TcpMsg = Actors.Io.Tcp;
 
 namespace Actors.Io.Tests.Streams;
 
-/// <summary>The peer's EOF and reset, in every reading state: reading, suspended, pull mode.</summary>
+/// <summary>The peer's EOF and reset, in every reading state: reading, suspended, pull mode. The EOF over TCP and a Unix socket
+/// file alike; the reset is TCP's own.</summary>
 public sealed class PeerCloseTests(ITestOutputHelper output) : LoopbackTestKit(output)
 {
-    [Fact]
-    public void Peer_EOF_is_reported_as_PeerClosed_and_the_connection_closes()
+    [Theory]
+    [MemberData(nameof(TcpAndUnix))]
+    public void Peer_EOF_is_reported_as_PeerClosed_and_the_connection_closes(string transport)
     {
-        IPEndPoint server = Bind();
+        EndPoint server = Bind(transport);
         (Socket client, IActorRef connection) = Accept(server);
         Watch(connection);
         client.Send("data"u8);
@@ -26,10 +28,11 @@ public sealed class PeerCloseTests(ITestOutputHelper output) : LoopbackTestKit(o
         AssertEof(client);
     }
 
-    [Fact]
-    public void With_keepOpenOnPeerClosed_writing_still_works_after_PeerClosed_and_Close_completes_with_Closed()
+    [Theory]
+    [MemberData(nameof(TcpAndUnix))]
+    public void With_keepOpenOnPeerClosed_writing_still_works_after_PeerClosed_and_Close_completes_with_Closed(string transport)
     {
-        IPEndPoint server = Bind();
+        EndPoint server = Bind(transport);
         (Socket client, IActorRef connection) = Accept(server, keepOpenOnPeerClosed: true);
         client.Shutdown(SocketShutdown.Send);
         ExpectMsg<TcpMsg.PeerClosed>(TestWaits.Expect);
@@ -61,10 +64,11 @@ public sealed class PeerCloseTests(ITestOutputHelper output) : LoopbackTestKit(o
         ExpectTerminated(connection, TestWaits.Expect);
     }
 
-    [Fact]
-    public void Peer_EOF_is_reported_while_reading_is_suspended()
+    [Theory]
+    [MemberData(nameof(TcpAndUnix))]
+    public void Peer_EOF_is_reported_while_reading_is_suspended(string transport)
     {
-        IPEndPoint server = Bind();
+        EndPoint server = Bind(transport);
         (Socket client, IActorRef connection) = Accept(server);
         Suspend(connection);
         client.Shutdown(SocketShutdown.Send);
@@ -134,10 +138,11 @@ public sealed class PeerCloseTests(ITestOutputHelper output) : LoopbackTestKit(o
         ExpectMsg<TcpMsg.PeerClosed>(TestWaits.Expect);
     }
 
-    [Fact]
-    public void With_keepOpenOnPeerClosed_a_large_write_after_PeerClosed_is_sent_and_PeerClosed_is_reported_once()
+    [Theory]
+    [MemberData(nameof(TcpAndUnix))]
+    public void With_keepOpenOnPeerClosed_a_large_write_after_PeerClosed_is_sent_and_PeerClosed_is_reported_once(string transport)
     {
-        IPEndPoint server = Bind(options: [new TcpMsg.SO.SendBufferSize(4096)]);
+        EndPoint server = Bind(transport, options: [new TcpMsg.SO.SendBufferSize(4096)]);
         (Socket client, IActorRef connection) = Accept(server, keepOpenOnPeerClosed: true, clientReceiveBufferSize: 4096);
         client.Shutdown(SocketShutdown.Send);
         ExpectMsg<TcpMsg.PeerClosed>(TestWaits.Expect);

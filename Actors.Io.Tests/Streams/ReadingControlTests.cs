@@ -12,10 +12,11 @@ namespace Actors.Io.Tests.Streams;
 public sealed class ReadingControlTests(ITestOutputHelper output)
     : LoopbackTestKit(output, "actors-io.tcp.max-received-message-size = 1 KiB")
 {
-    [Fact]
-    public void Nothing_is_received_while_reading_is_suspended_and_everything_after_ResumeReading()
+    [Theory]
+    [MemberData(nameof(TcpAndUnix))]
+    public void Nothing_is_received_while_reading_is_suspended_and_everything_after_ResumeReading(string transport)
     {
-        IPEndPoint server = Bind();
+        EndPoint server = Bind(transport);
         (Socket client, IActorRef connection) = Accept(server);
         client.Send("before"u8);
         Assert.Equal("before", ExpectMsg<TcpMsg.Received>(TestWaits.Expect).Data.ToString());

@@ -10,10 +10,11 @@ namespace Actors.Io.Tests.Streams;
 public sealed class ReceiveSizeTests(ITestOutputHelper output)
     : LoopbackTestKit(output, "actors-io.tcp.max-received-message-size = 1 KiB\nactors-io.tcp.receive-budget-per-event = 16 KiB")
 {
-    [Fact]
-    public void Received_chunks_never_exceed_max_received_message_size_and_add_up_exactly()
+    [Theory]
+    [MemberData(nameof(TcpAndUnix))]
+    public void Received_chunks_never_exceed_max_received_message_size_and_add_up_exactly(string transport)
     {
-        IPEndPoint server = Bind();
+        EndPoint server = Bind(transport);
         (Socket client, _) = Accept(server);
         byte[] sent = Pattern(100 * 1024);
         Assert.Equal(sent.Length, client.Send(sent));
