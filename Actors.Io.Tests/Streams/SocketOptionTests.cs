@@ -2,14 +2,15 @@ using System.Net;
 using System.Net.Sockets;
 using Actors.Io.Tests.Support;
 using Akka.Actor;
+using Akka.TestKit;
 using Xunit.Abstractions;
 using TcpMsg = Actors.Io.Tcp;
 
 namespace Actors.Io.Tests.Streams;
 
-/// <summary>Socket options of Bind and Connect, read back from the sockets of the listener and connection actors.</summary>
-public sealed class SocketOptionTests(ITestOutputHelper output)
-    : Akka.TestKit.Xunit2.TestKit(TestConfigs.With(TestConfigs.Quiet), output: output)
+/// <summary>Socket options of Bind and Connect, read back from the sockets of the listener and connection actors; buffer sizes
+/// over TCP and a Unix socket file alike.</summary>
+public sealed class SocketOptionTests(ITestOutputHelper output) : LoopbackTestKit(output)
 {
     private const int BufferSize = 32 * 1024;
 
@@ -103,6 +104,24 @@ public sealed class SocketOptionTests(ITestOutputHelper output)
         using Socket client = Loopback.Connect(first);
         ExpectMsg<TcpMsg.Connected>();
         LastSender.Tell(new TcpMsg.Register(TestActor));
+    }
+
+    [Theory]
+    [MemberData(nameof(TcpAndUnix))]
+    public void Buffer_sizes_apply_to_both_transports(string transport)
+    {
+        TcpMsg.SocketOption[] buffers = [new TcpMsg.SO.ReceiveBufferSize(64 * 1024), new TcpMsg.SO.SendBufferSize(64 * 1024)];
+        TestProbe server = CreateTestProbe();
+        TestProbe client = CreateTestProbe();
+        (EndPoint bound, _) = BindTo(AddressFor(transport), server, options: buffers);
+        Sys.Io().Tell(new TcpMsg.Connect(bound, options: buffers), client);
+        client.ExpectMsg<TcpMsg.Connected>(TestWaits.Expect);
+        client.LastSender.Tell(new TcpMsg.Register(client), client);
+        server.ExpectMsg<TcpMsg.Connected>(TestWaits.Expect);
+        server.LastSender.Tell(new TcpMsg.Register(server), server);
+        client.LastSender.Tell(AckedWrite("sized"u8.ToArray(), 1), client);
+        client.ExpectMsg(new Ack(1), TestWaits.Expect);
+        Assert.Equal("sized", server.ExpectMsg<TcpMsg.Received>(TestWaits.Expect).Data.ToString());
     }
 
     private static Socket PlainListener(out IPEndPoint local)

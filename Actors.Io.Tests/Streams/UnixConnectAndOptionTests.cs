@@ -110,23 +110,6 @@ public sealed class UnixConnectAndOptionTests(ITestOutputHelper output) : Loopba
         var connect = ExpectFailure(new TcpMsg.Connect(SocketFile(), options: options));
         Assert.Contains("Tcp.SO.ReplaceStaleSocketFile applies only to Bind", connect.Cause!.Message);
     }
-
-    [Fact]
-    public void Buffer_sizes_apply_to_Unix_sockets()
-    {
-        TcpMsg.SocketOption[] buffers = [new TcpMsg.SO.ReceiveBufferSize(64 * 1024), new TcpMsg.SO.SendBufferSize(64 * 1024)];
-        TestProbe server = CreateTestProbe();
-        TestProbe client = CreateTestProbe();
-        (EndPoint bound, _) = BindTo(SocketFile(), server, options: buffers);
-        Sys.Io().Tell(new TcpMsg.Connect(bound, options: buffers), client);
-        client.ExpectMsg<TcpMsg.Connected>(TestWaits.Expect);
-        client.LastSender.Tell(new TcpMsg.Register(client), client);
-        server.ExpectMsg<TcpMsg.Connected>(TestWaits.Expect);
-        server.LastSender.Tell(new TcpMsg.Register(server), server);
-        client.LastSender.Tell(AckedWrite("sized"u8.ToArray(), 1), client);
-        client.ExpectMsg(new Ack(1), TestWaits.Expect);
-        Assert.Equal("sized", server.ExpectMsg<TcpMsg.Received>(TestWaits.Expect).Data.ToString());
-    }
 }
 
 /// <summary>Counts the process's descriptors, so it runs alone.</summary>
