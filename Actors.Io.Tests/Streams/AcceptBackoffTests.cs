@@ -18,7 +18,8 @@ public sealed partial class AcceptBackoffTests(ITestOutputHelper output)
     private const int DescriptorLimit = 160;
     private const int Pending = 15;
     private const string BackoffWarning = "pausing accepts";
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
+    // The child starts a runtime and an actor system before it answers: longer than TestWaits.Expect.
+    private static readonly TimeSpan ChildProcessWait = TimeSpan.FromSeconds(10);
 
     [Fact]
     public async Task Out_of_descriptors_the_listener_backs_off_without_spinning_and_accepts_again()
@@ -27,8 +28,8 @@ public sealed partial class AcceptBackoffTests(ITestOutputHelper output)
         var clients = new List<Socket>();
         try
         {
-            int baseline = int.Parse(host.WaitForLine("FDS ", Wait)["FDS ".Length..]);
-            int port = int.Parse(host.WaitForLine("PORT ", Wait)["PORT ".Length..]);
+            int baseline = int.Parse(host.WaitForLine("FDS ", ChildProcessWait)["FDS ".Length..]);
+            int port = int.Parse(host.WaitForLine("PORT ", ChildProcessWait)["PORT ".Length..]);
             var target = new IPEndPoint(IPAddress.Loopback, port);
             int capacity = DescriptorLimit - baseline;
             Assert.True(capacity > 5, $"The host already holds {baseline} of its {DescriptorLimit} descriptors.");
@@ -39,11 +40,11 @@ public sealed partial class AcceptBackoffTests(ITestOutputHelper output)
             AssertEchoes(clients[0], "warm", TestWaits.Expect);
             for (int i = 1; i < capacity + Pending; i++) clients.Add(Loopback.Connect(target));
 
-            string warning = host.WaitForLine(BackoffWarning, Wait);
+            string warning = host.WaitForLine(BackoffWarning, ChildProcessWait);
             Assert.Contains($"Accepting on {target}", warning);
 
             // The host prints ACCEPTED as its connections report in, a little after the listener's last accept.
-            host.WaitUntilAcceptedSettles(TimeSpan.FromMilliseconds(300), Wait);
+            host.WaitUntilAcceptedSettles(TimeSpan.FromMilliseconds(300), ChildProcessWait);
             int accepted = host.Accepted;
             // Roughly capacity: the runtime opens and closes a few descriptors of its own meanwhile. What matters is that
             // clients are left pending.
@@ -65,7 +66,7 @@ public sealed partial class AcceptBackoffTests(ITestOutputHelper output)
             for (int i = 1; i <= 5; i++) clients[i].Dispose();
             Socket pending = clients[accepted];
             AssertEchoes(pending, "accepted at last", TimeSpan.FromSeconds(8));
-            host.WaitForLine($"ACCEPTED {accepted + 1}", Wait);
+            host.WaitForLine($"ACCEPTED {accepted + 1}", ChildProcessWait);
 
             // Alive throughout, and it shuts down cleanly.
             Assert.False(host.HasExited, "The host died after accepting again.");
