@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using Actors.Io.Native;
+using Actors.Io.Tests.Support;
 
 namespace Actors.Io.Tests.Native;
 
@@ -113,11 +114,11 @@ public sealed class EpollPollerTests
             CancellationToken.None,
             TaskCreationOptions.LongRunning,
             TaskScheduler.Default);
-        Assert.True(waiting.Wait(TimeSpan.FromSeconds(5)));
+        Assert.True(waiting.Wait(TestWaits.Expect));
 
         poller.Wake();
 
-        var result = await waiter.WaitAsync(TimeSpan.FromSeconds(5));
+        var result = await waiter.WaitAsync(TestWaits.Expect);
         Assert.Equal(1, result.Count);
         Assert.Equal(IPoller.WakeToken, result.Token);
         Assert.True(result.Events.HasFlag(PollEvents.Readable));

@@ -6,8 +6,8 @@ using Actors.Io.Tests.Support;
 
 namespace Actors.Io.Tests.Native;
 
-/// <summary>A connected AF_UNIX stream socketpair; both ends are closed on dispose.</summary>
-internal sealed unsafe class UnixPair : IDisposable
+/// <summary>A blocking AF_UNIX stream pair from <see cref="Descriptors.SocketPair"/>; both ends are closed on dispose.</summary>
+internal sealed class UnixPair : IDisposable
 {
     private UnixPair(FileDescriptorHandle left, FileDescriptorHandle right)
     {
@@ -21,11 +21,8 @@ internal sealed unsafe class UnixPair : IDisposable
 
     public static UnixPair Create()
     {
-        int* fds = stackalloc int[2];
-        Assert.Equal(0, Sockets.SocketPair(Sockets.AF_UNIX, Sockets.SOCK_STREAM | Descriptors.SockCloexec, 0, fds));
-        Descriptors.CloseOnExec(fds[0]);
-        Descriptors.CloseOnExec(fds[1]);
-        return new UnixPair(new FileDescriptorHandle(fds[0]), new FileDescriptorHandle(fds[1]));
+        (FileDescriptorHandle left, FileDescriptorHandle right) = Descriptors.SocketPair(nonBlocking: false);
+        return new UnixPair(left, right);
     }
 
     public void Dispose()

@@ -16,7 +16,7 @@ public sealed class MetricsTests() : Akka.TestKit.Xunit2.TestKit(TestConfigs.Wit
         using var meter = new MeterRecorder(Sys.Name);
         Sys.Io().Tell(new TcpMsg.Bind(TestActor, new IPEndPoint(IPAddress.Loopback, 0)));
         int port = ((IPEndPoint)ExpectMsg<TcpMsg.Bound>().LocalAddress).Port;
-        using var client = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveTimeout = 5000 };
+        using var client = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveTimeout = TestWaits.ExpectMilliseconds };
         client.Connect(IPAddress.Loopback, port);
         ExpectMsg<TcpMsg.Connected>();
         IActorRef connection = LastSender;
@@ -55,6 +55,6 @@ public sealed class MetricsTests() : Akka.TestKit.Xunit2.TestKit(TestConfigs.Wit
                 Assert.Equal(0, meter.Observe()["actors-io.connections.open"]);
                 Assert.Equal(1, meter.Counted("actors-io.connections.failures", "ConnectionReset"));
             },
-            TimeSpan.FromSeconds(3));
+            TestWaits.Expect);
     }
 }

@@ -42,5 +42,5 @@ public sealed class TraceLoggingTests() : Akka.TestKit.Xunit2.TestKit(TestConfig
     }
 
     private static void ExpectLog(TestProbe log, string text) =>
-        log.FishForMessage(m => m is Debug d && d.Message.ToString()!.Contains(text, StringComparison.Ordinal), TimeSpan.FromSeconds(3));
+        log.FishForMessage(m => m is Debug d && d.Message.ToString()!.Contains(text, StringComparison.Ordinal), TestWaits.Expect);
 }

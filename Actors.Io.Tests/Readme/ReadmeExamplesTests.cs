@@ -69,8 +69,8 @@ public sealed partial class ReadmeExamplesTests()
 
             Watch(server);
             Sys.Stop(server);
-            ExpectTerminated(server, TimeSpan.FromSeconds(3));
-            AwaitCondition(() => !File.Exists(path), TimeSpan.FromSeconds(3));
+            ExpectTerminated(server, TestWaits.Expect);
+            AwaitCondition(() => !File.Exists(path), TestWaits.Expect);
         }
         finally
         {
@@ -112,9 +112,9 @@ public sealed partial class ReadmeExamplesTests()
 
         IActorRef ping = Sys.ActorOf(Props.Create(() => new UdpPing(closed, "anyone?", TestActor)));
         Watch(ping);
-        Assert.StartsWith("unreachable: ", ExpectMsg<string>(TimeSpan.FromSeconds(5)), StringComparison.Ordinal);
-        ExpectTerminated(ping, TimeSpan.FromSeconds(3));
-        AwaitCondition(() => ActorsIo.Get(Sys).Budget.Open == 0, TimeSpan.FromSeconds(3));
+        Assert.StartsWith("unreachable: ", ExpectMsg<string>(TestWaits.Expect), StringComparison.Ordinal);
+        ExpectTerminated(ping, TestWaits.Expect);
+        AwaitCondition(() => ActorsIo.Get(Sys).Budget.Open == 0, TestWaits.Expect);
     }
 
     private static string Normalize(string code) => string.Join('\n', code.Split('\n').Select(l => l.Trim()));

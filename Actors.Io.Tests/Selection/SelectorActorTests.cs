@@ -109,7 +109,7 @@ public sealed class SelectorActorTests : Akka.TestKit.Xunit2.TestKit
         ownerA.ExpectMsg<Readable>();
         a.Close();
         peerA.Dispose();
-        AwaitAssert(() => Assert.Equal(0, Io.SelectorLoads().Sum()), TimeSpan.FromSeconds(3));
+        AwaitAssert(() => Assert.Equal(0, Io.SelectorLoads().Sum()), TestWaits.Expect);
 
         (FileDescriptorHandle localB, FileDescriptorHandle peerB) = Descriptors.SocketPair();
         using (peerB)
@@ -138,7 +138,7 @@ public sealed class SelectorActorTests : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(new[] { 500, 500 }, Io.SelectorLoads());
         Assert.Equal(500, handles.Count(h => h.SelectorIndex == 0));
         foreach (ChannelRegistration h in handles) h.Close();
-        AwaitAssert(() => Assert.Equal(new[] { 0, 0 }, Io.SelectorLoads()), TimeSpan.FromSeconds(5));
+        AwaitAssert(() => Assert.Equal(new[] { 0, 0 }, Io.SelectorLoads()), TestWaits.Expect);
         Assert.Equal(0, Io.Budget.Open);
     }
 
@@ -159,7 +159,7 @@ public sealed class SelectorActorTests : Akka.TestKit.Xunit2.TestKit
                 Assert.True(fd.IsClosed);
                 Assert.Equal(0, Io.SelectorLoads().Sum());
             },
-            TimeSpan.FromSeconds(3));
+            TestWaits.Expect);
     }
 
     [Fact]
@@ -202,7 +202,7 @@ public sealed class SelectorActorTests : Akka.TestKit.Xunit2.TestKit
         Io.Manager.Tell(new RegisterChannel(fd, TestActor, Interest.Read));
         RegistrationFailed failed = ExpectMsg<RegistrationFailed>();
         Assert.Contains("errno", failed.Cause.Message);
-        AwaitAssert(() => Assert.Equal(0, Io.Budget.Open), TimeSpan.FromSeconds(3));
+        AwaitAssert(() => Assert.Equal(0, Io.Budget.Open), TestWaits.Expect);
     }
 
     [Fact]
@@ -367,7 +367,7 @@ public sealed class SelectorLifecycleTests(ITestOutputHelper output)
         await RegisterSome(system, io, 8);
 
         var stopwatch = Stopwatch.StartNew();
-        await system.Terminate().WaitAsync(TimeSpan.FromSeconds(5));
+        await system.Terminate().WaitAsync(TestWaits.Expect);
         output.WriteLine($"terminated in {stopwatch.ElapsedMilliseconds} ms");
         // Blocked selectors that were not woken would hold termination for good; 3 s leaves room for a loaded machine.
         Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(3), $"took {stopwatch.Elapsed}");
@@ -382,7 +382,7 @@ public sealed class SelectorLifecycleTests(ITestOutputHelper output)
         await RegisterSome(system, io, 20);
         Assert.True(Descriptors.OpenSocketsAndPollers() >= before + 20 + 6);
 
-        await system.Terminate().WaitAsync(TimeSpan.FromSeconds(5));
+        await system.Terminate().WaitAsync(TestWaits.Expect);
         Assert.Equal(before, Descriptors.OpenSocketsAndPollers());
     }
 

@@ -32,7 +32,7 @@ public sealed class KilledClientProcessTests : Akka.TestKit.Xunit2.TestKit
 
         using var clients = ClientProcess.Start("flood", Count, port);
         Assert.Equal($"FLOODING {Count}", clients.WaitFor("FLOODING", TimeSpan.FromSeconds(30)));
-        var during = await server.Ask<StressEchoServer.Stats>(StressEchoServer.GetStats.Instance, TimeSpan.FromSeconds(3));
+        var during = await server.Ask<StressEchoServer.Stats>(StressEchoServer.GetStats.Instance, TestWaits.Expect);
         Assert.Equal(Count, during.Handlers);
         Assert.Empty(during.Closes);
         Assert.Equal(Count + 1, ActorsIo.Get(Sys).SelectorLoads().Sum());
@@ -46,7 +46,7 @@ public sealed class KilledClientProcessTests : Akka.TestKit.Xunit2.TestKit
         await AwaitAssertAsync(
             async () =>
             {
-                after = await server.Ask<StressEchoServer.Stats>(StressEchoServer.GetStats.Instance, TimeSpan.FromSeconds(3));
+                after = await server.Ask<StressEchoServer.Stats>(StressEchoServer.GetStats.Instance, TestWaits.Expect);
                 Assert.Equal(0, after.Handlers);
                 Assert.Equal(Count, after.Closes.Values.Sum());
             },

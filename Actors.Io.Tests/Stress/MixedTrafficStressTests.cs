@@ -63,7 +63,7 @@ public sealed class MixedTrafficStressTests : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(1, await RunClient(endpoint, new Random(99), ClientKind.Normal, 99) > 0 ? 1 : 0);
 
         await AwaitQuiet(server);
-        var stats = await server.Ask<StressEchoServer.Stats>(StressEchoServer.GetStats.Instance, TimeSpan.FromSeconds(3));
+        var stats = await server.Ask<StressEchoServer.Stats>(StressEchoServer.GetStats.Instance, TestWaits.Expect);
         _output.WriteLine($"{stats.Nacks} NACKs; ends: {string.Join(", ", stats.Closes.Select(c => $"{c.Key} x{c.Value}"))}");
         Assert.True(stats.Nacks > 0, "the slow readers never filled a write queue: back-pressure was not exercised");
         ActorsIo io = ActorsIo.Get(Sys);
@@ -215,7 +215,7 @@ public sealed class MixedTrafficStressTests : Akka.TestKit.Xunit2.TestKit
 
     private async Task AwaitQuiet(IActorRef server) =>
         await AwaitAssertAsync(
-            async () => Assert.Equal(0, await server.Ask<int>(StressEchoServer.CountHandlers.Instance, TimeSpan.FromSeconds(3))),
+            async () => Assert.Equal(0, await server.Ask<int>(StressEchoServer.CountHandlers.Instance, TestWaits.Expect)),
             TimeSpan.FromSeconds(20),
             TimeSpan.FromMilliseconds(100));
 

@@ -43,7 +43,7 @@ public sealed class TenThousandConnectionsTests : Akka.TestKit.Xunit2.TestKit
         clients.Process.StandardInput.WriteLine("close");
         Assert.Equal("CLOSED", clients.WaitFor("CLOSED", TimeSpan.FromSeconds(30)));
         await AwaitAssertAsync(
-            async () => Assert.Equal(0, await server.Ask<int>(StressEchoServer.CountHandlers.Instance, TimeSpan.FromSeconds(3))),
+            async () => Assert.Equal(0, await server.Ask<int>(StressEchoServer.CountHandlers.Instance, TestWaits.Expect)),
             TimeSpan.FromSeconds(30),
             TimeSpan.FromMilliseconds(200));
         Assert.Equal(1, ActorsIo.Get(Sys).SelectorLoads().Sum());

@@ -28,7 +28,7 @@ public sealed class TerminateUnderLoadTests(ITestOutputHelper output)
             byte[] buffer = new byte[16];
             for (int i = 0; i < clients.Length; i++)
             {
-                clients[i] = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveTimeout = 5000 };
+                clients[i] = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveTimeout = TestWaits.ExpectMilliseconds };
                 await clients[i].ConnectAsync(endpoint);
             }
 

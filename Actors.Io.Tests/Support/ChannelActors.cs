@@ -13,7 +13,7 @@ internal static class ChannelActors
         int total = 0;
         for (int i = 0; i < io.Pool.Count; i++)
         {
-            total += await io.Selector(i).Actor.Ask<int>(SelectorActor.CountChannelActors.Instance, TimeSpan.FromSeconds(3));
+            total += await io.Selector(i).Actor.Ask<int>(SelectorActor.CountChannelActors.Instance, TestWaits.Expect);
         }
 
         return total;

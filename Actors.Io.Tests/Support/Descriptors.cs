@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Actors.Io.Native;
 
@@ -6,18 +7,36 @@ namespace Actors.Io.Tests.Support;
 /// <summary>Real descriptors for tests: socketpairs, eventfds, and a count of the process's open descriptors.</summary>
 internal static unsafe class Descriptors
 {
-    /// <summary>A connected, non-blocking AF_UNIX stream pair.</summary>
-    public static (FileDescriptorHandle Local, FileDescriptorHandle Peer) SocketPair()
+    /// <summary><c>SOCK_DGRAM</c>, for <see cref="SocketPair"/>.</summary>
+    public const int SockDgram = 2;
+
+    /// <summary>
+    /// The test suite's one socketpair maker: a connected AF_UNIX pair of <paramref name="type"/> (a stream by default),
+    /// close-on-exec, non-blocking unless <paramref name="nonBlocking"/> is false.
+    /// </summary>
+    public static (FileDescriptorHandle Local, FileDescriptorHandle Peer) SocketPair(int type = Sockets.SOCK_STREAM, bool nonBlocking = true)
     {
         int* fds = stackalloc int[2];
-        if (Sockets.SocketPair(Sockets.AF_UNIX, Sockets.SOCK_STREAM | SockCloexec, 0, fds) != 0)
+        if (Sockets.SocketPair(Sockets.AF_UNIX, type | SockCloexec, 0, fds) != 0)
         {
             throw new IOException($"socketpair failed: {Errno.Describe(Errno.Last)}");
         }
 
-        SetNonBlocking(fds[0]);
-        SetNonBlocking(fds[1]);
+        for (int i = 0; i < 2; i++)
+        {
+            CloseOnExec(fds[i]);
+            if (nonBlocking) SetNonBlocking(fds[i]);
+        }
+
         return (new FileDescriptorHandle(fds[0]), new FileDescriptorHandle(fds[1]));
+    }
+
+    /// <summary>A <see cref="Socket"/> that takes over <paramref name="fd"/>: it closes the descriptor, the handle no longer does.</summary>
+    public static Socket ToSocket(FileDescriptorHandle fd)
+    {
+        var socket = new Socket(new SafeSocketHandle(fd.DangerousGetHandle(), ownsHandle: true));
+        fd.SetHandleAsInvalid();
+        return socket;
     }
 
     /// <summary>
@@ -85,7 +104,6 @@ internal static unsafe class Descriptors
     {
         int flags = Libc.Fcntl(fd, Libc.F_GETFL, 0);
         _ = Libc.Fcntl(fd, Libc.F_SETFL, flags | Libc.O_NONBLOCK_LINUX);
-        CloseOnExec(fd);
     }
 }
 

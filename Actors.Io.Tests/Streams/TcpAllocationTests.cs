@@ -1,0 +1,74 @@
+using System.Net;
+using System.Net.Sockets;
+using Actors.Io.Tests.Support;
+using Akka.Actor;
+using Akka.IO;
+using Xunit.Abstractions;
+using TcpMsg = Actors.Io.Tcp;
+
+namespace Actors.Io.Tests.Streams;
+
+/// <summary>
+/// The read and write paths allocate nothing per event beyond the payload: an echo handler on the loop measures the
+/// loop thread's allocations over thousands of round trips and compares them with what the payload alone costs.
+/// </summary>
+public sealed class TcpAllocationTests : Akka.TestKit.Xunit2.TestKit
+{
+    private const int Size = 64;
+    private readonly ITestOutputHelper _output;
+
+    public TcpAllocationTests(ITestOutputHelper output)
+        : base(TestConfigs.With(TestConfigs.Quiet), output: output) => _output = output;
+
+    [Fact]
+    public void Echo_round_trips_allocate_only_the_payload()
+    {
+        ActorsIo io = ActorsIo.Get(Sys);
+        IActorRef server = Sys.ActorOf(Props.Create(() => new Server(TestActor, io.LoopDispatcherIds[0])));
+        int port = ((IPEndPoint)ExpectMsg<TcpMsg.Bound>().LocalAddress).Port;
+
+        using var client = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, ReceiveTimeout = TestWaits.ExpectMilliseconds };
+        client.Connect(IPAddress.Loopback, port);
+        byte[] message = new byte[Size];
+        byte[] echo = new byte[Size];
+        for (int i = 0; i < LoopAllocations.RoundTrips; i++)
+        {
+            message[0] = (byte)i;
+            client.Send(message);
+            int got = 0;
+            while (got < Size) got += client.Receive(echo, got, Size - got, SocketFlags.None);
+            Assert.Equal((byte)i, echo[0]);
+        }
+
+        byte[] buffer = new byte[Size];
+        double payload = LoopAllocations.BytesPerCall(() => TcpMsg.Write.Create(new TcpMsg.Received(ByteString.CopyFrom(buffer, 0, Size)).Data));
+        LoopAllocations.AssertOnlyThePayload(ExpectMsg<long>(TimeSpan.FromSeconds(10)), payload, _output, "Received + its ByteString + the handler's Write");
+        Sys.Stop(server);
+    }
+
+    private sealed class Server : ReceiveActor
+    {
+        public Server(IActorRef probe, string loopDispatcher)
+        {
+            Context.System.Io().Tell(new TcpMsg.Bind(Self, new IPEndPoint(IPAddress.Loopback, 0)));
+            Receive<TcpMsg.Bound>(bound => probe.Tell(bound));
+            Receive<TcpMsg.Connected>(_ =>
+            {
+                IActorRef handler = Context.ActorOf(Props.Create(() => new MeasuringEcho(Sender, probe)).WithDispatcher(loopDispatcher));
+                Sender.Tell(new TcpMsg.Register(handler));
+            });
+        }
+    }
+
+    private sealed class MeasuringEcho(IActorRef connection, IActorRef probe) : UntypedActor
+    {
+        private readonly LoopAllocations.Meter _meter = new(probe);
+
+        protected override void OnReceive(object message)
+        {
+            if (message is not TcpMsg.Received received) return;
+            _meter.Count();
+            connection.Tell(TcpMsg.Write.Create(received.Data));
+        }
+    }
+}
