@@ -40,6 +40,6 @@ public sealed class NameResolutionTests(ITestOutputHelper output)
         var socketError = Assert.IsType<SocketException>(cause);
         Assert.Equal(SocketError.HostNotFound, socketError.SocketErrorCode);
         Assert.Contains($"{host}:9", socketError.Message);
-        AwaitAssert(() => Assert.Equal(0, ActorsIo.Get(Sys).Budget.Open), TimeSpan.FromSeconds(3));
+        AwaitAssert(() => Assert.Equal(0, ActorsIo.Get(Sys).Budget.Open), TestWaits.Expect);
     }
 }
