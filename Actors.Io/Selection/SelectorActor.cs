@@ -21,8 +21,8 @@ internal sealed class SelectorActor : UntypedActor
     private readonly int _maxEventsPerWait;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<IActorRef, ChannelRegistration> _byOwner = [];
-    private readonly Dictionary<IActorRef, ChannelRegistration> _byHandler = [];
     private readonly RegistrationTable _table = new();
+    private readonly HandlerWatches _watches = new();
     private IPoller? _poller;
     private IRunnable? _selectAgain;
     private Exception? _failure;
@@ -135,7 +135,7 @@ internal sealed class SelectorActor : UntypedActor
                 WatchHandlerFor(Sender, watch.Handler);
                 break;
             case Terminated terminated:
-                HandlerDied(terminated.ActorRef);
+                _ = _watches.HandlerDied(terminated.ActorRef);
                 OwnerTerminated(terminated.ActorRef);
                 break;
             case CountChannelActors:
@@ -279,60 +279,24 @@ internal sealed class SelectorActor : UntypedActor
     {
         if (!_table.Free(registration)) return;
         _selector.Removed();
-        UnlinkHandler(registration);
+        StopWatching(registration);
         UnlinkOwner(registration);
     }
 
     private void WatchHandlerFor(IActorRef owner, IActorRef handler)
     {
-        if (!_byOwner.TryGetValue(owner, out ChannelRegistration? registration) || registration.Handler is not null)
+        if (!_byOwner.TryGetValue(owner, out ChannelRegistration? registration) || !_watches.TryAdd(registration, handler, out bool newHandler))
         {
             owner.Tell(HandlerWatchRefused.Instance, ActorRefs.NoSender);
             return;
         }
 
-        registration.Handler = handler;
-        if (_byHandler.TryGetValue(handler, out ChannelRegistration? first))
-        {
-            registration.NextOfHandler = first;
-            first.PreviousOfHandler = registration;
-        }
-        else
-        {
-            Context.Watch(handler);
-        }
-
-        _byHandler[handler] = registration;
+        if (newHandler) Context.Watch(handler);
     }
 
-    private void HandlerDied(IActorRef handler)
+    private void StopWatching(ChannelRegistration registration)
     {
-        if (!_byHandler.Remove(handler, out ChannelRegistration? registration)) return;
-        for (ChannelRegistration? r = registration; r is not null;)
-        {
-            ChannelRegistration? next = r.NextOfHandler;
-            r.Handler = null;
-            r.PreviousOfHandler = r.NextOfHandler = null;
-            r.Owner.Tell(HandlerTerminated.Instance, ActorRefs.NoSender);
-            r = next;
-        }
-    }
-
-    private void UnlinkHandler(ChannelRegistration registration)
-    {
-        if (registration.Handler is not { } handler) return;
-        ChannelRegistration? previous = registration.PreviousOfHandler, next = registration.NextOfHandler;
-        if (next is not null) next.PreviousOfHandler = previous;
-        if (previous is not null) previous.NextOfHandler = next;
-        else if (next is not null) _byHandler[handler] = next;
-        else
-        {
-            _byHandler.Remove(handler);
-            Context.Unwatch(handler);
-        }
-
-        registration.Handler = null;
-        registration.PreviousOfHandler = registration.NextOfHandler = null;
+        if (_watches.Remove(registration, out IActorRef? handler)) Context.Unwatch(handler);
     }
 
     private void UnlinkOwner(ChannelRegistration registration)
@@ -372,7 +336,7 @@ internal sealed class SelectorActor : UntypedActor
             {
                 _ = r.CloseBySelector(null);
                 _selector.Removed();
-                UnlinkHandler(r);
+                StopWatching(r);
             }
 
             r = next;
