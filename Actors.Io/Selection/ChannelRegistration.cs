@@ -81,7 +81,7 @@ internal sealed class ChannelRegistration : IChannelRegistration
 
     internal ulong Token { get; }
 
-    /// <summary>Next registration of the same owner (selector thread only).</summary>
+    /// <summary>Next registration of the same owner; read and written by <see cref="RegistrationTable"/> only (selector thread).</summary>
     internal ChannelRegistration? NextOfOwner { get; set; }
 
     /// <summary>This channel's handler watch; read and written by <see cref="HandlerWatches"/> only (selector thread).</summary>

@@ -20,7 +20,6 @@ internal sealed class SelectorActor : UntypedActor
     private readonly PollerBackend _backend;
     private readonly int _maxEventsPerWait;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly Dictionary<IActorRef, ChannelRegistration> _byOwner = [];
     private readonly RegistrationTable _table = new();
     private readonly HandlerWatches _watches = new();
     private IPoller? _poller;
@@ -88,7 +87,7 @@ internal sealed class SelectorActor : UntypedActor
         {
             ChannelRegistration? registration = _table.At(i);
             if (registration is null) continue;
-            _table.Free(registration);
+            _table.Free(registration, out _);
             bool kept = registration.CloseBySelector(_failure);
             _selector.Removed();
             if (_failure is not null) registration.Owner.Tell(new SelectorFailed(_failure, kept), ActorRefs.NoSender);
@@ -259,17 +258,7 @@ internal sealed class SelectorActor : UntypedActor
             return;
         }
 
-        _table.Fill(registration);
-        if (_byOwner.TryGetValue(register.Owner, out ChannelRegistration? first))
-        {
-            registration.NextOfOwner = first.NextOfOwner;
-            first.NextOfOwner = registration;
-        }
-        else
-        {
-            _byOwner[register.Owner] = registration;
-            if (!ownerIsChild) Context.Watch(register.Owner);
-        }
+        if (_table.Fill(registration) && !ownerIsChild) Context.Watch(register.Owner);
 
         _selector.Trace?.Debug("Registered channel {0} for {1} on selector {2} (slot {3}, interest {4})", register.Handle.DangerousGetHandle(), register.Owner.Path, _selector.Index, slot, register.InitialInterest);
         register.Owner.Tell(new ChannelRegistered(registration), ActorRefs.NoSender);
@@ -277,15 +266,15 @@ internal sealed class SelectorActor : UntypedActor
 
     private void Release(ChannelRegistration registration)
     {
-        if (!_table.Free(registration)) return;
+        if (!_table.Free(registration, out bool lastOfOwner)) return;
         _selector.Removed();
         StopWatching(registration);
-        UnlinkOwner(registration);
+        if (lastOfOwner && !registration.OwnerIsChild) Context.Unwatch(registration.Owner);
     }
 
     private void WatchHandlerFor(IActorRef owner, IActorRef handler)
     {
-        if (!_byOwner.TryGetValue(owner, out ChannelRegistration? registration) || !_watches.TryAdd(registration, handler, out bool newHandler))
+        if (_table.FirstOf(owner) is not { } registration || !_watches.TryAdd(registration, handler, out bool newHandler))
         {
             owner.Tell(HandlerWatchRefused.Instance, ActorRefs.NoSender);
             return;
@@ -299,47 +288,14 @@ internal sealed class SelectorActor : UntypedActor
         if (_watches.Remove(registration, out IActorRef? handler)) Context.Unwatch(handler);
     }
 
-    private void UnlinkOwner(ChannelRegistration registration)
-    {
-        IActorRef owner = registration.Owner;
-        if (!_byOwner.TryGetValue(owner, out ChannelRegistration? first)) return;
-        if (first == registration)
-        {
-            if (registration.NextOfOwner is { } next) _byOwner[owner] = next;
-            else
-            {
-                _byOwner.Remove(owner);
-                if (!registration.OwnerIsChild) Context.Unwatch(owner);
-            }
-
-            return;
-        }
-
-        for (ChannelRegistration? r = first; r is not null; r = r.NextOfOwner)
-        {
-            if (r.NextOfOwner == registration)
-            {
-                r.NextOfOwner = registration.NextOfOwner;
-                return;
-            }
-        }
-    }
-
     private void OwnerTerminated(IActorRef owner)
     {
-        if (!_byOwner.Remove(owner, out ChannelRegistration? registration)) return;
-        for (ChannelRegistration? r = registration; r is not null;)
+        while (_table.FirstOf(owner) is { } registration)
         {
-            ChannelRegistration? next = r.NextOfOwner;
-            r.NextOfOwner = null;
-            if (_table.Free(r))
-            {
-                _ = r.CloseBySelector(null);
-                _selector.Removed();
-                StopWatching(r);
-            }
-
-            r = next;
+            _ = _table.Free(registration, out _);
+            _ = registration.CloseBySelector(null);
+            _selector.Removed();
+            StopWatching(registration);
         }
     }
 
