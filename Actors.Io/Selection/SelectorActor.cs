@@ -8,15 +8,17 @@ using Akka.Event;
 namespace Actors.Io.Selection;
 
 /// <summary>
-/// Owns one poller and runs on its own loop (see <see cref="EventLoop"/>). Each self-sent <see cref="Select"/> takes the
-/// events of the loop's idle wait (or polls without blocking when the loop was busy), turns each into a cached readiness
-/// message for the registrant, and then yields the thread whatever the dispatcher's throughput: the next round is queued
-/// behind the work this one produced, or, with nothing queued, left to the loop's blocking wait in the poller.
-/// Registrations and releases arrive as messages between rounds.
+/// Owns one poller and runs on its own loop, of which it uses only <see cref="ISelectorLoop"/>. Each self-sent
+/// <see cref="Select"/> takes the events of the loop's idle wait (or polls without blocking when the loop was busy), turns
+/// each into a cached readiness message for the registrant, and then yields the thread whatever the dispatcher's
+/// throughput: the next round is queued behind the work this one produced, or, with nothing queued, left to the loop's
+/// blocking wait in the poller. Registrations, releases and handler watches arrive as messages between rounds; the
+/// slots and the owner index are the <see cref="RegistrationTable"/>'s, the handler watches <see cref="HandlerWatches"/>'.
 /// </summary>
 internal sealed class SelectorActor : UntypedActor
 {
     private readonly Selector _selector;
+    private readonly ISelectorLoop _loop;
     private readonly PollerBackend _backend;
     private readonly int _maxEventsPerWait;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -29,6 +31,7 @@ internal sealed class SelectorActor : UntypedActor
     public SelectorActor(Selector selector, PollerBackend backend, int maxEventsPerWait)
     {
         _selector = selector;
+        _loop = selector.Loop;
         _backend = backend;
         _maxEventsPerWait = maxEventsPerWait;
     }
@@ -74,7 +77,7 @@ internal sealed class SelectorActor : UntypedActor
     protected override void PreStart()
     {
         _poller = PollerFactory.Create(_backend, _maxEventsPerWait);
-        _selector.Loop.AttachPoller(_poller);
+        _loop.AttachPoller(_poller);
         _selectAgain = new SelectAgain(Self);
         Self.Tell(Select.Instance, ActorRefs.NoSender);
     }
@@ -95,7 +98,7 @@ internal sealed class SelectorActor : UntypedActor
 
         if (poller is not null)
         {
-            _selector.Loop.DetachPoller(poller);
+            _loop.DetachPoller(poller);
             poller.Dispose();
         }
     }
@@ -152,7 +155,7 @@ internal sealed class SelectorActor : UntypedActor
     private void RunSelect()
     {
         IPoller poller = _poller!;
-        EventLoop loop = _selector.Loop;
+        ISelectorLoop loop = _loop;
         if (!loop.TryTakeWaitResult(out int n)) n = poller.Wait(0);
         if (n < 0)
         {
@@ -225,7 +228,7 @@ internal sealed class SelectorActor : UntypedActor
         IActorRef child;
         try
         {
-            child = Context.ActorOf(spawn.Props is ChannelProps ? spawn.Props : spawn.Props.WithDispatcher(_selector.Loop.Id));
+            child = Context.ActorOf(spawn.Props is ChannelProps ? spawn.Props : spawn.Props.WithDispatcher(_loop.Id));
         }
         catch (Exception e)
         {
