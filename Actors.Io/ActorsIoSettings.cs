@@ -42,6 +42,9 @@ public sealed class ActorsIoSettings
     /// <summary><c>actors-io.udp</c>.</summary>
     public UdpSettings Udp { get; }
 
+    /// <summary>Makes each selector's poller (at start and at each restart); not configurable.</summary>
+    internal PollerSource Pollers { get; set; } = PollerFactory.Native;
+
     /// <summary>Reads and checks the <c>actors-io</c> section of <paramref name="config"/> (the whole system config).</summary>
     /// <exception cref="ActorsIoConfigurationException">A value is missing, unparsable or out of range.</exception>
     public static ActorsIoSettings Create(Config config)

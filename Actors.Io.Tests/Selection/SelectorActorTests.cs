@@ -165,11 +165,12 @@ public sealed class SelectorActorTests : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public void Broken_poller_tells_registrants_and_a_restarted_selector_takes_new_channels()
     {
+        FaultyPollers pollers = FaultyPollers.Install(Sys);
         TestProbe owner = CreateTestProbe();
         ChannelRegistration registration = Register(Descriptors.EventFd(), owner, Interest.None);
         Selector broken = Io.Selector(registration.SelectorIndex);
         EventFilter.Error(contains: "failed waiting for events").ExpectOne(() =>
-            broken.Actor.Tell(SelectorActor.BreakPoller.Instance));
+            pollers.Break(registration.SelectorIndex));
 
         SelectorFailed failed = owner.ExpectMsg<SelectorFailed>();
         Assert.Contains("failed waiting for events", failed.Cause.Message);

@@ -50,16 +50,6 @@ internal sealed class SelectorActor : UntypedActor
     internal sealed record ReleaseRegistration(ChannelRegistration Registration)
         : INoSerializationVerificationNeeded, IDeadLetterSuppression;
 
-    /// <summary>Test hook: makes the next wait fail as a broken poller would.</summary>
-    internal sealed class BreakPoller : INoSerializationVerificationNeeded
-    {
-        public static readonly BreakPoller Instance = new();
-
-        private BreakPoller()
-        {
-        }
-    }
-
     /// <summary>Test hook: answered with the number of channel actors (this selector's children) not yet terminated.</summary>
     internal sealed class CountChannelActors : INoSerializationVerificationNeeded
     {
@@ -76,7 +66,7 @@ internal sealed class SelectorActor : UntypedActor
 
     protected override void PreStart()
     {
-        _poller = PollerFactory.Create(_backend, _maxEventsPerWait);
+        _poller = _selector.CreatePoller(_backend, _maxEventsPerWait);
         _loop.AttachPoller(_poller);
         _selectAgain = new SelectAgain(Self);
         Self.Tell(Select.Instance, ActorRefs.NoSender);
@@ -142,9 +132,6 @@ internal sealed class SelectorActor : UntypedActor
                 break;
             case CountChannelActors:
                 Sender.Tell(Context.GetChildren().Count(), Self);
-                break;
-            case BreakPoller when _poller is EpollPoller epoll:
-                epoll.Handle.Dispose();
                 break;
             default:
                 Unhandled(message);
