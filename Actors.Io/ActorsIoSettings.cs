@@ -143,6 +143,9 @@ public sealed class UdpSettings
     /// <summary><c>max-queued-sends</c>: datagrams a socket holds while the kernel's send buffer is full.</summary>
     public int MaxQueuedSends { get; private init; }
 
+    /// <summary>The receivers' <c>recvmmsg</c> and its switch to <c>recvfrom</c>: the process's.</summary>
+    internal RecvMmsgCalls RecvMmsg { get; set; } = RecvMmsgCalls.Process;
+
     internal static UdpSettings Create(SettingsReader root)
     {
         int batch = root.Int("udp.receive-batch-size", 1, 1024);

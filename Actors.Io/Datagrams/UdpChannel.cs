@@ -205,7 +205,7 @@ internal abstract class UdpChannel : UntypedActor
             return;
         }
 
-        DatagramReceiver receiver = _receiver ??= new DatagramReceiver(Settings.ReceiveBatchSize, Settings.MaxDatagramSize, Socket.AddressFamily);
+        DatagramReceiver receiver = _receiver ??= new DatagramReceiver(Settings.ReceiveBatchSize, Settings.MaxDatagramSize, Socket.AddressFamily, Settings.RecvMmsg);
         int budget = Settings.ReceiveBudgetPerEvent;
         long bytes = 0, datagrams = 0, dropped = 0;
         while (budget > 0 && WantsToRead)
