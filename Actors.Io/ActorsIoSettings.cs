@@ -143,6 +143,9 @@ public sealed class UdpSettings
     /// <summary><c>max-queued-sends</c>: datagrams a socket holds while the kernel's send buffer is full.</summary>
     public int MaxQueuedSends { get; private init; }
 
+    /// <summary>The least time between two warnings of one kind from one socket; not configurable.</summary>
+    internal TimeSpan WarningInterval { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>The receivers' <c>recvmmsg</c> and its switch to <c>recvfrom</c>: the process's.</summary>
     internal RecvMmsgCalls RecvMmsg { get; set; } = RecvMmsgCalls.Process;
 

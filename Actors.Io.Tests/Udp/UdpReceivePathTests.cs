@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
-using Actors.Io.Datagrams;
 using Actors.Io.Native;
 using Actors.Io.Tests.Support;
 using Akka.Actor;
@@ -17,9 +16,7 @@ namespace Actors.Io.Tests.Udp;
 /// <c>recvmmsg</c> refused as a call (ENOSYS, as under seccomp) switches the process to <c>recvfrom</c> once, with one
 /// warning, and the datagram that met the refusal is still delivered. The drop warning is rate-limited. Each test gives
 /// its system its own <c>recvmmsg</c> switch (<see cref="UdpSettings.RecvMmsg"/>), so the process's is never touched.
-/// Serial: the warning interval is process-wide.
 /// </summary>
-[Collection(SerialCollection.Name)]
 public sealed class UdpReceivePathTests() : Akka.TestKit.Xunit2.TestKit(TestConfigs.With(TestConfigs.Quiet + "\nactors-io.udp.max-datagram-size = 256"))
 {
     private static readonly TimeSpan Wait = UdpTesting.Wait;
@@ -124,7 +121,7 @@ public sealed class UdpReceivePathTests() : Akka.TestKit.Xunit2.TestKit(TestConf
     [Fact]
     public void Oversized_datagrams_are_warned_about_once_per_interval_with_the_count_held_back()
     {
-        UdpChannel.WarningInterval = TimeSpan.FromSeconds(1);
+        AdjustedIo.Start(Sys, settings => settings.Udp.WarningInterval = TimeSpan.FromSeconds(1));
         TestProbe handler = CreateTestProbe();
         (_, IPEndPoint local) = Bind(handler);
         using Socket peer = Peer();
@@ -163,12 +160,6 @@ public sealed class UdpReceivePathTests() : Akka.TestKit.Xunit2.TestKit(TestConf
             errno = Interlocked.Exchange(ref _refusal, 0);
             return errno == 0 ? base.Receive(fd, messages, count, out errno) : -1;
         }
-    }
-
-    protected override void AfterAll()
-    {
-        UdpChannel.WarningInterval = TimeSpan.FromSeconds(10);
-        base.AfterAll();
     }
 
     private static byte[] Filled(int length, byte value)
