@@ -50,16 +50,6 @@ internal sealed class SelectorActor : UntypedActor
     internal sealed record ReleaseRegistration(ChannelRegistration Registration)
         : INoSerializationVerificationNeeded, IDeadLetterSuppression;
 
-    /// <summary>Test hook: answered with the number of channel actors (this selector's children) not yet terminated.</summary>
-    internal sealed class CountChannelActors : INoSerializationVerificationNeeded
-    {
-        public static readonly CountChannelActors Instance = new();
-
-        private CountChannelActors()
-        {
-        }
-    }
-
     public static Props Props(Selector selector, PollerBackend backend, int maxEventsPerWait) =>
         Akka.Actor.Props.Create(() => new SelectorActor(selector, backend, maxEventsPerWait))
             .WithDispatcher(selector.Loop.Id);
@@ -129,9 +119,6 @@ internal sealed class SelectorActor : UntypedActor
             case Terminated terminated:
                 _ = _watches.HandlerDied(terminated.ActorRef);
                 OwnerTerminated(terminated.ActorRef);
-                break;
-            case CountChannelActors:
-                Sender.Tell(Context.GetChildren().Count(), Self);
                 break;
             default:
                 Unhandled(message);
