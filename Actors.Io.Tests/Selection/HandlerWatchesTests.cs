@@ -24,8 +24,8 @@ public sealed class HandlerWatchesTests : Akka.TestKit.Xunit2.TestKit
             Assert.False(newHandler);
         }
 
-        Assert.Equal(1, _watches.Count);
         Assert.All(channels, c => Assert.Same(handler, c.HandlerLink.Handler));
+        Assert.Equal(3, _watches.HandlerDied(handler));
     }
 
     [Fact]
@@ -38,7 +38,7 @@ public sealed class HandlerWatchesTests : Akka.TestKit.Xunit2.TestKit
         Assert.False(_watches.TryAdd(channel, CreateTestProbe().Ref, out bool newHandler));
         Assert.False(newHandler);
         Assert.Same(first, channel.HandlerLink.Handler);
-        Assert.Equal(1, _watches.Count);
+        Assert.Equal(1, _watches.HandlerDied(first));
     }
 
     [Theory]
@@ -82,7 +82,7 @@ public sealed class HandlerWatchesTests : Akka.TestKit.Xunit2.TestKit
         }
 
         owners[3].ExpectNoMsg(TimeSpan.FromMilliseconds(50));
-        Assert.Equal(1, _watches.Count);
+        Assert.Same(other, channels[3].HandlerLink.Handler);
 
         // The channels are free to watch again, and the dead handler's next watch is a new one.
         Assert.True(_watches.TryAdd(channels[0], CreateTestProbe().Ref, out bool newHandler));
@@ -100,7 +100,6 @@ public sealed class HandlerWatchesTests : Akka.TestKit.Xunit2.TestKit
         Assert.False(_watches.Remove(channels[0], out _));
         Assert.True(_watches.Remove(channels[2], out IActorRef? unwatch));
         Assert.Same(handler, unwatch);
-        Assert.Equal(0, _watches.Count);
         Assert.Equal(0, _watches.HandlerDied(handler));
 
         // A channel without a handler has nothing to remove.

@@ -14,9 +14,6 @@ internal sealed class HandlerWatches
 {
     private readonly Dictionary<IActorRef, ChannelRegistration> _byHandler = [];
 
-    /// <summary>Handlers watched.</summary>
-    public int Count => _byHandler.Count;
-
     /// <summary>
     /// Watches <paramref name="handler"/> for <paramref name="registration"/>. Returns false (and changes nothing) when the
     /// registration already has a handler; <paramref name="newHandler"/> is true when no channel watched the handler

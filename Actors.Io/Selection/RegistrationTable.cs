@@ -48,9 +48,6 @@ internal sealed class RegistrationTable
     /// <summary>Puts back a slot reserved but not filled.</summary>
     public void Unreserve(int slot) => _free.Push(slot);
 
-    /// <summary>Owners with at least one registration.</summary>
-    public int Owners => _byOwner.Count;
-
     /// <summary>
     /// Fills a reserved slot and files the registration under its owner. Returns true when it is the owner's first
     /// (the selector then watches an owner that is not its child).
