@@ -16,13 +16,14 @@ public sealed class ActorsIo : IExtension
 
     private readonly EventLoopGroup _loops;
 
-    internal ActorsIo(ExtendedActorSystem system)
+    internal ActorsIo(ExtendedActorSystem system, Action<ActorsIoSettings>? adjust = null)
     {
         system.Settings.InjectTopLevelFallback(ReferenceConfig);
         Settings = ActorsIoSettings.Create(system.Settings.Config);
+        adjust?.Invoke(Settings);
         Backend = PollerFactory.Resolve(Settings.Backend, Platform.Os, Platform.Describe());
         _loops = new EventLoopGroup(system, Settings);
-        Pool = new SelectorPool(_loops, new ChannelBudget(Settings.MaxChannels));
+        Pool = new SelectorPool(_loops, new ChannelBudget(Settings.MaxChannels), Settings.Pollers);
         Metrics = new IoMetrics(system.Name, Pool);
         Akka.Event.ILoggingAdapter? trace = Settings.TraceLogging ? Akka.Event.Logging.GetLogger(system, "Actors.Io.Trace") : null;
         for (int i = 0; i < Pool.Count; i++)
@@ -87,8 +88,21 @@ public sealed class ActorsIo : IExtension
 /// <summary>Creates the <see cref="ActorsIo"/> extension.</summary>
 public sealed class ActorsIoProvider : ExtensionIdProvider<ActorsIo>
 {
+    private readonly Action<ActorsIoSettings>? _adjust;
+
+    /// <summary>Creates the provider that <see cref="ActorsIo.Get"/> uses.</summary>
+    public ActorsIoProvider()
+    {
+    }
+
+    /// <summary>
+    /// Creates a provider whose extension passes the settings it read to <paramref name="adjust"/> before anything uses
+    /// them: the way to set the internal settings that have no configuration key (register it before first use).
+    /// </summary>
+    internal ActorsIoProvider(Action<ActorsIoSettings> adjust) => _adjust = adjust;
+
     /// <inheritdoc />
-    public override ActorsIo CreateExtension(ExtendedActorSystem system) => new(system);
+    public override ActorsIo CreateExtension(ExtendedActorSystem system) => new(system, _adjust);
 }
 
 /// <summary>Shortcuts on <see cref="ActorSystem"/>.</summary>

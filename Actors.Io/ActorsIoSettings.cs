@@ -42,6 +42,9 @@ public sealed class ActorsIoSettings
     /// <summary><c>actors-io.udp</c>.</summary>
     public UdpSettings Udp { get; }
 
+    /// <summary>Makes each selector's poller (at start and at each restart); not configurable.</summary>
+    internal PollerSource Pollers { get; set; } = PollerFactory.Native;
+
     /// <summary>Reads and checks the <c>actors-io</c> section of <paramref name="config"/> (the whole system config).</summary>
     /// <exception cref="ActorsIoConfigurationException">A value is missing, unparsable or out of range.</exception>
     public static ActorsIoSettings Create(Config config)
@@ -139,6 +142,12 @@ public sealed class UdpSettings
 
     /// <summary><c>max-queued-sends</c>: datagrams a socket holds while the kernel's send buffer is full.</summary>
     public int MaxQueuedSends { get; private init; }
+
+    /// <summary>The least time between two warnings of one kind from one socket; not configurable.</summary>
+    internal TimeSpan WarningInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The receivers' <c>recvmmsg</c> and its switch to <c>recvfrom</c>: the process's.</summary>
+    internal RecvMmsgCalls RecvMmsg { get; set; } = RecvMmsgCalls.Process;
 
     internal static UdpSettings Create(SettingsReader root)
     {

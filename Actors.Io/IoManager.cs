@@ -50,9 +50,6 @@ internal sealed class IoManager : UntypedActor
                 Sender.Tell(command.FailureMessage(new NotSupportedException(
                     $"The IoManager opens channels (Tcp.Bind, Tcp.Connect, Udp.Bind, Udp.SimpleSender, UdpConnected.Connect); {command.GetType().Name} goes to the listener, connection or socket actor, the sender of Bound, Connected or SimpleSenderReady.")));
                 break;
-            case RegisterChannel register:
-                Place(register);
-                break;
             default:
                 Unhandled(message);
                 break;
@@ -90,17 +87,5 @@ internal sealed class IoManager : UntypedActor
                 Context.ActorOf(UdpConnection.Props(_settings.Udp, selector, Sender, connect));
                 break;
         }
-    }
-
-    private void Place(RegisterChannel register)
-    {
-        if (!_pool.TryPlace(out Selector? target))
-        {
-            register.Handle.Dispose();
-            register.Owner.Tell(new RegistrationFailed(new ChannelLimitExceededException(_pool.Budget.MaxChannels)), Self);
-            return;
-        }
-
-        target.Actor.Tell(register, Self);
     }
 }

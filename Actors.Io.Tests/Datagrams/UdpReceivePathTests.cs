@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using Actors.Io.Datagrams;
+using System.Runtime.InteropServices;
 using Actors.Io.Native;
 using Actors.Io.Tests.Support;
 using Akka.Actor;
@@ -14,10 +14,9 @@ namespace Actors.Io.Tests.Datagrams;
 /// Both receive paths (<c>recvmmsg</c>, and <c>recvfrom</c> as on macOS/BSD or after the fallback): a round trip, and a
 /// datagram longer than <c>max-datagram-size</c> dropped, never delivered cut short. And the run-time fallback: a
 /// <c>recvmmsg</c> refused as a call (ENOSYS, as under seccomp) switches the process to <c>recvfrom</c> once, with one
-/// warning, and the datagram that met the refusal is still delivered. The drop warning is rate-limited. Serial: the
-/// switch and the warning interval are process-wide.
+/// warning, and the datagram that met the refusal is still delivered. The drop warning is rate-limited. Each test gives
+/// its system its own <c>recvmmsg</c> switch (<see cref="UdpSettings.RecvMmsg"/>), so the process's is never touched.
 /// </summary>
-[Collection(SerialCollection.Name)]
 public sealed class UdpReceivePathTests() : Akka.TestKit.Xunit2.TestKit(TestConfigs.With(TestConfigs.Quiet + "\nactors-io.udp.max-datagram-size = 256"))
 {
     private static readonly TimeSpan Wait = TestWaits.Expect;
@@ -29,7 +28,9 @@ public sealed class UdpReceivePathTests() : Akka.TestKit.Xunit2.TestKit(TestConf
     public void Round_trip_with_the_sender_and_a_datagram_over_the_limit_is_dropped(string path)
     {
         Skip.If(path == "recvmmsg" && !DatagramCalls.HasRecvMmsg, "recvmmsg exists only on 64-bit Linux; recvfrom is the only path here");
-        DatagramCalls.SetRecvMmsgForTests(path == "recvmmsg");
+        var recvMmsg = new RecvMmsgCalls();
+        if (path == "recvfrom") recvMmsg.TurnOff();
+        AdjustedIo.Start(Sys, settings => settings.Udp.RecvMmsg = recvMmsg);
         TestProbe handler = CreateTestProbe();
         (IActorRef socket, IPEndPoint local) = Bind(handler);
         using Socket peer = Peer();
@@ -68,18 +69,20 @@ public sealed class UdpReceivePathTests() : Akka.TestKit.Xunit2.TestKit(TestConf
     public void A_refused_recvmmsg_switches_the_process_to_recvfrom_with_one_warning()
     {
         Skip.IfNot(DatagramCalls.HasRecvMmsg, "recvmmsg exists only on 64-bit Linux; there is nothing to fall back from here");
-        DatagramCalls.SetRecvMmsgForTests(true);
+        var recvMmsg = new RefusingRecvMmsg();
+        AdjustedIo.Start(Sys, settings => settings.Udp.RecvMmsg = recvMmsg);
         TestProbe handler = CreateTestProbe();
         (_, IPEndPoint local) = Bind(handler);
         using Socket peer = Peer();
-        DatagramCalls.SimulatedRecvMmsgErrno = Errno.ENOSYS;
+        recvMmsg.RefuseOnce(Errno.ENOSYS);
 
         EventFilter.Warning(contains: "recvmmsg is unusable here").ExpectOne(() =>
         {
             for (int i = 0; i < 3; i++) peer.SendTo(new[] { (byte)i }, local);
             for (int i = 0; i < 3; i++) Assert.Equal((byte)i, handler.ExpectMsg<UdpMsg.Received>(Wait).Data[0]);
         });
-        Assert.False(DatagramCalls.UseRecvMmsg);
+        Assert.False(recvMmsg.InUse);
+        Assert.True(RecvMmsgCalls.Process.InUse);
 
         // Once switched, no more warnings, and a socket bound later receives too.
         TestProbe later = CreateTestProbe();
@@ -93,10 +96,32 @@ public sealed class UdpReceivePathTests() : Akka.TestKit.Xunit2.TestKit(TestConf
         });
     }
 
+    [SkippableTheory]
+    [InlineData(Errno.EPERM)]
+    [InlineData(Errno.EINVAL)]
+    public void A_socket_error_that_looks_like_a_refusal_leaves_recvmmsg_on(int errno)
+    {
+        Skip.IfNot(DatagramCalls.HasRecvMmsg, "recvmmsg exists only on 64-bit Linux");
+        var recvMmsg = new RefusingRecvMmsg();
+        AdjustedIo.Start(Sys, settings => settings.Udp.RecvMmsg = recvMmsg);
+        TestProbe handler = CreateTestProbe();
+        (_, IPEndPoint local) = Bind(handler);
+        using Socket peer = Peer();
+        recvMmsg.RefuseOnce(errno);
+
+        // The probe on no descriptor answers EBADF: the call works, so the error was the socket's, and reading goes on.
+        EventFilter.Warning(contains: "Receiving on").ExpectOne(() =>
+        {
+            peer.SendTo("x"u8.ToArray(), local);
+            Assert.Equal("x", handler.ExpectMsg<UdpMsg.Received>(Wait).Data.ToString());
+        });
+        Assert.True(recvMmsg.InUse);
+    }
+
     [Fact]
     public void Oversized_datagrams_are_warned_about_once_per_interval_with_the_count_held_back()
     {
-        UdpChannel.WarningInterval = TimeSpan.FromSeconds(1);
+        AdjustedIo.Start(Sys, settings => settings.Udp.WarningInterval = TimeSpan.FromSeconds(1));
         TestProbe handler = CreateTestProbe();
         (_, IPEndPoint local) = Bind(handler);
         using Socket peer = Peer();
@@ -123,12 +148,18 @@ public sealed class UdpReceivePathTests() : Akka.TestKit.Xunit2.TestKit(TestConf
 
     private long DroppedDatagrams() => ActorsIo.Get(Sys).Selector(0).Counters.DatagramsDropped;
 
-    protected override void AfterAll()
+    /// <summary>The real <c>recvmmsg</c>, made to fail once with a chosen errno as a seccomp filter or a socket would.</summary>
+    private sealed unsafe class RefusingRecvMmsg : RecvMmsgCalls
     {
-        DatagramCalls.SimulatedRecvMmsgErrno = 0;
-        DatagramCalls.SetRecvMmsgForTests(true);
-        UdpChannel.WarningInterval = TimeSpan.FromSeconds(10);
-        base.AfterAll();
+        private int _refusal;
+
+        public void RefuseOnce(int errno) => Volatile.Write(ref _refusal, errno);
+
+        public override int Receive(SafeHandle fd, DatagramCalls.MMsgHdr* messages, uint count, out int errno)
+        {
+            errno = Interlocked.Exchange(ref _refusal, 0);
+            return errno == 0 ? base.Receive(fd, messages, count, out errno) : -1;
+        }
     }
 
     private static byte[] Filled(int length, byte value)

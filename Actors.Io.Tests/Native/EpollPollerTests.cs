@@ -259,11 +259,11 @@ public sealed class EpollPollerTests
     }
 
     [Fact]
-    public void Calls_AfterThePollerHandleIsClosed_ReturnErrnoInsteadOfThrowing()
+    public void Calls_AfterThePollerIsDisposed_ReturnErrnoInsteadOfThrowing()
     {
-        using var poller = new EpollPoller(16);
+        var poller = new EpollPoller(16);
         using var pair = UnixPair.Create();
-        poller.Handle.Dispose();
+        poller.Dispose();
 
         Assert.Equal(-Errno.EBADF, poller.Wait(0));
         Assert.Equal(Errno.EBADF, poller.Add(pair.Left, Token, PollInterest.Read));

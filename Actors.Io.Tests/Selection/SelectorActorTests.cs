@@ -131,7 +131,7 @@ public sealed class SelectorActorTests : Akka.TestKit.Xunit2.TestKit
         var handles = new List<ChannelRegistration>();
         for (int i = 0; i < 1000; i++)
         {
-            Io.Manager.Tell(new RegisterChannel(Descriptors.EventFd(), TestActor, Interest.None));
+            Placement.Register(Sys, Descriptors.EventFd(), TestActor, Interest.None);
         }
 
         for (int i = 0; i < 1000; i++) handles.Add((ChannelRegistration)ExpectMsg<ChannelRegistered>().Registration);
@@ -165,11 +165,12 @@ public sealed class SelectorActorTests : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public void Broken_poller_tells_registrants_and_a_restarted_selector_takes_new_channels()
     {
+        FaultyPollers pollers = FaultyPollers.Install(Sys);
         TestProbe owner = CreateTestProbe();
         ChannelRegistration registration = Register(Descriptors.EventFd(), owner, Interest.None);
         Selector broken = Io.Selector(registration.SelectorIndex);
         EventFilter.Error(contains: "failed waiting for events").ExpectOne(() =>
-            broken.Actor.Tell(SelectorActor.BreakPoller.Instance));
+            pollers.Break(registration.SelectorIndex));
 
         SelectorFailed failed = owner.ExpectMsg<SelectorFailed>();
         Assert.Contains("failed waiting for events", failed.Cause.Message);
@@ -199,7 +200,7 @@ public sealed class SelectorActorTests : Akka.TestKit.Xunit2.TestKit
     {
         FileDescriptorHandle fd = Descriptors.EventFd();
         fd.Dispose();
-        Io.Manager.Tell(new RegisterChannel(fd, TestActor, Interest.Read));
+        Placement.Register(Sys, fd, TestActor, Interest.Read);
         RegistrationFailed failed = ExpectMsg<RegistrationFailed>();
         Assert.Contains("errno", failed.Cause.Message);
         AwaitAssert(() => Assert.Equal(0, Io.Budget.Open), TestWaits.Expect);
@@ -272,13 +273,13 @@ public sealed class SelectorActorTests : Akka.TestKit.Xunit2.TestKit
     private ChannelRegistration Register(System.Runtime.InteropServices.SafeHandle handle, IActorRef testActor, Interest interest)
     {
         Assert.Equal(TestActor, testActor);
-        Io.Manager.Tell(new RegisterChannel(handle, TestActor, interest));
+        Placement.Register(Sys, handle, TestActor, interest);
         return (ChannelRegistration)ExpectMsg<ChannelRegistered>().Registration;
     }
 
     private ChannelRegistration Register(System.Runtime.InteropServices.SafeHandle handle, TestProbe owner, Interest interest)
     {
-        Io.Manager.Tell(new RegisterChannel(handle, owner.Ref, interest));
+        Placement.Register(Sys, handle, owner.Ref, interest);
         return (ChannelRegistration)owner.ExpectMsg<ChannelRegistered>().Registration;
     }
 
@@ -298,7 +299,7 @@ public sealed class SelectorActorTests : Akka.TestKit.Xunit2.TestKit
         private readonly byte[] _buffer = new byte[64];
         private ChannelRegistration? _registration;
 
-        protected override void PreStart() => ActorsIo.Get(Context.System).Manager.Tell(new RegisterChannel(fd, Self, Interest.Read));
+        protected override void PreStart() => Placement.Register(Context.System, fd, Self, Interest.Read);
 
         protected override void PostStop() => _registration?.Close();
 
@@ -328,7 +329,7 @@ public sealed class SelectorActorTests : Akka.TestKit.Xunit2.TestKit
         private int _events;
         private long _start;
 
-        protected override void PreStart() => ActorsIo.Get(Context.System).Manager.Tell(new RegisterChannel(fd, Self, Interest.Read));
+        protected override void PreStart() => Placement.Register(Context.System, fd, Self, Interest.Read);
 
         protected override void PostStop() => _registration?.Close();
 
@@ -389,7 +390,7 @@ public sealed class SelectorLifecycleTests(ITestOutputHelper output)
     private static async Task RegisterSome(ActorSystem system, ActorsIo io, int count)
     {
         var probe = new Akka.TestKit.Xunit2.TestKit(system);
-        for (int i = 0; i < count; i++) io.Manager.Tell(new RegisterChannel(Descriptors.EventFd(), probe.TestActor, Interest.None));
+        for (int i = 0; i < count; i++) Placement.Register(system, Descriptors.EventFd(), probe.TestActor, Interest.None);
         for (int i = 0; i < count; i++) await probe.ExpectMsgAsync<ChannelRegistered>();
     }
 }

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using Actors.Io.Selection;
 using Actors.Io.Tests.Support;
 using Akka.Actor;
 using Akka.TestKit;
@@ -14,6 +13,7 @@ public sealed class SelectorFailureTests() : Akka.TestKit.Xunit2.TestKit(TestCon
     [Fact]
     public void Connections_end_with_ErrorClosed_and_the_listener_keeps_accepting()
     {
+        FaultyPollers pollers = FaultyPollers.Install(Sys);
         TestProbe binder = CreateTestProbe();
         Sys.Io().Tell(new TcpMsg.Bind(binder.Ref, new IPEndPoint(IPAddress.Loopback, 0)), binder.Ref);
         var target = (IPEndPoint)binder.ExpectMsg<TcpMsg.Bound>().LocalAddress;
@@ -27,7 +27,7 @@ public sealed class SelectorFailureTests() : Akka.TestKit.Xunit2.TestKit(TestCon
         firstHandler.ExpectMsg<TcpMsg.Received>();
 
         EventFilter.Exception<SelectorFailedException>().ExpectOne(() =>
-            ActorsIo.Get(Sys).Selector(0).Actor.Tell(SelectorActor.BreakPoller.Instance));
+            pollers.Break(0));
 
         var closed = firstHandler.ExpectMsg<TcpMsg.ErrorClosed>();
         Assert.Contains("selector failed", closed.Cause, StringComparison.OrdinalIgnoreCase);

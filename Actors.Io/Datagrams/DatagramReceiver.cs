@@ -19,26 +19,31 @@ internal sealed unsafe class DatagramReceiver
     private readonly int _slots;
     private readonly int _slotSize;
     private readonly IPEndPoint _template;
-    private readonly AddressFamily _family;
+    private readonly RecvMmsgCalls _recvMmsg;
     private readonly byte[] _lastName = new byte[DatagramCalls.SockAddrStorageSize];
     private int _lastNameLength = -1;
     private IPEndPoint? _lastSender;
     private EndPointSnapshot _lastSnapshot;
     private ReceiveSlots? _current;
 
-    public DatagramReceiver(int slots, int slotSize, AddressFamily family)
+    /// <param name="slots">Datagrams one <c>recvmmsg</c> reads at most.</param>
+    /// <param name="slotSize">Bytes per datagram (<c>max-datagram-size</c>).</param>
+    /// <param name="family">The socket's address family.</param>
+    /// <param name="recvMmsg">The <c>recvmmsg</c> call and its switch (<see cref="UdpSettings.RecvMmsg"/>).</param>
+    public DatagramReceiver(int slots, int slotSize, AddressFamily family, RecvMmsgCalls recvMmsg)
     {
         _slots = DatagramCalls.HasRecvMmsg ? slots : 1;
         _slotSize = slotSize;
-        _family = family;
+        _recvMmsg = recvMmsg;
         _template = new IPEndPoint(family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
     }
 
     /// <summary>Datagrams one <see cref="Receive"/> reads at most (1 once the process uses <c>recvfrom</c>).</summary>
-    public int Slots => DatagramCalls.UseRecvMmsg ? _slots : 1;
+    public int Slots => _recvMmsg.InUse ? _slots : 1;
 
     /// <summary>
-    /// The errno with which <c>recvmmsg</c> proved unusable when this receiver switched the process to <c>recvfrom</c>
+    /// The errno with which <c>recvmmsg</c> proved unusable when this receiver switched it off (for the process, unless the
+    /// settings name another switch)
     /// (the caller logs it once and sets it back to 0); 0 otherwise.
     /// </summary>
     public int SwitchedToRecvFrom { get; set; }
@@ -51,7 +56,7 @@ internal sealed unsafe class DatagramReceiver
     {
         ReceiveSlots slots = _current = ReceiveSlots.ForCurrentThread(_slots, _slotSize);
         errno = 0;
-        if (DatagramCalls.UseRecvMmsg)
+        if (_recvMmsg.InUse)
         {
             int count = Math.Min(max, _slots);
             for (int i = 0; i < count; i++)
@@ -62,14 +67,12 @@ internal sealed unsafe class DatagramReceiver
                 header.Flags = 0;
             }
 
-            int simulated = DatagramCalls.SimulatedRecvMmsgErrno;
-            int n = simulated == 0 ? DatagramCalls.RecvMmsg(fd, slots.Headers, (uint)count, 0, null) : -1;
+            int n = _recvMmsg.Receive(fd, slots.Headers, (uint)count, out errno);
             if (n >= 0) return n;
-            errno = simulated == 0 ? Errno.Last : simulated;
-            if (!DatagramCalls.RecvMmsgUnusable(errno)) return -1;
+            if (!_recvMmsg.Unusable(errno)) return -1;
 
             // Refused as a call (seccomp, an old kernel): recvfrom from now on, for every socket; this read retries with it.
-            if (DatagramCalls.TurnOffRecvMmsg()) SwitchedToRecvFrom = errno;
+            if (_recvMmsg.TurnOff()) SwitchedToRecvFrom = errno;
             errno = 0;
         }
 
@@ -109,7 +112,7 @@ internal sealed unsafe class DatagramReceiver
             return _lastSender;
         }
 
-        var address = new SocketAddress(_family, name.Length);
+        var address = new SocketAddress(_template.AddressFamily, name.Length);
         name.CopyTo(address.Buffer.Span);
         _lastSender = (IPEndPoint)_template.Create(address);
         _lastSnapshot = EndPointSnapshot.Of(_lastSender);

@@ -23,9 +23,6 @@ internal abstract class UdpChannel : ChannelActor
     private WarningGate _truncatedWarnings;
     private WarningGate _receiveErrorWarnings;
 
-    /// <summary>The least time between two warnings of one kind from one socket (tests shorten it).</summary>
-    internal static TimeSpan WarningInterval { get; set; } = TimeSpan.FromSeconds(10);
-
     /// <param name="settings">The <c>actors-io.udp</c> settings.</param>
     /// <param name="selector">The selector this socket is placed on.</param>
     /// <param name="commander">Who asked for the socket: told when it is ready or could not be opened.</param>
@@ -68,10 +65,10 @@ internal abstract class UdpChannel : ChannelActor
     /// <summary>Handles the protocol's commands; false when <paramref name="message"/> is not one.</summary>
     protected abstract bool OnCommand(object message);
 
-    /// <summary>A receive failed with <paramref name="errno"/> (not EAGAIN); reading goes on. Logged at most once per <see cref="WarningInterval"/>.</summary>
+    /// <summary>A receive failed with <paramref name="errno"/> (not EAGAIN); reading goes on. Logged at most once per <see cref="UdpSettings.WarningInterval"/>.</summary>
     protected virtual void OnReceiveError(int errno)
     {
-        if (_receiveErrorWarnings.TryPass(out int held))
+        if (_receiveErrorWarnings.TryPass(Settings.WarningInterval, out int held))
         {
             Log.Warning("Receiving on {0} failed: {1}{2}", Socket?.LocalEndPoint, Errno.Describe(errno), WarningGate.Held(held, "failed receives"));
         }
@@ -188,7 +185,7 @@ internal abstract class UdpChannel : ChannelActor
             return;
         }
 
-        DatagramReceiver receiver = _receiver ??= new DatagramReceiver(Settings.ReceiveBatchSize, Settings.MaxDatagramSize, Socket.AddressFamily);
+        DatagramReceiver receiver = _receiver ??= new DatagramReceiver(Settings.ReceiveBatchSize, Settings.MaxDatagramSize, Socket.AddressFamily, Settings.RecvMmsg);
         int budget = Settings.ReceiveBudgetPerEvent;
         long bytes = 0, datagrams = 0, dropped = 0;
         while (budget > 0 && WantsToRead)
@@ -219,7 +216,7 @@ internal abstract class UdpChannel : ChannelActor
                 if (receiver.Truncated(i))
                 {
                     dropped++;
-                    if (_truncatedWarnings.TryPass(out int held))
+                    if (_truncatedWarnings.TryPass(Settings.WarningInterval, out int held))
                     {
                         Log.Warning(
                             "Dropped a datagram longer than actors-io.udp.max-datagram-size = {0} bytes on {1}{2}",
@@ -256,7 +253,7 @@ internal abstract class UdpChannel : ChannelActor
 }
 
 /// <summary>
-/// Lets a warning through at most once per <see cref="UdpChannel.WarningInterval"/>: the first at once, and each later one
+/// Lets a warning through at most once per interval (<see cref="UdpSettings.WarningInterval"/>): the first at once, and each later one
 /// with the number held back since. Costs no allocation when it holds one back.
 /// </summary>
 internal struct WarningGate
@@ -264,8 +261,9 @@ internal struct WarningGate
     private long _next;
     private int _held;
 
-    /// <summary>True when a warning may be logged now; <paramref name="held"/> is how many were held back before it.</summary>
-    public bool TryPass(out int held)
+    /// <summary>True when a warning may be logged now, <paramref name="interval"/> after the last; <paramref name="held"/> is
+    /// how many were held back before it.</summary>
+    public bool TryPass(TimeSpan interval, out int held)
     {
         long now = Environment.TickCount64;
         if (now < _next)
@@ -275,7 +273,7 @@ internal struct WarningGate
             return false;
         }
 
-        _next = now + (long)UdpChannel.WarningInterval.TotalMilliseconds;
+        _next = now + (long)interval.TotalMilliseconds;
         held = _held;
         _held = 0;
         return true;

@@ -18,7 +18,7 @@ namespace Actors.Io.Loop;
 /// timeouts), bounding its waits by the nearest one: Akka's scheduler, once started, ticks a thread-pool work item every
 /// 10 ms for good, which on a busy server pinned to one core costs the loop its core in context switches.
 /// </summary>
-internal sealed class EventLoop : ExecutorService
+internal sealed class EventLoop : ExecutorService, ISelectorLoop
 {
     private const int Running = 0;
     private const int SleepingInPoller = 1;

@@ -11,13 +11,8 @@ internal static unsafe partial class DatagramCalls
     /// <summary>Room for any socket address (<c>sizeof(struct sockaddr_storage)</c>).</summary>
     public const int SockAddrStorageSize = 128;
 
-    private static int _recvMmsgOff;
-
     /// <summary>True where <see cref="RecvMmsg"/> exists with the <see cref="MsgHdr"/> layout below (Linux, 64-bit).</summary>
     public static bool HasRecvMmsg => Platform.Os == OsFamily.Linux && IntPtr.Size == 8;
-
-    /// <summary>True while receives use <see cref="RecvMmsg"/>: where it exists, until it is found unusable (or a test turns it off).</summary>
-    public static bool UseRecvMmsg => HasRecvMmsg && Volatile.Read(ref _recvMmsgOff) == 0;
 
     /// <summary>
     /// True when <paramref name="errno"/> from <see cref="RecvMmsg"/> says the call itself is unusable here, not that the
@@ -30,15 +25,6 @@ internal static unsafe partial class DatagramCalls
         if (errno != Errno.EPERM && errno != Errno.EINVAL) return false;
         return RecvMmsgOnNoDescriptor(-1, null, 0, 0, null) >= 0 || Errno.Last != Errno.EBADF;
     }
-
-    /// <summary>Switches the process to <see cref="RecvFrom"/>; true for the one caller that switched it (it logs).</summary>
-    public static bool TurnOffRecvMmsg() => Interlocked.Exchange(ref _recvMmsgOff, 1) == 0;
-
-    /// <summary>Tests only: turns <see cref="RecvMmsg"/> back on (or off) for the process.</summary>
-    internal static void SetRecvMmsgForTests(bool on) => Volatile.Write(ref _recvMmsgOff, on ? 0 : 1);
-
-    /// <summary>Tests only: when not 0, <see cref="RecvMmsg"/> is not called and fails with this errno, as under seccomp.</summary>
-    internal static int SimulatedRecvMmsgErrno;
 
     /// <summary><c>struct msghdr</c> of 64-bit Linux: 56 bytes.</summary>
     [StructLayout(LayoutKind.Sequential)]

@@ -50,9 +50,6 @@ internal sealed unsafe class EpollPoller : IPoller
 
     public int Capacity { get; }
 
-    /// <summary>The epoll descriptor, for tests that break it on purpose.</summary>
-    internal FileDescriptorHandle Handle => _epoll;
-
     public int Add(SafeHandle fd, ulong token, PollInterest interest, bool oneShot = true) =>
         Control(Epoll.EPOLL_CTL_ADD, fd, Mask(interest, withHangUp: true, oneShot), token);
 

@@ -13,9 +13,15 @@ public enum PollerBackend
     Kqueue,
 }
 
+/// <summary>Makes the poller of selector <paramref name="selectorIndex"/> (see <see cref="ActorsIoSettings.Pollers"/>).</summary>
+internal delegate IPoller PollerSource(int selectorIndex, PollerBackend backend, int capacity);
+
 /// <summary>Creates the poller for the running platform, or fails naming the platform and what it supports.</summary>
 internal static class PollerFactory
 {
+    /// <summary>The platform's poller for every selector (<see cref="Create"/>).</summary>
+    public static readonly PollerSource Native = static (_, backend, capacity) => Create(backend, capacity);
+
     public static string Available(OsFamily os) => os switch
     {
         OsFamily.Linux => "epoll",

@@ -81,17 +81,11 @@ internal sealed class ChannelRegistration : IChannelRegistration
 
     internal ulong Token { get; }
 
-    /// <summary>Next registration of the same owner (selector thread only).</summary>
+    /// <summary>Next registration of the same owner; read and written by <see cref="RegistrationTable"/> only (selector thread).</summary>
     internal ChannelRegistration? NextOfOwner { get; set; }
 
-    /// <summary>The handler the selector watches for this channel's owner (selector thread only).</summary>
-    internal IActorRef? Handler { get; set; }
-
-    /// <summary>The neighbours in the list of channels watching the same <see cref="Handler"/> (selector thread only).</summary>
-    internal ChannelRegistration? PreviousOfHandler { get; set; }
-
-    /// <inheritdoc cref="PreviousOfHandler"/>
-    internal ChannelRegistration? NextOfHandler { get; set; }
+    /// <summary>This channel's handler watch; read and written by <see cref="HandlerWatches"/> only (selector thread).</summary>
+    internal HandlerWatches.Link HandlerLink;
 
     /// <summary>
     /// Arms <paramref name="ops"/> in addition to what is armed. <c>Arm(Interest.None)</c> re-arms only the hang-up and

@@ -2,7 +2,8 @@ using Akka.Actor;
 
 namespace Actors.Io.Selection;
 
-/// <summary>Asks the IoManager to place a channel on a selector. The reply goes to <see cref="Owner"/>.</summary>
+/// <summary>Asks a selector to register a channel's descriptor (the sender placed the channel there first, see
+/// <see cref="SelectorPool.TryPlace"/>). The reply goes to <see cref="Owner"/>.</summary>
 /// <param name="Handle">The channel's descriptor. The registration owns it from now on and closes it.</param>
 /// <param name="Owner">The actor that receives readiness events; its death closes the registration.</param>
 /// <param name="InitialInterest">What to arm at once.</param>

@@ -1,14 +1,17 @@
 using Actors.Io.Loop;
+using Actors.Io.Native;
 using Akka.Actor;
 
 namespace Actors.Io.Selection;
 
 /// <summary>
 /// What the manager, the channel actors and a selector's registrations share about one selector: its loop, its actor
-/// (the same ref across restarts) and its load.
+/// (the same ref across restarts), its load and where its pollers come from.
 /// </summary>
-internal sealed class Selector(int index, EventLoop loop, ChannelBudget budget)
+internal sealed class Selector(int index, EventLoop loop, ChannelBudget budget, PollerSource? pollers = null)
 {
+    private readonly PollerSource _pollers = pollers ?? PollerFactory.Native;
+
     private int _load;
     private IActorRef _actor = ActorRefs.Nobody;
 
@@ -35,6 +38,9 @@ internal sealed class Selector(int index, EventLoop loop, ChannelBudget budget)
         get => Volatile.Read(ref _actor);
         set => Volatile.Write(ref _actor, value);
     }
+
+    /// <summary>Makes a poller for this selector's actor (at start and at each restart).</summary>
+    public IPoller CreatePoller(PollerBackend backend, int capacity) => _pollers(Index, backend, capacity);
 
     /// <summary>Counts a channel placed here (the budget was taken by <see cref="SelectorPool.TryPlace"/>).</summary>
     public void Placed() => Interlocked.Increment(ref _load);

@@ -8,21 +8,22 @@ using Akka.Event;
 namespace Actors.Io.Selection;
 
 /// <summary>
-/// Owns one poller and runs on its own loop (see <see cref="EventLoop"/>). Each self-sent <see cref="Select"/> takes the
-/// events of the loop's idle wait (or polls without blocking when the loop was busy), turns each into a cached readiness
-/// message for the registrant, and then yields the thread whatever the dispatcher's throughput: the next round is queued
-/// behind the work this one produced, or, with nothing queued, left to the loop's blocking wait in the poller.
-/// Registrations and releases arrive as messages between rounds.
+/// Owns one poller and runs on its own loop, of which it uses only <see cref="ISelectorLoop"/>. Each self-sent
+/// <see cref="Select"/> takes the events of the loop's idle wait (or polls without blocking when the loop was busy), turns
+/// each into a cached readiness message for the registrant, and then yields the thread whatever the dispatcher's
+/// throughput: the next round is queued behind the work this one produced, or, with nothing queued, left to the loop's
+/// blocking wait in the poller. Registrations, releases and handler watches arrive as messages between rounds; the
+/// slots and the owner index are the <see cref="RegistrationTable"/>'s, the handler watches <see cref="HandlerWatches"/>'.
 /// </summary>
 internal sealed class SelectorActor : UntypedActor
 {
     private readonly Selector _selector;
+    private readonly ISelectorLoop _loop;
     private readonly PollerBackend _backend;
     private readonly int _maxEventsPerWait;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly Dictionary<IActorRef, ChannelRegistration> _byOwner = [];
-    private readonly Dictionary<IActorRef, ChannelRegistration> _byHandler = [];
     private readonly RegistrationTable _table = new();
+    private readonly HandlerWatches _watches = new();
     private IPoller? _poller;
     private IRunnable? _selectAgain;
     private Exception? _failure;
@@ -30,6 +31,7 @@ internal sealed class SelectorActor : UntypedActor
     public SelectorActor(Selector selector, PollerBackend backend, int maxEventsPerWait)
     {
         _selector = selector;
+        _loop = selector.Loop;
         _backend = backend;
         _maxEventsPerWait = maxEventsPerWait;
     }
@@ -48,34 +50,14 @@ internal sealed class SelectorActor : UntypedActor
     internal sealed record ReleaseRegistration(ChannelRegistration Registration)
         : INoSerializationVerificationNeeded, IDeadLetterSuppression;
 
-    /// <summary>Test hook: makes the next wait fail as a broken poller would.</summary>
-    internal sealed class BreakPoller : INoSerializationVerificationNeeded
-    {
-        public static readonly BreakPoller Instance = new();
-
-        private BreakPoller()
-        {
-        }
-    }
-
-    /// <summary>Test hook: answered with the number of channel actors (this selector's children) not yet terminated.</summary>
-    internal sealed class CountChannelActors : INoSerializationVerificationNeeded
-    {
-        public static readonly CountChannelActors Instance = new();
-
-        private CountChannelActors()
-        {
-        }
-    }
-
     public static Props Props(Selector selector, PollerBackend backend, int maxEventsPerWait) =>
         Akka.Actor.Props.Create(() => new SelectorActor(selector, backend, maxEventsPerWait))
             .WithDispatcher(selector.Loop.Id);
 
     protected override void PreStart()
     {
-        _poller = PollerFactory.Create(_backend, _maxEventsPerWait);
-        _selector.Loop.AttachPoller(_poller);
+        _poller = _selector.CreatePoller(_backend, _maxEventsPerWait);
+        _loop.AttachPoller(_poller);
         _selectAgain = new SelectAgain(Self);
         Self.Tell(Select.Instance, ActorRefs.NoSender);
     }
@@ -88,7 +70,7 @@ internal sealed class SelectorActor : UntypedActor
         {
             ChannelRegistration? registration = _table.At(i);
             if (registration is null) continue;
-            _table.Free(registration);
+            _table.Free(registration, out _);
             bool kept = registration.CloseBySelector(_failure);
             _selector.Removed();
             if (_failure is not null) registration.Owner.Tell(new SelectorFailed(_failure, kept), ActorRefs.NoSender);
@@ -96,7 +78,7 @@ internal sealed class SelectorActor : UntypedActor
 
         if (poller is not null)
         {
-            _selector.Loop.DetachPoller(poller);
+            _loop.DetachPoller(poller);
             poller.Dispose();
         }
     }
@@ -135,14 +117,8 @@ internal sealed class SelectorActor : UntypedActor
                 WatchHandlerFor(Sender, watch.Handler);
                 break;
             case Terminated terminated:
-                HandlerDied(terminated.ActorRef);
+                _ = _watches.HandlerDied(terminated.ActorRef);
                 OwnerTerminated(terminated.ActorRef);
-                break;
-            case CountChannelActors:
-                Sender.Tell(Context.GetChildren().Count(), Self);
-                break;
-            case BreakPoller when _poller is EpollPoller epoll:
-                epoll.Handle.Dispose();
                 break;
             default:
                 Unhandled(message);
@@ -153,7 +129,7 @@ internal sealed class SelectorActor : UntypedActor
     private void RunSelect()
     {
         IPoller poller = _poller!;
-        EventLoop loop = _selector.Loop;
+        ISelectorLoop loop = _loop;
         if (!loop.TryTakeWaitResult(out int n)) n = poller.Wait(0);
         if (n < 0)
         {
@@ -226,7 +202,7 @@ internal sealed class SelectorActor : UntypedActor
         IActorRef child;
         try
         {
-            child = Context.ActorOf(spawn.Props is ChannelProps ? spawn.Props : spawn.Props.WithDispatcher(_selector.Loop.Id));
+            child = Context.ActorOf(spawn.Props is ChannelProps ? spawn.Props : spawn.Props.WithDispatcher(_loop.Id));
         }
         catch (Exception e)
         {
@@ -259,17 +235,7 @@ internal sealed class SelectorActor : UntypedActor
             return;
         }
 
-        _table.Fill(registration);
-        if (_byOwner.TryGetValue(register.Owner, out ChannelRegistration? first))
-        {
-            registration.NextOfOwner = first.NextOfOwner;
-            first.NextOfOwner = registration;
-        }
-        else
-        {
-            _byOwner[register.Owner] = registration;
-            if (!ownerIsChild) Context.Watch(register.Owner);
-        }
+        if (_table.Fill(registration) && !ownerIsChild) Context.Watch(register.Owner);
 
         _selector.Trace?.Debug("Registered channel {0} for {1} on selector {2} (slot {3}, interest {4})", register.Handle.DangerousGetHandle(), register.Owner.Path, _selector.Index, slot, register.InitialInterest);
         register.Owner.Tell(new ChannelRegistered(registration), ActorRefs.NoSender);
@@ -277,105 +243,36 @@ internal sealed class SelectorActor : UntypedActor
 
     private void Release(ChannelRegistration registration)
     {
-        if (!_table.Free(registration)) return;
+        if (!_table.Free(registration, out bool lastOfOwner)) return;
         _selector.Removed();
-        UnlinkHandler(registration);
-        UnlinkOwner(registration);
+        StopWatching(registration);
+        if (lastOfOwner && !registration.OwnerIsChild) Context.Unwatch(registration.Owner);
     }
 
     private void WatchHandlerFor(IActorRef owner, IActorRef handler)
     {
-        if (!_byOwner.TryGetValue(owner, out ChannelRegistration? registration) || registration.Handler is not null)
+        if (_table.FirstOf(owner) is not { } registration || !_watches.TryAdd(registration, handler, out bool newHandler))
         {
             owner.Tell(HandlerWatchRefused.Instance, ActorRefs.NoSender);
             return;
         }
 
-        registration.Handler = handler;
-        if (_byHandler.TryGetValue(handler, out ChannelRegistration? first))
-        {
-            registration.NextOfHandler = first;
-            first.PreviousOfHandler = registration;
-        }
-        else
-        {
-            Context.Watch(handler);
-        }
-
-        _byHandler[handler] = registration;
+        if (newHandler) Context.Watch(handler);
     }
 
-    private void HandlerDied(IActorRef handler)
+    private void StopWatching(ChannelRegistration registration)
     {
-        if (!_byHandler.Remove(handler, out ChannelRegistration? registration)) return;
-        for (ChannelRegistration? r = registration; r is not null;)
-        {
-            ChannelRegistration? next = r.NextOfHandler;
-            r.Handler = null;
-            r.PreviousOfHandler = r.NextOfHandler = null;
-            r.Owner.Tell(HandlerTerminated.Instance, ActorRefs.NoSender);
-            r = next;
-        }
-    }
-
-    private void UnlinkHandler(ChannelRegistration registration)
-    {
-        if (registration.Handler is not { } handler) return;
-        ChannelRegistration? previous = registration.PreviousOfHandler, next = registration.NextOfHandler;
-        if (next is not null) next.PreviousOfHandler = previous;
-        if (previous is not null) previous.NextOfHandler = next;
-        else if (next is not null) _byHandler[handler] = next;
-        else
-        {
-            _byHandler.Remove(handler);
-            Context.Unwatch(handler);
-        }
-
-        registration.Handler = null;
-        registration.PreviousOfHandler = registration.NextOfHandler = null;
-    }
-
-    private void UnlinkOwner(ChannelRegistration registration)
-    {
-        IActorRef owner = registration.Owner;
-        if (!_byOwner.TryGetValue(owner, out ChannelRegistration? first)) return;
-        if (first == registration)
-        {
-            if (registration.NextOfOwner is { } next) _byOwner[owner] = next;
-            else
-            {
-                _byOwner.Remove(owner);
-                if (!registration.OwnerIsChild) Context.Unwatch(owner);
-            }
-
-            return;
-        }
-
-        for (ChannelRegistration? r = first; r is not null; r = r.NextOfOwner)
-        {
-            if (r.NextOfOwner == registration)
-            {
-                r.NextOfOwner = registration.NextOfOwner;
-                return;
-            }
-        }
+        if (_watches.Remove(registration, out IActorRef? handler)) Context.Unwatch(handler);
     }
 
     private void OwnerTerminated(IActorRef owner)
     {
-        if (!_byOwner.Remove(owner, out ChannelRegistration? registration)) return;
-        for (ChannelRegistration? r = registration; r is not null;)
+        while (_table.FirstOf(owner) is { } registration)
         {
-            ChannelRegistration? next = r.NextOfOwner;
-            r.NextOfOwner = null;
-            if (_table.Free(r))
-            {
-                _ = r.CloseBySelector(null);
-                _selector.Removed();
-                UnlinkHandler(r);
-            }
-
-            r = next;
+            _ = _table.Free(registration, out _);
+            _ = registration.CloseBySelector(null);
+            _selector.Removed();
+            StopWatching(registration);
         }
     }
 

@@ -1,4 +1,5 @@
 using Actors.Io.Loop;
+using Actors.Io.Native;
 
 namespace Actors.Io.Selection;
 
@@ -7,11 +8,11 @@ internal sealed class SelectorPool
 {
     private readonly Selector[] _selectors;
 
-    public SelectorPool(EventLoopGroup loops, ChannelBudget budget)
+    public SelectorPool(EventLoopGroup loops, ChannelBudget budget, PollerSource? pollers = null)
     {
         Budget = budget;
         _selectors = new Selector[loops.Count];
-        for (int i = 0; i < _selectors.Length; i++) _selectors[i] = new Selector(i, loops[i], budget);
+        for (int i = 0; i < _selectors.Length; i++) _selectors[i] = new Selector(i, loops[i], budget, pollers);
     }
 
     public ChannelBudget Budget { get; }
