@@ -135,6 +135,15 @@ public sealed class UnknownKeyTests
         Assert.Equal(key, e.Key);
     }
 
+    [Theory]
+    [InlineData("README.md")]
+    [InlineData("HOCON/actors-io.conf")]
+    public void The_documented_akka_extensions_line_is_the_tested_one(string file)
+    {
+        string text = File.ReadAllText(Path.Combine(FindRoot(), file));
+        Assert.Contains(Extensions.TrimEnd('\n'), text, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Hosting_fails_the_start_on_a_typo_in_raw_hocon()
     {
@@ -149,6 +158,16 @@ public sealed class UnknownKeyTests
             .AddHocon(ConfigurationFactory.ParseString("actors-io.nr-of-selector = 2"), HoconAddMode.Append)
             .WithActorsIo(io => io.MaxChannels = 20));
         await AssertStartFailsAsync(host, "actors-io.nr-of-selector", "actors-io.nr-of-selectors");
+    }
+
+    private static string FindRoot()
+    {
+        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "actors-io.sln"))) return dir.FullName;
+        }
+
+        throw new InvalidOperationException("actors-io.sln not found above " + AppContext.BaseDirectory);
     }
 
     private static async Task AssertStartFailsAsync(IHost host, string key, string nearest)
