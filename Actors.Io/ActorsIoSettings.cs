@@ -46,10 +46,21 @@ public sealed class ActorsIoSettings
     internal PollerSource Pollers { get; set; } = PollerFactory.Native;
 
     /// <summary>Reads and checks the <c>actors-io</c> section of <paramref name="config"/> (the whole system config).</summary>
-    /// <exception cref="ActorsIoConfigurationException">A value is missing, unparsable or out of range.</exception>
+    /// <exception cref="ActorsIoConfigurationException">
+    /// A key under <c>actors-io</c> is not one of the reference configuration's (<see cref="ActorsIo.ReferenceConfig"/>),
+    /// or a value is missing, unparsable or out of range.
+    /// </exception>
     public static ActorsIoSettings Create(Config config)
     {
         ArgumentNullException.ThrowIfNull(config);
+        List<(string Key, string? Nearest)> unknown = ConfigurationKeys.Unknown(config, ActorsIo.ReferenceConfig, "actors-io");
+        if (unknown.Count > 0)
+        {
+            throw ActorsIoConfigurationException.ForUnknownKeys(
+                unknown.Select(u => new UnknownConfigurationKey("actors-io." + u.Key, u.Nearest is null ? null : "actors-io." + u.Nearest)).ToList(),
+                config.GetValue("actors-io." + unknown[0].Key)?.ToString()?.Trim('"'));
+        }
+
         var reader = new SettingsReader(config, "actors-io");
         return new ActorsIoSettings(
             reader.Enum("backend", new Dictionary<string, PollerBackend>
@@ -162,27 +173,60 @@ public sealed class UdpSettings
     }
 }
 
-/// <summary>A configuration value of Actors.Io is missing, unparsable or out of range.</summary>
+/// <summary>
+/// A configuration value of Actors.Io is missing, unparsable or out of range, or a key under <c>actors-io</c> is not one
+/// Actors.Io knows (<see cref="UnknownKeys"/>).
+/// </summary>
 public sealed class ActorsIoConfigurationException : ConfigurationException
 {
+    private const string KnownKeys = "a key of the reference configuration, HOCON/actors-io.conf";
+
     /// <summary>Creates the exception for <paramref name="key"/> (full path), the value given and what is allowed.</summary>
     public ActorsIoConfigurationException(string key, string? value, string allowed)
-        : base($"Invalid configuration {key} = {value ?? "(missing)"}: allowed {allowed}.")
+        : this($"Invalid configuration {key} = {value ?? "(missing)"}: allowed {allowed}.", key, value, allowed, [])
+    {
+    }
+
+    private ActorsIoConfigurationException(string message, string key, string? value, string allowed, IReadOnlyList<UnknownConfigurationKey> unknownKeys)
+        : base(message)
     {
         Key = key;
         Value = value;
         Allowed = allowed;
+        UnknownKeys = unknownKeys;
     }
 
-    /// <summary>The full path of the key, such as <c>actors-io.nr-of-selectors</c>.</summary>
+    /// <summary>The full path of the key, such as <c>actors-io.nr-of-selectors</c>; the first of <see cref="UnknownKeys"/> when there are any.</summary>
     public string Key { get; }
 
-    /// <summary>The value given, as written; null when the key is missing.</summary>
+    /// <summary>The value given, as written; null when the key is missing (or its value is a section).</summary>
     public string? Value { get; }
 
     /// <summary>What the key accepts.</summary>
     public string Allowed { get; }
+
+    /// <summary>The keys set under <c>actors-io</c> that Actors.Io does not know, sorted by path; empty when a value is bad.</summary>
+    public IReadOnlyList<UnknownConfigurationKey> UnknownKeys { get; }
+
+    internal static ActorsIoConfigurationException ForUnknownKeys(IReadOnlyList<UnknownConfigurationKey> keys, string? firstValue)
+    {
+        var message = new System.Text.StringBuilder(keys.Count == 1 ? "Unknown configuration key " : "Unknown configuration keys: ");
+        for (int i = 0; i < keys.Count; i++)
+        {
+            if (i > 0) message.Append(", ");
+            message.Append(keys[i].Key);
+            if (keys[i].NearestKnownKey is { } nearest) message.Append(" (did you mean ").Append(nearest).Append("?)");
+        }
+
+        message.Append(". Actors.Io reads only the keys of its reference configuration, HOCON/actors-io.conf.");
+        return new ActorsIoConfigurationException(message.ToString(), keys[0].Key, firstValue, KnownKeys, keys);
+    }
 }
+
+/// <summary>A key set under <c>actors-io</c> that Actors.Io does not know.</summary>
+/// <param name="Key">The full path of the key, such as <c>actors-io.nr-of-selector</c>.</param>
+/// <param name="NearestKnownKey">The full path of the known key closest to it (<c>actors-io.nr-of-selectors</c>); null when none is close.</param>
+public sealed record UnknownConfigurationKey(string Key, string? NearestKnownKey);
 
 /// <summary>Reads typed values under one section, failing with the key's full path.</summary>
 internal sealed class SettingsReader(Config config, string section)
