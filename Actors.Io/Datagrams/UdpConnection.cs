@@ -23,7 +23,7 @@ internal sealed class UdpConnection : UdpChannel
     protected override IActorRef Watched => _connect.Handler;
 
     public static Props Props(UdpSettings settings, Selector selector, IActorRef commander, UdpConnected.Connect connect) =>
-        Akka.Actor.Props.Create(() => new UdpConnection(settings, selector, commander, connect)).WithDispatcher(selector.Loop.Id);
+        Akka.Actor.Props.Create(() => new UdpConnection(settings, selector, commander, connect)).WithDeploy(Deploy.Local.WithDispatcher(selector.Loop.Id));
 
     protected override void PreStart()
     {
