@@ -215,7 +215,7 @@ internal sealed class TcpListener : ChannelActor
         ScheduleTellSelf(_backoff, RetryAccept.Instance);
     }
 
-    private sealed class RetryAccept : IDeadLetterSuppression
+    private sealed class RetryAccept : INoSerializationVerificationNeeded, IDeadLetterSuppression
     {
         public static readonly RetryAccept Instance = new();
     }

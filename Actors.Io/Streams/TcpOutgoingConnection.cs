@@ -206,7 +206,7 @@ internal sealed class TcpOutgoingConnection : TcpConnection
         Abandon();
     }
 
-    private sealed class ConnectTimedOut : IDeadLetterSuppression
+    private sealed class ConnectTimedOut : INoSerializationVerificationNeeded, IDeadLetterSuppression
     {
         public static readonly ConnectTimedOut Instance = new();
     }
