@@ -126,7 +126,7 @@ internal sealed class TcpOutgoingConnection : TcpConnection
         Socket socket;
         try
         {
-            socket = StreamSockets.NewStreamSocket(target);
+            socket = StreamSockets.NewStreamSocket(target, dualMode: true);
             Socket = socket;
             Handle = socket.SafeHandle;
             foreach (Tcp.SocketOption option in Options) option.BeforeConnect(socket);
