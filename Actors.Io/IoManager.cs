@@ -23,7 +23,7 @@ internal sealed class IoManager : UntypedActor
     }
 
     public static Props Props(ActorsIoSettings settings, SelectorPool pool) =>
-        Akka.Actor.Props.Create(() => new IoManager(settings, pool));
+        Akka.Actor.Props.Create(() => new IoManager(settings, pool)).WithDeploy(Deploy.Local);
 
     /// <summary>A selector whose poller failed restarts (same ref, new poller); any other failed child stops.</summary>
     protected override SupervisorStrategy SupervisorStrategy() =>

@@ -548,6 +548,10 @@ public static class Tcp
         /// <summary>Why it failed.</summary>
         public Exception? Cause { get; } = cause;
 
+        /// <summary>Why it failed, as text: <c>"because of "</c> and the cause's message, or empty without a cause
+        /// (Akka.IO's <c>CommandFailed.CauseString</c>).</summary>
+        public string CauseString => Cause is null ? string.Empty : "because of " + Cause.Message;
+
         /// <inheritdoc />
         public override string ToString() => $"CommandFailed({Cmd}{(Cause is null ? string.Empty : ": " + Cause.Message)})";
     }
@@ -569,6 +573,9 @@ public static class Tcp
 
         /// <summary>The error, for <see cref="ErrorClosed"/>; otherwise null.</summary>
         public virtual string? GetErrorCause() => null;
+
+        /// <summary>The error, for <see cref="ErrorClosed"/>; otherwise null (Akka.IO's <c>ConnectionClosed.Cause</c>).</summary>
+        public virtual string? Cause => null;
     }
 
     /// <summary>Closed after <see cref="Close"/>.</summary>
@@ -628,7 +635,7 @@ public static class Tcp
     public sealed class ErrorClosed(string cause, SocketError error = SocketError.SocketError) : ConnectionClosed
     {
         /// <summary>A readable reason.</summary>
-        public string Cause { get; } = cause;
+        public override string Cause { get; } = cause;
 
         /// <summary>The socket error, when there is one.</summary>
         public SocketError Error { get; } = error;

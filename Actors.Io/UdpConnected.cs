@@ -210,6 +210,10 @@ public static class UdpConnected
         /// <summary>Why it failed.</summary>
         public Exception? Cause { get; } = cause;
 
+        /// <summary>Why it failed, as text: <c>"because of "</c> and the cause's message, or empty without a cause
+        /// (Akka.IO's <c>CommandFailed.CauseString</c>).</summary>
+        public string CauseString => Cause is null ? string.Empty : "because of " + Cause.Message;
+
         /// <inheritdoc />
         public override string ToString() => $"CommandFailed({Cmd}{(Cause is null ? string.Empty : ": " + Cause.Message)})";
     }

@@ -23,7 +23,7 @@ internal sealed class UdpConnection : UdpChannel
     protected override IActorRef Watched => _connect.Handler;
 
     public static Props Props(UdpSettings settings, Selector selector, IActorRef commander, UdpConnected.Connect connect) =>
-        Akka.Actor.Props.Create(() => new UdpConnection(settings, selector, commander, connect)).WithDispatcher(selector.Loop.Id);
+        Akka.Actor.Props.Create(() => new UdpConnection(settings, selector, commander, connect)).WithDeploy(Deploy.Local.WithDispatcher(selector.Loop.Id));
 
     protected override void PreStart()
     {
@@ -97,6 +97,9 @@ internal sealed class UdpConnection : UdpChannel
         try
         {
             socket = new Socket(remote.AddressFamily, SocketType.Dgram, ProtocolType.Udp) { Blocking = false };
+
+            // Dual mode, so an IPv4-mapped remote (what a dual-mode socket reports as an IPv4 peer) is reachable.
+            if (remote.AddressFamily == AddressFamily.InterNetworkV6) socket.DualMode = true;
             foreach (Udp.SocketOption option in _connect.Options) option.BeforeBind(socket);
             if (_connect.LocalAddress is { } local) socket.Bind(local);
             socket.Connect(remote);

@@ -22,7 +22,7 @@ internal sealed class UdpListener : UdpChannel
     protected override bool WantsSender => true;
 
     public static Props Props(UdpSettings settings, Selector selector, IActorRef commander, Udp.Bind bind) =>
-        Akka.Actor.Props.Create(() => new UdpListener(settings, selector, commander, bind)).WithDispatcher(selector.Loop.Id);
+        Akka.Actor.Props.Create(() => new UdpListener(settings, selector, commander, bind)).WithDeploy(Deploy.Local.WithDispatcher(selector.Loop.Id));
 
     protected override void PreStart()
     {

@@ -21,7 +21,7 @@ internal sealed class UdpSender : UdpChannel
     protected override bool Reads => false;
 
     public static Props Props(UdpSettings settings, Selector selector, IActorRef commander, Udp.SimpleSender command) =>
-        Akka.Actor.Props.Create(() => new UdpSender(settings, selector, commander, command)).WithDispatcher(selector.Loop.Id);
+        Akka.Actor.Props.Create(() => new UdpSender(settings, selector, commander, command)).WithDeploy(Deploy.Local.WithDispatcher(selector.Loop.Id));
 
     protected override void PreStart()
     {

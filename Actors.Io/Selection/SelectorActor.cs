@@ -52,7 +52,7 @@ internal sealed class SelectorActor : UntypedActor
 
     public static Props Props(Selector selector, PollerBackend backend, int maxEventsPerWait) =>
         Akka.Actor.Props.Create(() => new SelectorActor(selector, backend, maxEventsPerWait))
-            .WithDispatcher(selector.Loop.Id);
+            .WithDeploy(Deploy.Local.WithDispatcher(selector.Loop.Id));
 
     protected override void PreStart()
     {

@@ -10,11 +10,21 @@ namespace Actors.Io.Streams;
 /// </summary>
 internal static class StreamSockets
 {
-    public static Socket NewStreamSocket(EndPoint address) =>
-        new(address.AddressFamily, SocketType.Stream, address.AddressFamily == AddressFamily.Unix ? ProtocolType.Unspecified : ProtocolType.Tcp)
+    /// <summary>
+    /// A non-blocking stream socket for <paramref name="address"/>. With <paramref name="dualMode"/> an IPv6 socket also
+    /// reaches IPv4 peers through IPv4-mapped addresses (<c>::ffff:a.b.c.d</c>, what a dual-mode .NET socket reports as a
+    /// peer's address), as Akka.IO's sockets do; .NET otherwise makes IPv6 sockets IPv6-only.
+    /// </summary>
+    public static Socket NewStreamSocket(EndPoint address, bool dualMode = false)
+    {
+        var socket = new Socket(
+            address.AddressFamily, SocketType.Stream, address.AddressFamily == AddressFamily.Unix ? ProtocolType.Unspecified : ProtocolType.Tcp)
         {
             Blocking = false,
         };
+        if (dualMode && address.AddressFamily == AddressFamily.InterNetworkV6) socket.DualMode = true;
+        return socket;
+    }
 
     /// <summary>True for a Linux abstract name (sun_path starts with a NUL byte; .NET prints it with a leading '@').</summary>
     public static bool IsAbstract(EndPoint address)

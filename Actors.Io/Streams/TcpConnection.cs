@@ -392,7 +392,7 @@ internal abstract partial class TcpConnection : ChannelActor, IInlineReader
     }
 
     /// <summary>The register timer fired; internal so tests can deliver a late one.</summary>
-    internal sealed class RegisterTimedOut : IDeadLetterSuppression
+    internal sealed class RegisterTimedOut : INoSerializationVerificationNeeded, IDeadLetterSuppression
     {
         public static readonly RegisterTimedOut Instance = new();
     }

@@ -39,7 +39,7 @@ internal sealed class TcpListener : ChannelActor
     }
 
     public static Props Props(SelectorPool pool, Selector selector, TcpSettings settings, IActorRef commander, Tcp.Bind bind) =>
-        Akka.Actor.Props.Create(() => new TcpListener(pool, selector, settings, commander, bind)).WithDispatcher(selector.Loop.Id);
+        Akka.Actor.Props.Create(() => new TcpListener(pool, selector, settings, commander, bind)).WithDeploy(Deploy.Local.WithDispatcher(selector.Loop.Id));
 
     protected override void PreStart()
     {
@@ -215,7 +215,7 @@ internal sealed class TcpListener : ChannelActor
         ScheduleTellSelf(_backoff, RetryAccept.Instance);
     }
 
-    private sealed class RetryAccept : IDeadLetterSuppression
+    private sealed class RetryAccept : INoSerializationVerificationNeeded, IDeadLetterSuppression
     {
         public static readonly RetryAccept Instance = new();
     }

@@ -126,7 +126,7 @@ internal sealed class TcpOutgoingConnection : TcpConnection
         Socket socket;
         try
         {
-            socket = StreamSockets.NewStreamSocket(target);
+            socket = StreamSockets.NewStreamSocket(target, dualMode: true);
             Socket = socket;
             Handle = socket.SafeHandle;
             foreach (Tcp.SocketOption option in Options) option.BeforeConnect(socket);
@@ -206,7 +206,7 @@ internal sealed class TcpOutgoingConnection : TcpConnection
         Abandon();
     }
 
-    private sealed class ConnectTimedOut : IDeadLetterSuppression
+    private sealed class ConnectTimedOut : INoSerializationVerificationNeeded, IDeadLetterSuppression
     {
         public static readonly ConnectTimedOut Instance = new();
     }
