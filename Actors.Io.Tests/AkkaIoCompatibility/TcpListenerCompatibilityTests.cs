@@ -27,7 +27,8 @@ public sealed class TcpListenerCompatibilityTests(ITestOutputHelper output)
     private (IPEndPoint Address, IActorRef Listener) Bind(TestProbe handler)
     {
         TestProbe commander = CreateTestProbe();
-        commander.Send(Sys.Io(), TcpMessage.Bind(handler, new IPEndPoint(IPAddress.Loopback, 0), 100, null, pullMode: false));
+        // Built as the spec builds it: Akka.NET's constructor, with a list of Inet.SocketOption.
+        commander.Send(Sys.Io(), new Tcp.Bind(handler, new IPEndPoint(IPAddress.Loopback, 0), 100, new Inet.SocketOption[] { new Inet.SO.ReuseAddress(true) }, pullMode: false));
         var bound = commander.ExpectMsg<Tcp.Bound>(TestWaits.Expect);
         return ((IPEndPoint)bound.LocalAddress, commander.LastSender);
     }

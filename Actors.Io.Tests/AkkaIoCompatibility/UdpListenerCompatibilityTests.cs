@@ -25,7 +25,8 @@ public sealed class UdpListenerCompatibilityTests(ITestOutputHelper output)
     private (IPEndPoint Address, IActorRef Listener) Bind(TestProbe handler)
     {
         TestProbe commander = CreateTestProbe();
-        commander.Send(Sys.Io(), UdpMessage.Bind(handler, new IPEndPoint(IPAddress.Loopback, 0)));
+        // Built as the spec builds it: Akka.NET's constructor, with a list of Inet.SocketOption.
+        commander.Send(Sys.Io(), new Udp.Bind(handler, new IPEndPoint(IPAddress.Loopback, 0), new Inet.SocketOption[] { }));
         var bound = commander.ExpectMsg<Udp.Bound>(TestWaits.Expect);
         return ((IPEndPoint)bound.LocalAddress, commander.LastSender);
     }
