@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Actors.Io.Channels;
 using Akka.Actor;
 using Akka.Event;
@@ -183,6 +184,7 @@ public static class Tcp
     public sealed class Bind : Command
     {
         /// <summary>Creates the command.</summary>
+        [OverloadResolutionPriority(1)]
         public Bind(IActorRef handler, EndPoint localAddress, int backlog = 1024, IEnumerable<SocketOption>? options = null, bool pullMode = false)
         {
             ArgumentNullException.ThrowIfNull(handler);
@@ -192,6 +194,16 @@ public static class Tcp
             Backlog = backlog;
             Options = options?.ToArray() ?? [];
             PullMode = pullMode;
+        }
+
+        /// <summary>
+        /// Creates the command from Akka.IO-shaped options (<see cref="Inet.SO"/>, or <see cref="SO"/> options converted), so
+        /// Akka.NET code that builds this message with a list of <see cref="Inet.SocketOption"/> compiles unchanged;
+        /// <paramref name="backlog"/> defaults to 100, as in Akka.NET.
+        /// </summary>
+        public Bind(IActorRef handler, EndPoint localAddress, int backlog = 100, IEnumerable<Inet.SocketOption>? options = null, bool pullMode = false)
+            : this(handler, localAddress, backlog, Inet.SocketOption.ToTcp(options), pullMode)
+        {
         }
 
         /// <summary>The actor told of each new connection.</summary>
@@ -224,6 +236,7 @@ public static class Tcp
     public sealed class Connect : Command
     {
         /// <summary>Creates the command.</summary>
+        [OverloadResolutionPriority(1)]
         public Connect(EndPoint remoteAddress, EndPoint? localAddress = null, IEnumerable<SocketOption>? options = null, TimeSpan? timeout = null, bool pullMode = false)
         {
             ArgumentNullException.ThrowIfNull(remoteAddress);
@@ -232,6 +245,15 @@ public static class Tcp
             Options = options?.ToArray() ?? [];
             Timeout = timeout;
             PullMode = pullMode;
+        }
+
+        /// <summary>
+        /// Creates the command from Akka.IO-shaped options (<see cref="Inet.SO"/>, or <see cref="SO"/> options converted), so
+        /// Akka.NET code that builds this message with a list of <see cref="Inet.SocketOption"/> compiles unchanged.
+        /// </summary>
+        public Connect(EndPoint remoteAddress, EndPoint? localAddress = null, IEnumerable<Inet.SocketOption>? options = null, TimeSpan? timeout = null, bool pullMode = false)
+            : this(remoteAddress, localAddress, Inet.SocketOption.ToTcp(options), timeout, pullMode)
+        {
         }
 
         /// <summary>Where to connect.</summary>

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Actors.Io.Channels;
 using Akka.Actor;
 using Akka.IO;
@@ -166,6 +167,7 @@ public static class Udp
     public sealed class Bind : Command
     {
         /// <summary>Creates the command.</summary>
+        [OverloadResolutionPriority(1)]
         public Bind(IActorRef handler, EndPoint localAddress, IEnumerable<SocketOption>? options = null)
         {
             ArgumentNullException.ThrowIfNull(handler);
@@ -173,6 +175,15 @@ public static class Udp
             Handler = handler;
             LocalAddress = localAddress;
             Options = options?.ToArray() ?? [];
+        }
+
+        /// <summary>
+        /// Creates the command from Akka.IO-shaped options (<see cref="Inet.SO"/>, or <see cref="Udp.SO"/> options converted), so
+        /// Akka.NET code that builds this message with a list of <see cref="Inet.SocketOption"/> compiles unchanged.
+        /// </summary>
+        public Bind(IActorRef handler, EndPoint localAddress, IEnumerable<Inet.SocketOption>? options = null)
+            : this(handler, localAddress, Inet.SocketOption.ToUdp(options))
+        {
         }
 
         /// <summary>The actor that receives the datagrams; its death closes the socket.</summary>

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Actors.Io.Channels;
 using Akka.Actor;
 using Akka.IO;
@@ -52,6 +53,7 @@ public static class UdpConnected
     public sealed class Connect : Command
     {
         /// <summary>Creates the command.</summary>
+        [OverloadResolutionPriority(1)]
         public Connect(IActorRef handler, EndPoint remoteAddress, EndPoint? localAddress = null, IEnumerable<Udp.SocketOption>? options = null)
         {
             ArgumentNullException.ThrowIfNull(handler);
@@ -60,6 +62,15 @@ public static class UdpConnected
             RemoteAddress = remoteAddress;
             LocalAddress = localAddress;
             Options = options?.ToArray() ?? [];
+        }
+
+        /// <summary>
+        /// Creates the command from Akka.IO-shaped options (<see cref="Inet.SO"/>, or <see cref="Udp.SO"/> options converted), so
+        /// Akka.NET code that builds this message with a list of <see cref="Inet.SocketOption"/> compiles unchanged.
+        /// </summary>
+        public Connect(IActorRef handler, EndPoint remoteAddress, EndPoint? localAddress = null, IEnumerable<Inet.SocketOption>? options = null)
+            : this(handler, remoteAddress, localAddress, Inet.SocketOption.ToUdp(options))
+        {
         }
 
         /// <summary>The actor that receives the peer's datagrams; its death closes the socket.</summary>

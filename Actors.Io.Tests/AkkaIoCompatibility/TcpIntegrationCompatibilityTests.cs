@@ -291,6 +291,32 @@ public sealed class TcpIntegrationCompatibilityTests(ITestOutputHelper output)
         Assert.Equal(100000, ReceiveBytes(c.ClientHandler, 100000));
     }
 
+    // Mirrors TcpIntegrationSpec.The_TCP_transport_implementation_dont_report_Connected_when_endpoint_isnt_responding.
+    // The spec connects to an address in TEST-NET-1, whose fate (no route, a silent drop, a filtering router) depends on
+    // the machine's network. Here the target is a loopback listener whose accept queue is full: Linux drops a SYN to such
+    // a listener without a word (tcp_conn_request), so the connect gets no answer at all, as with a host that is down,
+    // and the Connect's timeout must end it with CommandFailed and no Connected. Other kernels may answer such a SYN
+    // (FreeBSD's syncache does), so the test runs on Linux only; a port bound without listen() would be refused at once,
+    // which tests refusal, not silence.
+    [SkippableFact]
+    public void Does_not_report_Connected_when_the_endpoint_is_not_responding()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux(), "only Linux is known to drop, unanswered, a SYN to a full accept queue");
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(0); // the accept queue holds one connection
+        using Socket filler = Loopback.Connect(listener.LocalEndPoint!);
+        // Readable once the filler is in the accept queue, which is then full.
+        Assert.True(listener.Poll(TestWaits.Expect, SelectMode.SelectRead), "the filler never reached the accept queue");
+
+        TestProbe commander = CreateTestProbe();
+        Tcp.Command connect = TcpMessage.Connect(listener.LocalEndPoint!, null, null, TimeSpan.FromMilliseconds(300), pullMode: false);
+        commander.Send(Sys.Io(), connect);
+        var failed = commander.ExpectMsg<Tcp.CommandFailed>(TestWaits.Expect);
+        Assert.Same(connect, failed.Cmd);
+        Assert.IsType<TimeoutException>(failed.Cause);
+    }
+
     // Mirrors TcpIntegrationSpec.Should_report_Error_only_once_when_connecting_to_unreachable_DnsEndpoint.
     [Fact]
     public void An_unresolvable_name_fails_once()
