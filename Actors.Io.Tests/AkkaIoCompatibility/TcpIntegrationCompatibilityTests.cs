@@ -13,11 +13,7 @@ namespace Actors.Io.Tests.AkkaIoCompatibility;
 /// <see cref="TcpMessage"/> and <see cref="Inet.SO"/>) and under the same settings it runs with.
 /// </summary>
 public sealed class TcpIntegrationCompatibilityTests(ITestOutputHelper output)
-    : LoopbackTestKit(output, """
-        akka.actor.serialize-creators = on
-        akka.actor.serialize-messages = on
-        actors-io.tcp.max-pending-write-bytes = 10000
-        """)
+    : LoopbackTestKit(output, TestConfigs.AkkaIoSpecs + "\nactors-io.tcp.max-pending-write-bytes = 10000")
 {
     private const int MaxPending = 10000;
 

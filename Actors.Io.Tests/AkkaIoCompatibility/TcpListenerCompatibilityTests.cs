@@ -19,10 +19,7 @@ namespace Actors.Io.Tests.AkkaIoCompatibility;
 /// </list>
 /// </summary>
 public sealed class TcpListenerCompatibilityTests(ITestOutputHelper output)
-    : LoopbackTestKit(output, """
-        akka.actor.serialize-creators = on
-        akka.actor.serialize-messages = on
-        """)
+    : LoopbackTestKit(output, TestConfigs.AkkaIoSpecs)
 {
     private (IPEndPoint Address, IActorRef Listener) Bind(TestProbe handler)
     {

@@ -15,10 +15,7 @@ namespace Actors.Io.Tests.AkkaIoCompatibility;
 /// <see cref="Inet.SocketOption"/>), and its no-leak scenario counts Akka's buffer pool, which Actors.Io does not have.
 /// </summary>
 public sealed class UdpIntegrationCompatibilityTests(ITestOutputHelper output)
-    : LoopbackTestKit(output, """
-        akka.actor.serialize-creators = on
-        akka.actor.serialize-messages = on
-        """)
+    : LoopbackTestKit(output, TestConfigs.AkkaIoSpecs)
 {
     private (IActorRef Socket, IPEndPoint Address) BindUdp(IActorRef handler, IPEndPoint? address = null)
     {

@@ -17,10 +17,7 @@ namespace Actors.Io.Tests.AkkaIoCompatibility;
 /// no counterpart and are left out).
 /// </summary>
 public sealed class UdpListenerCompatibilityTests(ITestOutputHelper output)
-    : LoopbackTestKit(output, """
-        akka.actor.serialize-creators = on
-        akka.actor.serialize-messages = on
-        """)
+    : LoopbackTestKit(output, TestConfigs.AkkaIoSpecs)
 {
     private (IPEndPoint Address, IActorRef Listener) Bind(TestProbe handler)
     {

@@ -10,4 +10,10 @@ internal static class TestConfigs
         akka.loglevel = WARNING
         akka.stdout-loglevel = WARNING
         """;
+
+    /// <summary>The settings Akka.NET's own IO specs run with: every actor's props and every message checked for serialization.</summary>
+    public const string AkkaIoSpecs = """
+        akka.actor.serialize-creators = on
+        akka.actor.serialize-messages = on
+        """;
 }
