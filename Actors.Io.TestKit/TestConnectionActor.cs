@@ -97,13 +97,19 @@ internal sealed class TestConnectionActor(
         }
     }
 
-    /// <summary>True while the connection takes commands; after it closed, a command is a broken rule.</summary>
+    /// <summary>
+    /// True while the connection takes commands. After it closed, the real connection has stopped and a command is a
+    /// dead letter; it is a broken rule only from the actor that closed it (anyone else may have sent it before
+    /// hearing of the close).
+    /// </summary>
     private bool Live()
     {
         if (_state is not (State.Finished or State.ClosedUnreported)) return true;
-        Violation("no commands after the connection closed", $"{Sender.Path} sent a command after the connection closed with {_closedEvent}");
+        if (ClosedBy(Sender)) Violation("no commands after Close", $"{Sender.Path} sent a command after it closed the connection ({_closedEvent})");
         return false;
     }
+
+    private bool ClosedBy(IActorRef sender) => _closer is { } closer && closer.Equals(sender);
 
     private void OnRegister(Tcp.Register register)
     {
@@ -155,8 +161,9 @@ internal sealed class TestConnectionActor(
         IActorRef commander = Sender;
         if (_state >= State.Closing)
         {
-            // The real connection answers a write while closing; after it stopped the write is a dead letter.
-            if (_closer is not null || _state >= State.ClosedUnreported)
+            // The real connection answers a write while closing; after it stopped the write is a dead letter. Only the
+            // closer's own write is a broken rule: a write racing the peer's close, or another actor's close, is not.
+            if (ClosedBy(commander))
             {
                 Violation("no Write after Close", $"{commander.Path} sent {write} after the connection was {(_closedEvent is null ? "closing" : "closed with " + _closedEvent)}");
             }

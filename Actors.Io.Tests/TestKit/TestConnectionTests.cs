@@ -78,6 +78,24 @@ public sealed class TestConnectionTests(ITestOutputHelper output) : Akka.TestKit
     }
 
     [Fact]
+    public void A_write_that_races_the_peers_close_is_dropped_without_a_violation()
+    {
+        TestConnection connection = TestConnection.Create(this);
+        TestProbe handler = CreateTestProbe();
+        connection.Connection.Tell(new TcpMsg.Register(handler), handler);
+        connection.PushReceived("ping");
+        connection.PushPeerClosed();
+        handler.ExpectMsg<TcpMsg.Received>(TestWaits.Expect);
+        handler.ExpectMsg<TcpMsg.PeerClosed>(TestWaits.Expect);
+
+        // The reply to the data was on its way when the connection closed: a dead letter for the real one, no broken rule.
+        connection.Connection.Tell(TcpMsg.Write.Create(ByteString.FromString("pong"), Ack("pong")), handler);
+        connection.ExpectNoWrite(Quiet);
+        handler.ExpectNoMsg(Quiet);
+        Assert.Empty(connection.Violations);
+    }
+
+    [Fact]
     public void ResumeWriting_without_a_NACK_is_answered_and_reported()
     {
         TestConnection connection = TestConnection.Create(this);
