@@ -8,8 +8,11 @@ namespace Actors.Io.TestKit;
 /// </summary>
 public sealed record TestConnectionSettings
 {
-    /// <summary>The defaults: the library's configuration defaults, a kernel that takes every write at once.</summary>
-    public static readonly TestConnectionSettings Default = new();
+    /// <summary>
+    /// The defaults: the library's reference configuration (<see cref="ActorsIo.ReferenceConfig"/>), a kernel that takes
+    /// every write at once.
+    /// </summary>
+    public static readonly TestConnectionSettings Default = From(ActorsIoSettings.Create(ActorsIo.ReferenceConfig).Tcp);
 
     /// <summary>
     /// The bound on bytes queued and not yet taken by the kernel (<c>actors-io.tcp.max-pending-write-bytes</c>): a write
@@ -17,6 +20,17 @@ public sealed record TestConnectionSettings
     /// queues bytes.
     /// </summary>
     public long MaxPendingWriteBytes { get; init; } = 4 * 1024 * 1024;
+
+    /// <summary>
+    /// The settings of a connection configured as <paramref name="tcp"/> (for a test's own configuration:
+    /// <c>From(ActorsIoSettings.Create(Sys.Settings.Config.WithFallback(ActorsIo.ReferenceConfig)).Tcp)</c>), a kernel
+    /// that takes every write at once.
+    /// </summary>
+    public static TestConnectionSettings From(TcpSettings tcp)
+    {
+        ArgumentNullException.ThrowIfNull(tcp);
+        return new TestConnectionSettings { MaxPendingWriteBytes = tcp.MaxPendingWriteBytes, RegisterTimeout = tcp.RegisterTimeout };
+    }
 
     /// <summary>How long the connection waits for <c>Register</c> (<c>actors-io.tcp.register-timeout</c>).</summary>
     public TimeSpan RegisterTimeout { get; init; } = TimeSpan.FromSeconds(5);

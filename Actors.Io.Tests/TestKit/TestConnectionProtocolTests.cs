@@ -15,9 +15,11 @@ public sealed class TestConnectionProtocolTests(ITestOutputHelper output) : Conn
 {
     protected override IConnectionUnderTest Open(TestProbe handler, ConnectionOptions options)
     {
-        var connection = TestConnection.Create(this, new TestConnectionSettings
+        // The same configuration as the real connection's: the bound on pending bytes comes from this test's HOCON.
+        TestConnectionSettings configured = TestConnectionSettings.From(ActorsIoSettings.Create(Sys.Settings.Config.WithFallback(ActorsIo.ReferenceConfig)).Tcp);
+        Assert.Equal(MaxPendingWriteBytes, configured.MaxPendingWriteBytes);
+        var connection = TestConnection.Create(this, configured with
         {
-            MaxPendingWriteBytes = MaxPendingWriteBytes,
             PullMode = options.PullMode,
             KernelTakesWrites = !options.SlowPeer,
         });

@@ -35,6 +35,16 @@ public sealed class TestConnectionTests(ITestOutputHelper output) : Akka.TestKit
     }
 
     [Fact]
+    public void The_default_settings_are_the_reference_configurations()
+    {
+        TcpSettings reference = ActorsIoSettings.Create(ActorsIo.ReferenceConfig).Tcp;
+        Assert.Equal(reference.MaxPendingWriteBytes, TestConnectionSettings.Default.MaxPendingWriteBytes);
+        Assert.Equal(reference.RegisterTimeout, TestConnectionSettings.Default.RegisterTimeout);
+        Assert.True(TestConnectionSettings.Default.KernelTakesWrites);
+        Assert.False(TestConnectionSettings.Default.PullMode);
+    }
+
+    [Fact]
     public void A_second_Register_is_a_violation_that_fails_the_next_expectation()
     {
         TestConnection connection = TestConnection.Create(this);
