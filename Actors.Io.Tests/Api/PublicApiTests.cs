@@ -4,23 +4,33 @@ using PublicApiGenerator;
 namespace Actors.Io.Tests.Api;
 
 /// <summary>
-/// The public API of Actors.Io is approved by hand: any change to it shows up here as a failing test and, once
-/// approved, as a diff of <c>Actors.Io.approved.txt</c> in the same commit as the change.
+/// The public API of each package (Actors.Io, Actors.Io.TestKit) is approved by hand: any change to it shows up here as
+/// a failing test and, once approved, as a diff of <c>{assembly}.approved.txt</c> in the same commit as the change.
 /// </summary>
 public sealed class PublicApiTests
 {
-    private const string ApprovedFile = "Actors.Io.approved.txt";
-    private const string ReceivedFile = "Actors.Io.received.txt";
     private const int DifferingLinesShown = 10;
 
-    [Fact]
-    public void Public_api_matches_the_approved_text()
-    {
-        string folder = ThisFolder();
-        string approvedPath = Path.Combine(folder, ApprovedFile);
-        string receivedPath = Path.Combine(folder, ReceivedFile);
+    /// <summary>The packages' assemblies, by name.</summary>
+    public static TheoryData<string> Packages => new("Actors.Io", "Actors.Io.TestKit");
 
-        string received = Normalise(typeof(ActorsIo).Assembly.GeneratePublicApi(new ApiGeneratorOptions
+    [Theory]
+    [MemberData(nameof(Packages))]
+    public void Public_api_matches_the_approved_text(string package)
+    {
+        System.Reflection.Assembly assembly = package switch
+        {
+            "Actors.Io" => typeof(ActorsIo).Assembly,
+            "Actors.Io.TestKit" => typeof(Actors.Io.TestKit.TestConnection).Assembly,
+            _ => throw new ArgumentOutOfRangeException(nameof(package), package, "not a package of this repository"),
+        };
+        string approvedFile = package + ".approved.txt";
+        string receivedFile = package + ".received.txt";
+        string folder = ThisFolder();
+        string approvedPath = Path.Combine(folder, approvedFile);
+        string receivedPath = Path.Combine(folder, receivedFile);
+
+        string received = Normalise(assembly.GeneratePublicApi(new ApiGeneratorOptions
         {
             // The assembly's attributes carry build details (versions, commit) that are not API.
             IncludeAssemblyAttributes = false,
@@ -35,8 +45,8 @@ public sealed class PublicApiTests
 
         File.WriteAllText(receivedPath, received);
         Assert.Fail(
-            $"The public API of Actors.Io differs from {ApprovedFile}. The generated text is in {receivedPath}. " +
-            $"If the change is intended, approve it: copy {ReceivedFile} over {ApprovedFile} " +
+            $"The public API of {package} differs from {approvedFile}. The generated text is in {receivedPath}. " +
+            $"If the change is intended, approve it: copy {receivedFile} over {approvedFile} " +
             $"(cp {receivedPath} {approvedPath}), note the change in CHANGELOG.md and commit both.\n" +
             FirstDifferences(approved, received));
     }

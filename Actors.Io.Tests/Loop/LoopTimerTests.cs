@@ -2,13 +2,12 @@ using Actors.Io.Loop;
 using Actors.Io.Selection;
 using Actors.Io.Tests.Support;
 using Akka.Actor;
-using Akka.TestKit.Xunit2;
 using Xunit.Abstractions;
 
 namespace Actors.Io.Tests.Loop;
 
 /// <summary>The event loop's own timers: they fire in deadline order and wake a loop that sleeps in its poller.</summary>
-public sealed class LoopTimerTests(ITestOutputHelper output) : TestKit(TestConfigs.Quiet, output)
+public sealed class LoopTimerTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(TestConfigs.Quiet, output)
 {
     [Fact]
     public void Timers_set_on_the_loop_fire_in_deadline_order_and_wake_a_sleeping_loop()

@@ -3,7 +3,9 @@
 using System.Net;
 using System.Net.Sockets;
 using Actors.Io;
+using Actors.Io.TestKit;
 using Akka.Actor;
+using Akka.TestKit.Xunit2;
 using ByteString = Akka.IO.ByteString;
 
 namespace ReadmeSamples;
@@ -100,5 +102,26 @@ public sealed class UdpPing : ReceiveActor
             reportTo.Tell(result);
             Context.Stop(Self);
         }
+    }
+}
+
+public sealed class EchoHandlerTests : TestKit
+{
+    [Fact]
+    public void Echoes_what_the_peer_sends_and_closes_after_the_peer()
+    {
+        TestConnection connection = TestConnection.Create(this);
+        IActorRef handler = Sys.ActorOf(Props.Create(() => new EchoHandler(connection.Connection)));
+        Watch(handler);
+        connection.Connection.Tell(new Tcp.Register(handler, keepOpenOnPeerClosed: true));
+
+        connection.PushReceived("hello");
+        connection.ExpectWrittenText("hello");
+
+        // The handler answers the peer's close with Close: the connection ends with Closed.
+        connection.PushPeerClosed();
+        connection.ExpectClosedWith<Tcp.Closed>();
+        ExpectTerminated(handler);
+        connection.AssertNoViolations();
     }
 }

@@ -11,8 +11,9 @@ public sealed partial class ReadmeExamplesTests()
     : Akka.TestKit.Xunit2.TestKit(TestConfigs.With(TestConfigs.Quiet))
 {
     [Theory]
-    [InlineData("README.md", "EchoServer,EchoHandler,EchoClient,UnixEchoServer,UdpEchoServer,UdpPing")]
+    [InlineData("README.md", "EchoServer,EchoHandler,EchoClient,UnixEchoServer,UdpEchoServer,UdpPing,EchoHandlerTests")]
     [InlineData("Actors.Io/PACKAGE.md", "EchoServer,EchoHandler")]
+    [InlineData("Actors.Io.TestKit/PACKAGE.md", "EchoHandlerTests")]
     public void Readme_shows_the_tested_examples_verbatim(string document, string classList)
     {
         string root = FindRoot();
