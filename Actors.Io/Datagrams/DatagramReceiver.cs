@@ -123,7 +123,7 @@ internal sealed unsafe class DatagramReceiver
 }
 
 /// <summary>
-/// One thread's receive slots, selector by every UDP socket whose actor runs on that thread (an event loop runs one actor
+/// One thread's receive slots, shared by every UDP socket whose actor runs on that thread (an event loop runs one actor
 /// at a time, and each copies its datagrams out before it returns), like TCP's per-thread read buffer: a socket holds no
 /// receive memory of its own. A pinned array, so it goes with its thread.
 /// </summary>

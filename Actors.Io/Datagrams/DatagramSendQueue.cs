@@ -10,7 +10,7 @@ using Akka.IO;
 namespace Actors.Io.Datagrams;
 
 /// <summary>
-/// The send side selector by the UDP socket actors: checks a send (size, target), hands it to the kernel with
+/// The send side shared by the UDP socket actors: checks a send (size, target), hands it to the kernel with
 /// <c>sendto</c>, and when the kernel's buffer is full keeps it (bounded by <c>max-queued-sends</c>) until
 /// <see cref="Flush"/> on the next <see cref="Writable"/>. Acks go to the sender of each send once the kernel took it;
 /// failures are answered with the command's own failure message. The last target's socket address is kept, so repeated

@@ -19,7 +19,6 @@ internal abstract class UdpChannel : ChannelActor
     private DatagramSendQueue? _sends;
     private bool _readingSuspended;
     private bool _writeArmed;
-    private bool _announced;
     private WarningGate _truncatedWarnings;
     private WarningGate _receiveErrorWarnings;
 
@@ -74,7 +73,7 @@ internal abstract class UdpChannel : ChannelActor
         }
     }
 
-    /// <summary>Takes the opened (and bound or connected) socket and registers it on the selector selector.</summary>
+    /// <summary>Takes the opened (and bound or connected) socket and registers it on its selector.</summary>
     protected void Opened(Socket socket)
     {
         Socket = socket;
@@ -152,11 +151,8 @@ internal abstract class UdpChannel : ChannelActor
 
     protected override void OnRegistered()
     {
-        if (!_announced)
-        {
-            _announced = true;
-            Announce();
-        }
+        // Registered once: the socket registers when it opens and never again (a failed selector stops it).
+        Announce();
 
         if (WantsToRead) Registration!.Arm(Interest.Read);
     }
