@@ -9,7 +9,7 @@ internal sealed class EchoServer : ReceiveActor
     private Tcp.Event? _binding;
     private readonly List<IActorRef> _waiting = [];
 
-    public EchoServer(EndPoint endpoint)
+    public EchoServer(EndPoint endpoint, Tcp.ReceiveMode receive = Tcp.ReceiveMode.Copied)
     {
         Context.System.Io().Tell(new Tcp.Bind(Self, endpoint));
         Receive<Tcp.Bound>(Answer);
@@ -23,7 +23,7 @@ internal sealed class EchoServer : ReceiveActor
         {
             IActorRef handler = Context.ActorOf(Props.Create(() => new EchoConnection(Sender)));
             // Keep the connection open after the client's EOF so the echo of its last bytes still goes out.
-            Sender.Tell(new Tcp.Register(handler, keepOpenOnPeerClosed: true));
+            Sender.Tell(new Tcp.Register(handler, keepOpenOnPeerClosed: true, receiveMode: receive));
         });
     }
 
@@ -47,6 +47,9 @@ internal sealed class EchoConnection : ReceiveActor
     public EchoConnection(IActorRef connection)
     {
         Receive<Tcp.Received>(received => connection.Tell(Tcp.Write.Create(received.Data)));
+
+        // Leased receive: the buffer goes back out as it came in, and the connection gives it back to the pool once written.
+        Receive<Tcp.LeasedReceived>(leased => connection.Tell(leased.Write()));
         Receive<Tcp.PeerClosed>(_ => connection.Tell(Tcp.Close.Instance));
         Receive<Tcp.ConnectionClosed>(_ => Context.Stop(Self));
         Receive<Tcp.CommandFailed>(_ => connection.Tell(Tcp.Abort.Instance));

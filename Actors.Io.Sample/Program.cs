@@ -92,7 +92,7 @@ static async Task<int> RunEcho(SampleOptions options)
     builder.Services.AddAkka("actors-io-echo", akka => akka
         .AddHocon("akka.loglevel = INFO", HoconAddMode.Prepend)
         .WithActorsIo()
-        .WithActors((system, registry) => registry.Register<EchoServer>(system.ActorOf(Props.Create(() => new EchoServer(endpoint)), "echo"))));
+        .WithActors((system, registry) => registry.Register<EchoServer>(system.ActorOf(Props.Create(() => new EchoServer(endpoint, options.Receive)), "echo"))));
     using IHost host = builder.Build();
 
     Tcp.Event? bound = await StartAsync(host, async system =>
@@ -105,7 +105,7 @@ static async Task<int> RunEcho(SampleOptions options)
     }
 
     ActorsIo io = ActorsIo.Get(host.Services.GetRequiredService<ActorSystem>());
-    Console.WriteLine($"Echo server on {address} ({io.Backend.ToString().ToLowerInvariant()}, {io.Settings.NrOfSelectors} selector(s)).");
+    Console.WriteLine($"Echo server on {address} ({io.Backend.ToString().ToLowerInvariant()}, {io.Settings.NrOfSelectors} selector(s), {options.Receive.ToString().ToLowerInvariant()} receive).");
     Console.WriteLine($"Try: nc {address.Address} {address.Port}   (Ctrl-C stops the server)");
     await host.WaitForShutdownAsync();
     return 0;

@@ -12,12 +12,13 @@ internal sealed record SampleOptions(
     IReadOnlyList<DnsEndPoint> Seeds,
     string? ConfigPath,
     bool Help,
-    int? MaxClients = null)
+    int? MaxClients = null,
+    Tcp.ReceiveMode Receive = Tcp.ReceiveMode.Copied)
 {
     public const string Usage = """
         usage: Actors.Io.Sample [chat] [--port P] [--cluster-port C] [--host H] [--seed HOST:PORT ...] [--max-clients N]
                                 [--config FILE]
-               Actors.Io.Sample echo [--port P] [--host H]
+               Actors.Io.Sample echo [--port P] [--host H] [--receive copied|leased]
 
           chat                  a chat node (the default): clients connect with nc or telnet, nodes form an Akka.NET cluster
             --port P            chat port, 0 to 65535 (default 4000; 0 picks a free one)
@@ -30,6 +31,8 @@ internal sealed record SampleOptions(
           echo                  a TCP echo server: every byte comes back in order
             --port P            default 4000
             --host H            default 127.0.0.1
+            --receive M         copied (default: each read copied into a ByteString) or leased (pooled buffers lent to
+                                the handler and written back without a copy; see "Zero-copy receive" in the README)
           --help                this text
         """;
 
@@ -43,6 +46,7 @@ internal sealed record SampleOptions(
         var seeds = new List<DnsEndPoint>();
         string? config = null;
         int? maxClients = null;
+        Tcp.ReceiveMode receive = Tcp.ReceiveMode.Copied;
         int i = 0;
         if (args.Count > 0 && !args[0].StartsWith('-'))
         {
@@ -56,6 +60,7 @@ internal sealed record SampleOptions(
             string name = args[i];
             if (name is "--help" or "-h") return new SampleOptions(mode, host, port, clusterPort, seeds, config, Help: true);
             if (mode == "echo" && name is "--cluster-port" or "--seed" or "--config" or "--max-clients") throw new ArgumentException($"{name} is a chat option");
+            if (mode == "chat" && name is "--receive") throw new ArgumentException($"{name} is an echo option");
             string value = i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal)
                 ? args[++i]
                 : throw new ArgumentException($"{name} needs a value");
@@ -82,12 +87,20 @@ internal sealed record SampleOptions(
                         ? max
                         : throw new ArgumentException($"bad --max-clients '{value}': 1 to {Chat.ChatSettings.MaxClientsLimit}");
                     break;
+                case "--receive":
+                    receive = value switch
+                    {
+                        "copied" => Tcp.ReceiveMode.Copied,
+                        "leased" => Tcp.ReceiveMode.Leased,
+                        _ => throw new ArgumentException($"bad --receive '{value}': copied or leased"),
+                    };
+                    break;
                 default:
                     throw new ArgumentException($"unknown option '{name}'");
             }
         }
 
-        return new SampleOptions(mode, host, port, clusterPort, seeds, config, Help: false, maxClients);
+        return new SampleOptions(mode, host, port, clusterPort, seeds, config, Help: false, maxClients, receive);
     }
 
     private static int ParsePort(string name, string value) =>

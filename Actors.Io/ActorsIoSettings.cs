@@ -113,6 +113,12 @@ public sealed class TcpSettings
     /// <summary><c>accept-backoff-max</c>: longest retry delay after EMFILE / ENFILE.</summary>
     public TimeSpan AcceptBackoffMax { get; private init; }
 
+    /// <summary><c>leased-receive.pool-size</c>: bytes of given-back receive buffers each selector keeps for reuse.</summary>
+    public long LeasedReceivePoolSize { get; private init; }
+
+    /// <summary><c>leased-receive.debug-checks</c>: poison given-back buffers and never reuse their lease objects.</summary>
+    public bool LeasedReceiveDebugChecks { get; private init; }
+
     internal static TcpSettings Create(SettingsReader root)
     {
         const string Durations = "a duration from 1ms to 1h";
@@ -131,6 +137,8 @@ public sealed class TcpSettings
             ConnectTimeout = root.Duration("tcp.connect-timeout", ms, hour, Durations),
             AcceptBackoffMin = backoffMin,
             AcceptBackoffMax = root.Duration("tcp.accept-backoff-max", backoffMin, hour, "a duration from accept-backoff-min to 1h"),
+            LeasedReceivePoolSize = root.Bytes("tcp.leased-receive.pool-size", 0, 1L << 30, "a size from 0 B to 1 GiB"),
+            LeasedReceiveDebugChecks = root.Bool("tcp.leased-receive.debug-checks"),
         };
     }
 }

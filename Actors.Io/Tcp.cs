@@ -21,7 +21,7 @@ namespace Actors.Io;
 /// until you send <see cref="ResumeWriting"/>; <see cref="WritingResumed"/> then says the queued bytes are all sent.
 /// </para>
 /// </summary>
-public static class Tcp
+public static partial class Tcp
 {
     /// <summary>Every message of the protocol.</summary>
     public abstract class Message : INoSerializationVerificationNeeded
@@ -303,7 +303,7 @@ public static class Tcp
     /// delivered now. Without it within <c>actors-io.tcp.register-timeout</c> the connection is closed. The handler's death
     /// aborts the connection.
     /// </summary>
-    public sealed class Register(IActorRef handler, bool keepOpenOnPeerClosed = false, bool useResumeWriting = true) : Command
+    public sealed class Register(IActorRef handler, bool keepOpenOnPeerClosed = false, bool useResumeWriting = true, ReceiveMode receiveMode = ReceiveMode.Copied) : Command
     {
         /// <summary>The actor that receives <see cref="Received"/> and the close events.</summary>
         public IActorRef Handler { get; } = handler ?? throw new ArgumentNullException(nameof(handler));
@@ -313,6 +313,12 @@ public static class Tcp
 
         /// <summary>After a NACK, refuse every write until <see cref="ResumeWriting"/>.</summary>
         public bool UseResumeWriting { get; } = useResumeWriting;
+
+        /// <summary>
+        /// How reads reach the handler: <see cref="ReceiveMode.Copied"/> (the default, <see cref="Received"/>) or
+        /// <see cref="ReceiveMode.Leased"/> (<see cref="LeasedReceived"/>, pooled buffers lent to the handler).
+        /// </summary>
+        public ReceiveMode ReceiveMode { get; } = Enum.IsDefined(receiveMode) ? receiveMode : throw new ArgumentOutOfRangeException(nameof(receiveMode), receiveMode, "Copied or Leased.");
     }
 
     /// <summary>Stop reading from the socket (the kernel buffers, then the peer waits). A peer close or reset is still reported.</summary>

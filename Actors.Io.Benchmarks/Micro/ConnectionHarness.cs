@@ -28,7 +28,7 @@ internal sealed unsafe class ConnectionHarness : IDisposable
     private readonly EpollPoller _poller;
     private readonly Socket _listener;
 
-    public ConnectionHarness()
+    public ConnectionHarness(Tcp.ReceiveMode receive = Tcp.ReceiveMode.Copied)
     {
         Config config = ConfigurationFactory.ParseString("""
                 akka.loglevel = WARNING
@@ -76,7 +76,7 @@ internal sealed unsafe class ConnectionHarness : IDisposable
         if (rc != 0) throw new IOException($"register failed: {Errno.Describe(rc)}");
         table.Fill(Registration);
         Invoke(new ChannelRegistered(Registration));
-        Invoke(new Tcp.Register(Handler));
+        Invoke(new Tcp.Register(Handler, receiveMode: receive));
     }
 
     public IActorRef Connection { get; }

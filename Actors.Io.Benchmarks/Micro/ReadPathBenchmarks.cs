@@ -9,7 +9,8 @@ namespace Actors.Io.Benchmarks.Micro;
 /// into a <see cref="Tcp.Received"/> for the handler, re-arm reading (<c>epoll_ctl</c>). Each operation first writes 64
 /// bytes from the client end (so the socket has data) and lets the registration record the event as the selector does
 /// (<see cref="ChannelRegistration.OnEvent"/>). <c>Raw</c> is the same system calls with nothing else: write, read,
-/// re-arm.
+/// re-arm. <c>LeasedConnectionActor</c> is the actor's path in leased receive: the read lands in a pooled buffer lent
+/// to the handler (which gives it back at once), no copy and no allocation.
 /// </summary>
 public unsafe class ReadPathBenchmarks
 {
@@ -18,10 +19,15 @@ public unsafe class ReadPathBenchmarks
     private byte[] _message = [];
     private byte[] _buffer = [];
 
-    [GlobalSetup]
-    public void Setup()
+    [GlobalSetup(Targets = [nameof(Raw), nameof(ConnectionActor)])]
+    public void Setup() => Setup(Tcp.ReceiveMode.Copied);
+
+    [GlobalSetup(Target = nameof(LeasedConnectionActor))]
+    public void SetupLeased() => Setup(Tcp.ReceiveMode.Leased);
+
+    private void Setup(Tcp.ReceiveMode receive)
     {
-        _harness = new ConnectionHarness();
+        _harness = new ConnectionHarness(receive);
         _message = new byte[Size];
         _buffer = new byte[64 * 1024];
     }
@@ -29,7 +35,7 @@ public unsafe class ReadPathBenchmarks
     [GlobalCleanup(Target = nameof(Raw))]
     public void Cleanup() => _harness?.Dispose();
 
-    [GlobalCleanup(Target = nameof(ConnectionActor))]
+    [GlobalCleanup(Targets = [nameof(ConnectionActor), nameof(LeasedConnectionActor)])]
     public void CleanupConnectionActor()
     {
         long received = _harness!.Handler.Count;
@@ -63,4 +69,7 @@ public unsafe class ReadPathBenchmarks
         _harness.Invoke(Readable.Instance);
         return _harness.Handler.Count;
     }
+
+    [Benchmark]
+    public long LeasedConnectionActor() => ConnectionActor();
 }

@@ -11,12 +11,13 @@ internal interface IEchoServer : IDisposable
 internal static class EchoServers
 {
     public const string ActorsIo = "actors-io";
+    public const string ActorsIoLeased = "actors-io-leased";
     public const string AkkaIo = "akka-io";
     public const string Sockets = "sockets";
     public const string Epoll = "epoll";
 
     /// <summary>Every kind, in the order the tables list them.</summary>
-    public static readonly IReadOnlyList<string> All = [ActorsIo, AkkaIo, Sockets, Epoll];
+    public static readonly IReadOnlyList<string> All = [ActorsIo, ActorsIoLeased, AkkaIo, Sockets, Epoll];
 
     /// <summary>The backlog every server listens with (the kernel caps it at net.core.somaxconn).</summary>
     public const int Backlog = 4096;
@@ -30,7 +31,8 @@ internal static class EchoServers
 
     public static IEchoServer Create(string kind) => kind switch
     {
-        ActorsIo => new ActorsIoEchoServer(),
+        ActorsIo => new ActorsIoEchoServer(Tcp.ReceiveMode.Copied),
+        ActorsIoLeased => new ActorsIoEchoServer(Tcp.ReceiveMode.Leased),
         AkkaIo => new AkkaIoEchoServer(),
         Sockets => new SocketsEchoServer(),
         Epoll => new EpollEchoServer(),

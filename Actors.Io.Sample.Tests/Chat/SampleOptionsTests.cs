@@ -40,7 +40,12 @@ public sealed class SampleOptionsTests
         SampleOptions options = SampleOptions.Parse(["echo", "--port", "0", "--host", "127.0.0.1"]);
         Assert.Equal("echo", options.Mode);
         Assert.Equal(0, options.Port);
+        Assert.Equal(Tcp.ReceiveMode.Copied, options.Receive);
     }
+
+    [Fact]
+    public void Echo_takes_leased_receive() =>
+        Assert.Equal(Tcp.ReceiveMode.Leased, SampleOptions.Parse(["echo", "--receive", "leased"]).Receive);
 
     [Theory]
     [InlineData("fly")]
@@ -57,6 +62,8 @@ public sealed class SampleOptionsTests
     [InlineData("--max-clients", "1000001")]
     [InlineData("--max-clients", "many")]
     [InlineData("echo", "--max-clients", "5")]
+    [InlineData("echo", "--receive", "borrowed")]
+    [InlineData("chat", "--receive", "leased")]
     public void A_bad_argument_says_what_is_wrong(params string[] args) =>
         Assert.Throws<ArgumentException>(() => SampleOptions.Parse(args));
 

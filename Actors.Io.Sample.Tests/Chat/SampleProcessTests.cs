@@ -39,13 +39,18 @@ public sealed class SampleProcessTests
         Assert.Equal(0, await sample.WaitForExitAsync(TimeSpan.FromSeconds(30)));
     }
 
-    [Fact]
-    public async Task Echo_mode_listens_on_loopback_unless_told_otherwise_and_echoes()
+    [Theory]
+    [InlineData("copied")]
+    [InlineData("leased")]
+    public async Task Echo_mode_listens_on_loopback_unless_told_otherwise_and_echoes(string receive)
     {
         int port = SampleProcess.FreePort();
-        using SampleProcess sample = SampleProcess.Start("echo", "--port", $"{port}");
+        using SampleProcess sample = receive == "copied"
+            ? SampleProcess.Start("echo", "--port", $"{port}")
+            : SampleProcess.Start("echo", "--port", $"{port}", "--receive", receive);
         string listening = await sample.WaitForLineAsync(l => l.StartsWith("Echo server on", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
         Assert.StartsWith($"Echo server on 127.0.0.1:{port} ", listening);
+        Assert.Contains($"{receive} receive", listening);
 
         using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await client.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port));

@@ -8,23 +8,27 @@ using TcpMsg = Actors.Io.Tcp;
 
 namespace Actors.Io.Tests.Streams;
 
-/// <summary>Many connections echoing many bytes at once: every byte comes back, in order.</summary>
+/// <summary>Many connections echoing many bytes at once, in both receive modes: every byte comes back, in order.</summary>
 [Collection(ConnectionLoadCollection.Name)]
 public sealed class EchoIntegrityTests(ITestOutputHelper output) : LoopbackTestKit(output)
 {
-    private const int Connections = 200;
-    private const int BytesPerConnection = 2 << 20;
-
     /// <summary>A prime period, so no write or read size lines the pattern up with itself.</summary>
     private const int Period = 65521;
 
     private readonly ITestOutputHelper _output = output;
 
     [Fact]
-    public async Task Two_hundred_connections_each_echo_2_MiB_of_random_size_writes_byte_exact()
+    public Task Two_hundred_connections_each_echo_2_MiB_of_random_size_writes_byte_exact() =>
+        EchoAll(TcpMsg.ReceiveMode.Copied, 200, 2 << 20);
+
+    [Fact]
+    public Task Five_hundred_leased_connections_each_echo_256_KiB_of_random_size_writes_byte_exact() =>
+        EchoAll(TcpMsg.ReceiveMode.Leased, 500, 256 << 10);
+
+    private async Task EchoAll(TcpMsg.ReceiveMode mode, int connections, int bytesPerConnection)
     {
         var stats = new EchoStats();
-        IActorRef acceptor = Sys.ActorOf(Props.Create(() => new Acceptor(stats)));
+        IActorRef acceptor = Sys.ActorOf(Props.Create(() => new Acceptor(stats, mode)));
         IPEndPoint server = Bind(acceptor);
 
         var table = new byte[3 * Period];
@@ -33,19 +37,25 @@ public sealed class EchoIntegrityTests(ITestOutputHelper output) : LoopbackTestK
         table.AsSpan(0, Period).CopyTo(table.AsSpan(2 * Period));
 
         var clock = Stopwatch.StartNew();
-        Task[] clients = [.. Enumerable.Range(0, Connections).Select(c => Task.Run(() => RunClient(server, c, table)))];
+        Task[] clients = [.. Enumerable.Range(0, connections).Select(c => Task.Run(() => RunClient(server, c, table, bytesPerConnection)))];
         await Task.WhenAll(clients).WaitAsync(TimeSpan.FromSeconds(30));
         clock.Stop();
-        _output.WriteLine($"{Connections} x {BytesPerConnection >> 20} MiB echoed in {clock.Elapsed.TotalSeconds:F2} s");
+        _output.WriteLine($"{connections} x {bytesPerConnection >> 10} KiB echoed ({mode}) in {clock.Elapsed.TotalSeconds:F2} s");
 
         // Every connection closed as the peer did, without a refused write or an error.
-        AwaitTrue(() => stats.Closed == Connections);
+        AwaitTrue(() => stats.Closed == connections);
         Assert.Equal(0, stats.Failures);
-        Assert.Equal((long)Connections * BytesPerConnection, stats.Echoed);
-        Assert.Equal(Connections, stats.Connected);
+        Assert.Equal((long)connections * bytesPerConnection, stats.Echoed);
+        Assert.Equal(connections, stats.Connected);
+        if (mode == TcpMsg.ReceiveMode.Leased)
+        {
+            // Every lease went back to its pool with its write.
+            ActorsIo io = ActorsIo.Get(Sys);
+            AwaitTrue(() => Enumerable.Range(0, io.Pool.Count).Sum(i => io.Pool[i].ReceiveBuffers.Outstanding) == 0, "every lease is given back");
+        }
     }
 
-    private static async Task RunClient(IPEndPoint server, int index, byte[] table)
+    private static async Task RunClient(IPEndPoint server, int index, byte[] table, int bytesPerConnection)
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         await socket.ConnectAsync(server);
@@ -54,9 +64,9 @@ public sealed class EchoIntegrityTests(ITestOutputHelper output) : LoopbackTestK
         {
             var random = new Random(index);
             long sent = 0;
-            while (sent < BytesPerConnection)
+            while (sent < bytesPerConnection)
             {
-                int n = (int)Math.Min(random.Next(1, (64 * 1024) + 1), BytesPerConnection - sent);
+                int n = (int)Math.Min(random.Next(1, (64 * 1024) + 1), bytesPerConnection - sent);
                 int at = (int)((start + sent) % Period);
                 sent += await socket.SendAsync(table.AsMemory(at, n));
                 if (random.Next(8) == 0) await Task.Delay(random.Next(1, 3));
@@ -65,7 +75,7 @@ public sealed class EchoIntegrityTests(ITestOutputHelper output) : LoopbackTestK
 
         var buffer = new byte[64 * 1024];
         long received = 0;
-        while (received < BytesPerConnection)
+        while (received < bytesPerConnection)
         {
             int n = await socket.ReceiveAsync(buffer);
             if (n == 0) throw new EndOfStreamException($"connection {index}: EOF after {received} bytes");
@@ -106,7 +116,7 @@ public sealed class EchoIntegrityTests(ITestOutputHelper output) : LoopbackTestK
     /// <summary>Registers every new connection with an echo handler; every other one uses acks and suspends reading.</summary>
     private sealed class Acceptor : ReceiveActor
     {
-        public Acceptor(EchoStats stats)
+        public Acceptor(EchoStats stats, TcpMsg.ReceiveMode mode)
         {
             int count = 0;
             Receive<TcpMsg.Connected>(_ =>
@@ -114,7 +124,7 @@ public sealed class EchoIntegrityTests(ITestOutputHelper output) : LoopbackTestK
                 stats.OnConnected();
                 bool acked = count++ % 2 == 0;
                 IActorRef handler = Context.ActorOf(Props.Create(() => new EchoHandler(Sender, stats, acked)));
-                Sender.Tell(new TcpMsg.Register(handler));
+                Sender.Tell(new TcpMsg.Register(handler, receiveMode: mode));
             });
         }
     }
@@ -139,6 +149,17 @@ public sealed class EchoIntegrityTests(ITestOutputHelper output) : LoopbackTestK
 
                 connection.Tell(TcpMsg.Write.Create(r.Data, new Written(r.Data.Count)));
                 inFlight += r.Data.Count;
+                if (inFlight > HighWater && !suspended)
+                {
+                    suspended = true;
+                    connection.Tell(TcpMsg.SuspendReading.Instance);
+                }
+            });
+            Receive<TcpMsg.LeasedReceived>(r =>
+            {
+                stats.OnEchoed(r.Count);
+                connection.Tell(r.Write(acked ? new Written(r.Count) : null));
+                if (acked) inFlight += r.Count;
                 if (inFlight > HighWater && !suspended)
                 {
                     suspended = true;

@@ -10,7 +10,8 @@ namespace Actors.Io.Tests.Streams;
 
 /// <summary>
 /// The read and write paths allocate nothing per event beyond the payload: an echo handler on the loop measures the
-/// loop thread's allocations over thousands of round trips and compares them with what the payload alone costs.
+/// loop thread's allocations over thousands of round trips and compares them with what the payload alone costs, which
+/// is nothing in leased receive.
 /// </summary>
 public sealed class TcpAllocationTests : Akka.TestKit.Xunit2.TestKit
 {
@@ -23,8 +24,29 @@ public sealed class TcpAllocationTests : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public void Echo_round_trips_allocate_only_the_payload()
     {
+        IActorRef server = EchoRoundTrips(TcpMsg.ReceiveMode.Copied);
+        byte[] buffer = new byte[Size];
+        double payload = LoopAllocations.BytesPerCall(() => TcpMsg.Write.Create(new TcpMsg.Received(ByteString.CopyFrom(buffer, 0, Size)).Data));
+        LoopAllocations.AssertOnlyThePayload(ExpectMsg<long>(TimeSpan.FromSeconds(10)), payload, _output, "Received + its ByteString + the handler's Write");
+        Sys.Stop(server);
+    }
+
+    [Fact]
+    public void Leased_echo_round_trips_allocate_nothing()
+    {
+        // The lease is the message, its write is reused, and the buffer goes back to the pool when the write completes.
+        IActorRef server = EchoRoundTrips(TcpMsg.ReceiveMode.Leased);
+        double perRoundTrip = (double)ExpectMsg<long>(TimeSpan.FromSeconds(10)) / LoopAllocations.Measured;
+        _output.WriteLine($"loop thread: {perRoundTrip:F2} B per leased round trip");
+        Assert.True(perRoundTrip < 1, $"{perRoundTrip:F2} B per leased round trip");
+        Sys.Stop(server);
+    }
+
+    /// <summary>Drives the measured round trips through an echo handler on the loop; the handler reports the bytes.</summary>
+    private IActorRef EchoRoundTrips(TcpMsg.ReceiveMode mode)
+    {
         ActorsIo io = ActorsIo.Get(Sys);
-        IActorRef server = Sys.ActorOf(Props.Create(() => new Server(TestActor, io.LoopDispatcherIds[0])));
+        IActorRef server = Sys.ActorOf(Props.Create(() => new Server(TestActor, io.LoopDispatcherIds[0], mode)));
         int port = ((IPEndPoint)ExpectMsg<TcpMsg.Bound>().LocalAddress).Port;
 
         using var client = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, ReceiveTimeout = TestWaits.ExpectMilliseconds };
@@ -40,22 +62,19 @@ public sealed class TcpAllocationTests : Akka.TestKit.Xunit2.TestKit
             Assert.Equal((byte)i, echo[0]);
         }
 
-        byte[] buffer = new byte[Size];
-        double payload = LoopAllocations.BytesPerCall(() => TcpMsg.Write.Create(new TcpMsg.Received(ByteString.CopyFrom(buffer, 0, Size)).Data));
-        LoopAllocations.AssertOnlyThePayload(ExpectMsg<long>(TimeSpan.FromSeconds(10)), payload, _output, "Received + its ByteString + the handler's Write");
-        Sys.Stop(server);
+        return server;
     }
 
     private sealed class Server : ReceiveActor
     {
-        public Server(IActorRef probe, string loopDispatcher)
+        public Server(IActorRef probe, string loopDispatcher, TcpMsg.ReceiveMode mode)
         {
             Context.System.Io().Tell(new TcpMsg.Bind(Self, new IPEndPoint(IPAddress.Loopback, 0)));
             Receive<TcpMsg.Bound>(bound => probe.Tell(bound));
             Receive<TcpMsg.Connected>(_ =>
             {
                 IActorRef handler = Context.ActorOf(Props.Create(() => new MeasuringEcho(Sender, probe)).WithDispatcher(loopDispatcher));
-                Sender.Tell(new TcpMsg.Register(handler));
+                Sender.Tell(new TcpMsg.Register(handler, receiveMode: mode));
             });
         }
     }
@@ -66,9 +85,17 @@ public sealed class TcpAllocationTests : Akka.TestKit.Xunit2.TestKit
 
         protected override void OnReceive(object message)
         {
-            if (message is not TcpMsg.Received received) return;
-            _meter.Count();
-            connection.Tell(TcpMsg.Write.Create(received.Data));
+            switch (message)
+            {
+                case TcpMsg.Received received:
+                    _meter.Count();
+                    connection.Tell(TcpMsg.Write.Create(received.Data));
+                    break;
+                case TcpMsg.LeasedReceived leased:
+                    _meter.Count();
+                    connection.Tell(leased.Write());
+                    break;
+            }
         }
     }
 }

@@ -117,7 +117,8 @@ public abstract class LoopbackTestKit(ITestOutputHelper output, string hocon = "
     /// Opens an Actors.Io connection (Connect, answered with Register for <paramref name="handler"/>, default the test
     /// actor) to a plain listener, and returns it with the peer socket that listener accepted.
     /// </summary>
-    protected (IActorRef Connection, Socket Peer) ConnectOutgoing(bool pullMode = false, IActorRef? handler = null, bool keepOpenOnPeerClosed = false)
+    protected (IActorRef Connection, Socket Peer) ConnectOutgoing(
+        bool pullMode = false, IActorRef? handler = null, bool keepOpenOnPeerClosed = false, TcpMsg.ReceiveMode receiveMode = TcpMsg.ReceiveMode.Copied)
     {
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
@@ -125,7 +126,7 @@ public abstract class LoopbackTestKit(ITestOutputHelper output, string hocon = "
         Sys.Io().Tell(new TcpMsg.Connect(listener.LocalEndPoint!, pullMode: pullMode));
         ExpectMsg<TcpMsg.Connected>(TestWaits.Expect);
         IActorRef connection = LastSender;
-        connection.Tell(new TcpMsg.Register(handler ?? TestActor, keepOpenOnPeerClosed));
+        connection.Tell(new TcpMsg.Register(handler ?? TestActor, keepOpenOnPeerClosed, receiveMode: receiveMode));
         Socket peer = Track(listener.Accept());
         peer.ReceiveTimeout = TestWaits.ExpectMilliseconds;
         peer.SendTimeout = TestWaits.ExpectMilliseconds;

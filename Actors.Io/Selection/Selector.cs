@@ -27,6 +27,9 @@ internal sealed class Selector(int index, EventLoop loop, ChannelBudget budget, 
     /// <summary>The metrics of the whole system (set once at start).</summary>
     public IoMetrics? Metrics { get; set; }
 
+    /// <summary>Receive buffers for leased receive (set at start from the settings; tests get the defaults).</summary>
+    public Buffers.ReceiveBufferPool ReceiveBuffers { get; set; } = new(64 << 10, 4 << 20, debugChecks: false);
+
     /// <summary>Trace logger; null unless <c>actors-io.trace-logging = on</c>.</summary>
     public Akka.Event.ILoggingAdapter? Trace { get; set; }
 

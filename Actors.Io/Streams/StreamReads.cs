@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Actors.Io.Buffers;
 using Actors.Io.Native;
 using Actors.Io.Selection;
 using Akka.Actor;
@@ -6,7 +7,10 @@ using Akka.IO;
 
 namespace Actors.Io.Streams;
 
-/// <summary>The one read routine of stream connections, for the actor's own reads and the selector's inline ones.</summary>
+/// <summary>
+/// The read routines of stream connections (copied and leased receive), for the actor's own reads and the selector's
+/// inline ones.
+/// </summary>
 internal static class StreamReads
 {
     [ThreadStatic]
@@ -37,6 +41,41 @@ internal static class StreamReads
             byte[] copy = GC.AllocateUninitializedArray<byte>(n);
             buffer.AsSpan(0, n).CopyTo(copy);
             handler.Tell(new Tcp.Received(ByteString.FromBytes(copy)), self);
+            SelectorCounters.Add(ref counters.BytesRead, n);
+            SelectorCounters.Add(ref counters.ReceivedMessages, 1);
+            if (pullMode) return ReadEnd.Pulled;
+            budget -= n;
+            if (n < want) return ReadEnd.Drained;
+            if (budget <= 0) return ReadEnd.BudgetSpent;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="ReadAvailable"/> for leased receive: each read lands in a buffer rented from <paramref name="pool"/>
+    /// (no copy, no allocation) and is lent to <paramref name="handler"/> as the <see cref="Tcp.LeasedReceived"/> itself.
+    /// <paramref name="sizeClass"/> is the connection's guess of the next read's size, adapted after each read; a read
+    /// that gets nothing gives its buffer straight back, so an idle connection holds none.
+    /// </summary>
+    public static ReadEnd ReadLeased(
+        SafeHandle socket, ReceiveBufferPool pool, ref int sizeClass, int budget, bool pullMode, IActorRef handler, IActorRef self, SelectorCounters counters, out int errno)
+    {
+        while (true)
+        {
+            Tcp.LeasedReceived lease = pool.Rent(sizeClass);
+            int want = Math.Min(lease.Buffer.Length, budget);
+            int n = Receive(socket, lease.Buffer, want, out errno);
+            if (n <= 0)
+            {
+                pool.ReturnUnused(lease);
+                if (n == 0) return ReadEnd.PeerClosed;
+                if (errno == Errno.EAGAIN) return ReadEnd.Drained;
+                if (errno == Errno.EINTR) continue;
+                return ReadEnd.Failed;
+            }
+
+            sizeClass = pool.NextClass(sizeClass, n);
+            lease.Lend(n);
+            handler.Tell(lease, self);
             SelectorCounters.Add(ref counters.BytesRead, n);
             SelectorCounters.Add(ref counters.ReceivedMessages, 1);
             if (pullMode) return ReadEnd.Pulled;

@@ -90,7 +90,9 @@ internal abstract partial class TcpConnection
     }
 
     private ReadEnd ReadAvailable(int budget, IActorRef self, out int errno) =>
-        StreamReads.ReadAvailable(Handle!, Settings.MaxReceivedMessageSize, budget, PullMode, _handler, self, Selector.Counters, out errno);
+        _leaseClass < 0
+            ? StreamReads.ReadAvailable(Handle!, Settings.MaxReceivedMessageSize, budget, PullMode, _handler, self, Selector.Counters, out errno)
+            : StreamReads.ReadLeased(Handle!, Selector.ReceiveBuffers, ref _leaseClass, budget, PullMode, _handler, self, Selector.Counters, out errno);
 
     private void ReadError(int errno) =>
         ErrorClose(Errno.ToSocketError(errno), $"Reading from {RemoteAddress} failed: {Errno.Describe(errno)}");

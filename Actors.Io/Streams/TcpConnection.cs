@@ -29,6 +29,9 @@ internal abstract partial class TcpConnection : ChannelActor, IInlineReader
     private bool _readingSuspended;
     private bool _pullRequested;
     private bool _eofPending;
+
+    // Leased receive: the size class of the next read's buffer; -1 in copied mode.
+    private int _leaseClass = -1;
     private Tcp.CloseCommand? _closing;
     private Tcp.ConnectionClosed? _closedEvent;
     private IActorRef? _closer;
@@ -76,6 +79,9 @@ internal abstract partial class TcpConnection : ChannelActor, IInlineReader
                 return;
             case Tcp.WriteCommand write:
                 OnWrite(write);
+                return;
+            case Tcp.LeasedWrite leased:
+                OnLeasedWrite(leased);
                 return;
         }
 
@@ -210,6 +216,7 @@ internal abstract partial class TcpConnection : ChannelActor, IInlineReader
         _handler = register.Handler;
         _keepOpenOnPeerClosed = register.KeepOpenOnPeerClosed;
         _useResumeWriting = register.UseResumeWriting;
+        if (register.ReceiveMode == Tcp.ReceiveMode.Leased) _leaseClass = Selector.ReceiveBuffers.FirstClass;
         if (_state == ConnectionState.AwaitingRegister) _state = ConnectionState.Open;
         Selector.Actor.Tell(new WatchHandler(_handler), Self);
         if (Registration is null) return;
@@ -227,22 +234,46 @@ internal abstract partial class TcpConnection : ChannelActor, IInlineReader
 
     private void OnWrite(Tcp.WriteCommand write)
     {
-        IActorRef commander = Sender;
-        if (_state >= ConnectionState.Closing)
+        if (_state >= ConnectionState.Closing) RefuseClosing(write);
+        else Queued(write, write.Length, _writes.Accept(write, Sender, Settings.MaxPendingWriteBytes, _useResumeWriting));
+    }
+
+    /// <summary>A write of a lease: the buffer is this connection's from here until the write completes or is refused.</summary>
+    private void OnLeasedWrite(Tcp.LeasedWrite write)
+    {
+        if (!write.Lease.TakeForWrite())
         {
-            commander.Tell(new Tcp.CommandFailed(write, new InvalidOperationException($"The connection to {RemoteAddress} is closing; the write was dropped.")), Self);
+            Sender.Tell(new Tcp.CommandFailed(write, write.Lease.NotTakenCause()), Self);
             return;
         }
 
-        switch (_writes.Accept(write, commander, Settings.MaxPendingWriteBytes, _useResumeWriting))
+        if (_state >= ConnectionState.Closing)
+        {
+            write.Lease.GiveBackToHandler();
+            RefuseClosing(write);
+            return;
+        }
+
+        WriteDecision decision = _writes.Accept(write, Sender, Settings.MaxPendingWriteBytes, _useResumeWriting);
+        if (decision != WriteDecision.Queued) write.Lease.GiveBackToHandler();
+        Queued(write, write.Length, decision);
+    }
+
+    private void RefuseClosing(Tcp.Command write) =>
+        Sender.Tell(new Tcp.CommandFailed(write, new InvalidOperationException($"The connection to {RemoteAddress} is closing; the write was dropped.")), Self);
+
+    /// <summary>Flushes a queued write, or answers a refused one with its NACK.</summary>
+    private void Queued(Tcp.Command write, long length, WriteDecision decision)
+    {
+        switch (decision)
         {
             case WriteDecision.Suspended:
-                commander.Tell(new Tcp.CommandFailed(write, new InvalidOperationException("Writing is suspended after an earlier NACK; send ResumeWriting and wait for WritingResumed.")), Self);
+                Sender.Tell(new Tcp.CommandFailed(write, new InvalidOperationException("Writing is suspended after an earlier NACK; send ResumeWriting and wait for WritingResumed.")), Self);
                 break;
             case WriteDecision.Full:
-                commander.Tell(
+                Sender.Tell(
                     new Tcp.CommandFailed(write, new InvalidOperationException(
-                        $"The connection to {RemoteAddress} already holds {_writes.Bytes} unsent bytes; {write.Length} more would pass actors-io.tcp.max-pending-write-bytes = {Settings.MaxPendingWriteBytes}.")),
+                        $"The connection to {RemoteAddress} already holds {_writes.Bytes} unsent bytes; {length} more would pass actors-io.tcp.max-pending-write-bytes = {Settings.MaxPendingWriteBytes}.")),
                     Self);
                 break;
             default:

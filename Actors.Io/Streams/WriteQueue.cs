@@ -9,7 +9,7 @@ namespace Actors.Io.Streams;
 
 /// <summary>
 /// A connection's writes that the kernel has not taken yet, in order, with their acks. The queue keeps the callers'
-/// <see cref="ByteString"/> segments (no copy) and hands as many as fit to the kernel in one gathered <c>writev</c>.
+/// <see cref="ByteString"/> segments and leased buffers (no copy) and hands as many as fit to the kernel in one gathered <c>writev</c>.
 /// It keeps its selector's queued-bytes and bytes-written counters true itself.
 /// </summary>
 internal sealed class WriteQueue(SelectorCounters counters)
@@ -40,18 +40,36 @@ internal sealed class WriteQueue(SelectorCounters counters)
     /// </summary>
     public WriteDecision Accept(Tcp.WriteCommand write, IActorRef commander, long maxPendingBytes, bool suspendOnNack)
     {
-        if (Suspended) return WriteDecision.Suspended;
-        if (!IsEmpty && Bytes + write.Length > maxPendingBytes)
-        {
-            Suspended = suspendOnNack;
-            return WriteDecision.Full;
-        }
-
+        WriteDecision decision = Decide(write.Length, maxPendingBytes, suspendOnNack);
+        if (decision != WriteDecision.Queued) return decision;
         if (write is Tcp.Write single) Enqueue(single, commander);
         else
         {
             IReadOnlyList<Tcp.Write> parts = ((Tcp.CompoundWrite)write).Writes;
             for (int i = 0; i < parts.Count; i++) Enqueue(parts[i], commander);
+        }
+
+        return WriteDecision.Queued;
+    }
+
+    /// <summary>
+    /// <see cref="Accept(Tcp.WriteCommand, IActorRef, long, bool)"/> for a lease's bytes (the caller took the lease): a
+    /// queued lease goes back to its pool when written or dropped.
+    /// </summary>
+    public WriteDecision Accept(Tcp.LeasedWrite write, IActorRef commander, long maxPendingBytes, bool suspendOnNack)
+    {
+        WriteDecision decision = Decide(write.Length, maxPendingBytes, suspendOnNack);
+        if (decision == WriteDecision.Queued) Add(new Entry(null, write.Lease, write.WantsAck ? write.Ack : null, commander));
+        return decision;
+    }
+
+    private WriteDecision Decide(long length, long maxPendingBytes, bool suspendOnNack)
+    {
+        if (Suspended) return WriteDecision.Suspended;
+        if (!IsEmpty && Bytes + length > maxPendingBytes)
+        {
+            Suspended = suspendOnNack;
+            return WriteDecision.Full;
         }
 
         return WriteDecision.Queued;
@@ -107,6 +125,11 @@ internal sealed class WriteQueue(SelectorCounters counters)
     public void Enqueue(Tcp.Write write, IActorRef commander)
     {
         ByteString data = write.Data.IsCompact ? write.Data : write.Data.Compact();
+        Add(new Entry(data, null, write.WantsAck ? write.Ack : null, commander));
+    }
+
+    private void Add(Entry entry)
+    {
         if (_count == _entries.Length)
         {
             var grown = new Entry[Math.Max(4, _entries.Length * 2)];
@@ -115,16 +138,17 @@ internal sealed class WriteQueue(SelectorCounters counters)
             _head = 0;
         }
 
-        _entries[(_head + _count) % _entries.Length] = new Entry(data, write.WantsAck ? write.Ack : null, commander);
+        _entries[(_head + _count) % _entries.Length] = entry;
         _count++;
-        Bytes += data.Count;
-        SelectorCounters.Add(ref counters.QueuedWriteBytes, data.Count);
+        Bytes += entry.Length;
+        SelectorCounters.Add(ref counters.QueuedWriteBytes, entry.Length);
     }
 
     /// <summary>Drops everything (abort, or the connection stopped); nothing is acked.</summary>
     public void Clear()
     {
         if (Bytes != 0) SelectorCounters.Add(ref counters.QueuedWriteBytes, -Bytes);
+        for (int i = 0; i < _count; i++) _entries[(_head + i) % _entries.Length].Lease?.ReturnFromWrite();
         Array.Clear(_entries);
         _head = 0;
         _count = 0;
@@ -149,7 +173,7 @@ internal sealed class WriteQueue(SelectorCounters counters)
         {
             // One write: a plain send.
             ref Entry first = ref _entries[_head];
-            ReadOnlySpan<byte> span = first.Data.ToReadOnlySpan()[first.Offset..];
+            ReadOnlySpan<byte> span = first.Unsent;
             attempted = span.Length;
             fixed (byte* p = span)
             {
@@ -180,7 +204,7 @@ internal sealed class WriteQueue(SelectorCounters counters)
         while (_count > 0)
         {
             ref Entry entry = ref _entries[_head];
-            if (entry.Offset < entry.Data.Count) return;
+            if (entry.Offset < entry.Length) return;
             Complete(ref entry, self);
         }
     }
@@ -205,7 +229,7 @@ internal sealed class WriteQueue(SelectorCounters counters)
         }
 
         ref Entry entry = ref _entries[(_head + index) % _entries.Length];
-        ReadOnlySpan<byte> span = entry.Data.ToReadOnlySpan()[entry.Offset..];
+        ReadOnlySpan<byte> span = entry.Unsent;
         fixed (byte* p = span)
         {
             iov[index].Base = p;
@@ -227,7 +251,7 @@ internal sealed class WriteQueue(SelectorCounters counters)
         while (bytes > 0 && _count > 0)
         {
             ref Entry entry = ref _entries[_head];
-            long left = entry.Data.Count - entry.Offset;
+            long left = entry.Length - entry.Offset;
             if (bytes < left)
             {
                 entry.Offset += (int)bytes;
@@ -235,7 +259,7 @@ internal sealed class WriteQueue(SelectorCounters counters)
             }
 
             bytes -= left;
-            entry.Offset = entry.Data.Count;
+            entry.Offset = entry.Length;
             Complete(ref entry, self);
         }
 
@@ -245,21 +269,28 @@ internal sealed class WriteQueue(SelectorCounters counters)
     private void Complete(ref Entry entry, IActorRef self)
     {
         if (entry.Ack is not null) entry.Commander.Tell(entry.Ack, self);
+        entry.Lease?.ReturnFromWrite();
         entry = default;
         _head = (_head + 1) % _entries.Length;
         _count--;
     }
 
-    private struct Entry(ByteString data, Tcp.Event? ack, IActorRef commander)
+    /// <summary>One queued write: a compact <see cref="ByteString"/>, or a lease's buffer.</summary>
+    private struct Entry(ByteString? data, Tcp.LeasedReceived? lease, Tcp.Event? ack, IActorRef commander)
     {
-        public readonly ByteString Data = data;
+        public readonly ByteString? Data = data;
+        public readonly Tcp.LeasedReceived? Lease = lease;
         public readonly Tcp.Event? Ack = ack;
         public readonly IActorRef Commander = commander;
+        public readonly int Length = lease?.Count ?? data!.Count;
         public int Offset;
+
+        public readonly ReadOnlySpan<byte> Unsent =>
+            Lease is { } l ? l.Buffer.AsSpan(Offset, Length - Offset) : Data!.ToReadOnlySpan()[Offset..];
     }
 }
 
-/// <summary>What <see cref="WriteQueue.Accept"/> did with a write.</summary>
+/// <summary>What <see cref="WriteQueue.Accept(Tcp.WriteCommand, IActorRef, long, bool)"/> did with a write.</summary>
 internal enum WriteDecision
 {
     /// <summary>Queued (and, where the kernel takes it, about to be sent).</summary>
