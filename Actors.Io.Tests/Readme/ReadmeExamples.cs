@@ -35,6 +35,36 @@ public sealed class EchoHandler : ReceiveActor
     }
 }
 
+public sealed class LeasedEchoServer : ReceiveActor
+{
+    public LeasedEchoServer(int port)
+    {
+        Context.System.Io().Tell(new Tcp.Bind(Self, new IPEndPoint(IPAddress.Loopback, port)));
+        Receive<Tcp.Connected>(_ =>
+        {
+            IActorRef connection = Sender;
+            IActorRef handler = Context.ActorOf(Props.Create(() => new LeasedEchoHandler(connection)));
+            connection.Tell(new Tcp.Register(handler, keepOpenOnPeerClosed: true, receiveMode: Tcp.ReceiveMode.Leased));
+        });
+    }
+}
+
+public sealed class LeasedEchoHandler : ReceiveActor
+{
+    private long _lines;
+
+    public LeasedEchoHandler(IActorRef connection)
+    {
+        Receive<Tcp.LeasedReceived>(received =>
+        {
+            _lines += received.Data.Span.Count((byte)'\n'); // read the bytes while the buffer is yours
+            connection.Tell(received.Write());             // then hand the buffer to the write: no copy
+        });
+        Receive<Tcp.PeerClosed>(_ => connection.Tell(Tcp.Close.Instance));
+        Receive<Tcp.ConnectionClosed>(_ => Context.Stop(Self));
+    }
+}
+
 public sealed class EchoClient : ReceiveActor
 {
     public EchoClient(EndPoint server, string message, IActorRef reportTo)

@@ -11,7 +11,7 @@ public sealed partial class ReadmeExamplesTests()
     : Akka.TestKit.Xunit2.TestKit(TestConfigs.With(TestConfigs.Quiet))
 {
     [Theory]
-    [InlineData("README.md", "EchoServer,EchoHandler,EchoClient,UnixEchoServer,UdpEchoServer,UdpPing,EchoHandlerTests")]
+    [InlineData("README.md", "EchoServer,EchoHandler,EchoClient,LeasedEchoServer,LeasedEchoHandler,UnixEchoServer,UdpEchoServer,UdpPing,EchoHandlerTests")]
     [InlineData("Actors.Io/PACKAGE.md", "EchoServer,EchoHandler")]
     [InlineData("Actors.Io.TestKit/PACKAGE.md", "EchoHandlerTests")]
     public void Readme_shows_the_tested_examples_verbatim(string document, string classList)
@@ -49,6 +49,26 @@ public sealed partial class ReadmeExamplesTests()
             {
                 Sys.ActorOf(Props.Create(() => new EchoClient(new IPEndPoint(IPAddress.Loopback, port), "hello", TestActor)));
                 Assert.Equal("hello", ExpectMsg<string>(TimeSpan.FromSeconds(2)));
+            },
+            TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public void Readme_leased_echo_server_answers_the_echo_client()
+    {
+        int port;
+        using (var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        }
+
+        Sys.ActorOf(Props.Create(() => new LeasedEchoServer(port)));
+        AwaitAssert(
+            () =>
+            {
+                Sys.ActorOf(Props.Create(() => new EchoClient(new IPEndPoint(IPAddress.Loopback, port), "hello\n", TestActor)));
+                Assert.Equal("hello\n", ExpectMsg<string>(TimeSpan.FromSeconds(2)));
             },
             TimeSpan.FromSeconds(10));
     }
