@@ -319,7 +319,9 @@ public sealed class LeasedReceivePoolTests(ITestOutputHelper output)
         }
 
         AssertSameBytes(message, echo);
-        socket.Shutdown(SocketShutdown.Send);
+
+        // A reset, not a FIN: ten thousand client ports left in TIME_WAIT would starve the tests that follow.
+        socket.LingerState = new LingerOption(true, 0);
     }
 
     private sealed class LeasedEchoAcceptor : ReceiveActor

@@ -98,6 +98,18 @@ public sealed class ActorsIoTcpOptions
     /// <summary><c>actors-io.tcp.accept-backoff-max</c>: longest retry delay after EMFILE / ENFILE (accept-backoff-min to 1h).</summary>
     public TimeSpan? AcceptBackoffMax { get; set; }
 
+    /// <summary>
+    /// <c>actors-io.tcp.leased-receive.pool-size</c>: bytes of given-back receive buffers each selector keeps for leased
+    /// receive (0 B to 1 GiB).
+    /// </summary>
+    public long? LeasedReceivePoolSize { get; set; }
+
+    /// <summary>
+    /// <c>actors-io.tcp.leased-receive.debug-checks</c>: poison given-back leased buffers so a use after giving one back
+    /// throws (rendered on / off; for tests).
+    /// </summary>
+    public bool? LeasedReceiveDebugChecks { get; set; }
+
     internal void Render(HoconLines hocon)
     {
         hocon.Add("tcp.batch-accept-limit", BatchAcceptLimit);
@@ -109,6 +121,8 @@ public sealed class ActorsIoTcpOptions
         hocon.Add("tcp.connect-timeout", ConnectTimeout);
         hocon.Add("tcp.accept-backoff-min", AcceptBackoffMin);
         hocon.Add("tcp.accept-backoff-max", AcceptBackoffMax);
+        hocon.Add("tcp.leased-receive.pool-size", LeasedReceivePoolSize);
+        hocon.Add("tcp.leased-receive.debug-checks", LeasedReceiveDebugChecks is { } debug ? (debug ? "on" : "off") : null);
     }
 }
 
