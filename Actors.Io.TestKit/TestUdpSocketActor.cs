@@ -208,20 +208,31 @@ internal sealed class TestUdpSocketActor(
 
     private void ChangeGroup(Udp.Command command, IPAddress group, int interfaceIndex, bool joining)
     {
-        string? refusal = group.AddressFamily != _local!.AddressFamily ? $"The multicast group {group} is {group.AddressFamily}; the socket is {_local.AddressFamily}."
-            : !IsMulticast(group) ? $"{group} is not a multicast address."
-            : joining && _groups.Contains((group, interfaceIndex)) ? $"Joining the multicast group {group} on interface {interfaceIndex} failed: the socket is a member already."
-            : !joining && !_groups.Contains((group, interfaceIndex)) ? $"Leaving the multicast group {group} on interface {interfaceIndex} failed: the socket is not a member."
-            : null;
-        if (refusal is not null)
+        if (GroupRefusal(group, interfaceIndex, joining) is { } refusal)
         {
-            Sender.Tell(new Udp.CommandFailed(command, new ArgumentException(refusal)), Self);
+            Sender.Tell(new Udp.CommandFailed(command, refusal), Self);
             return;
         }
 
         if (joining) _groups.Add((group, interfaceIndex));
         else _groups.Remove((group, interfaceIndex));
         Sender.Tell(joining ? new Udp.GroupJoined(group) : new Udp.GroupLeft(group), Self);
+    }
+
+    /// <summary>Why the real socket (or its kernel: EADDRINUSE, EADDRNOTAVAIL) would refuse the change, or null.</summary>
+    private Exception? GroupRefusal(IPAddress group, int interfaceIndex, bool joining)
+    {
+        if (group.AddressFamily != _local!.AddressFamily) return new ArgumentException($"The multicast group {group} is {group.AddressFamily}; the socket is {_local.AddressFamily}.");
+        if (!IsMulticast(group)) return new ArgumentException($"{group} is not a multicast address.");
+        bool member = _groups.Contains((group, interfaceIndex));
+        if (joining == member)
+        {
+            return new SocketException(
+                (int)(joining ? SocketError.AddressAlreadyInUse : SocketError.AddressNotAvailable),
+                $"{(joining ? "Joining" : "Leaving")} the multicast group {group} on interface {interfaceIndex} failed: the socket is {(member ? "a member already" : "not a member")}.");
+        }
+
+        return null;
     }
 
     private static bool IsMulticast(IPAddress address) => address.AddressFamily == AddressFamily.InterNetworkV6

@@ -128,7 +128,7 @@ public sealed class EchoHandlerTests : TestKit
 
 public sealed class UdpEchoTests : TestKit
 {
-    // The UDP echo server above, given the manager: the test socket stands in for it.
+    // A UDP echo server given the manager (system.Io()): the test socket stands in for it.
     private sealed class UdpEcho : ReceiveActor
     {
         public UdpEcho(IActorRef io)

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using Actors.Io.TestKit;
 using Actors.Io.Tests.Support;
 using Akka.IO;
@@ -154,7 +155,8 @@ public sealed class TestUdpSocketTests(ITestOutputHelper output) : Akka.TestKit.
         socket.Socket.Tell(new UdpMsg.JoinGroup(group), handler);
         Assert.Equal(group, handler.ExpectMsg<UdpMsg.GroupJoined>(TestWaits.Expect).Group);
         socket.Socket.Tell(new UdpMsg.JoinGroup(group), handler);
-        handler.ExpectMsg<UdpMsg.CommandFailed>(TestWaits.Expect);
+        var twice = handler.ExpectMsg<UdpMsg.CommandFailed>(TestWaits.Expect);
+        Assert.Equal(SocketError.AddressAlreadyInUse, Assert.IsType<SocketException>(twice.Cause).SocketErrorCode);
         socket.Socket.Tell(new UdpMsg.JoinGroup(IPAddress.Parse("10.0.0.1")), handler);
         Assert.Contains("not a multicast address", handler.ExpectMsg<UdpMsg.CommandFailed>(TestWaits.Expect).Cause!.Message);
         socket.Socket.Tell(new UdpMsg.LeaveGroup(group), handler);
