@@ -1,6 +1,9 @@
 namespace Actors.Io.TestKit;
 
-/// <summary>A rule of the Tcp protocol that the handler under test broke, as a <see cref="TestConnection"/> saw it.</summary>
+/// <summary>
+/// A rule of the Tcp or Udp protocol that the handler under test broke, as a <see cref="TestConnection"/> or a
+/// <see cref="TestUdpSocket"/> saw it.
+/// </summary>
 public sealed class ProtocolViolation
 {
     /// <summary>Creates the violation of <paramref name="rule"/>, described by <paramref name="message"/>.</summary>

@@ -25,8 +25,7 @@ public sealed class TestConnection
     private readonly ITestKitAssertions _assertions;
     private readonly TestProbe _writes;
     private readonly TestProbe _lifecycle;
-    private readonly TestProbe _violations;
-    private readonly List<ProtocolViolation> _seenViolations = [];
+    private readonly ViolationLog _violations;
     private ByteString _unread = ByteString.Empty;
 
     private TestConnection(TestKitBase kit, TestConnectionSettings settings, string? name)
@@ -37,7 +36,7 @@ public sealed class TestConnection
         Settings = settings;
         _writes = kit.CreateTestProbe();
         _lifecycle = kit.CreateTestProbe();
-        _violations = kit.CreateTestProbe();
+        _violations = new ViolationLog(kit.CreateTestProbe(), _assertions);
         Props props = Props.Create(() => new TestConnectionActor(settings, _writes.Ref, _lifecycle.Ref, _violations.Ref));
         Connection = name is null ? kit.Sys.ActorOf(props) : kit.Sys.ActorOf(props, name);
         Connected = new Tcp.Connected(settings.RemoteAddress, settings.LocalAddress);
@@ -53,14 +52,7 @@ public sealed class TestConnection
     public Tcp.Connected Connected { get; }
 
     /// <summary>The violations reported so far and not yet expected with <see cref="ExpectViolation"/>.</summary>
-    public IReadOnlyList<ProtocolViolation> Violations
-    {
-        get
-        {
-            DrainViolations();
-            return [.. _seenViolations];
-        }
-    }
+    public IReadOnlyList<ProtocolViolation> Violations => _violations.Unexpected;
 
     /// <summary>Starts a test connection in <paramref name="kit"/>'s actor system (default settings: <see cref="TestConnectionSettings.Default"/>).</summary>
     public static TestConnection Create(TestKitBase kit, TestConnectionSettings? settings = null, string? name = null)
@@ -196,30 +188,8 @@ public sealed class TestConnection
     }
 
     /// <summary>Waits for a violation of <paramref name="rule"/> (see <see cref="ProtocolViolation.Rule"/>) and returns it.</summary>
-    public ProtocolViolation ExpectViolation(string rule, TimeSpan? timeout = null)
-    {
-        DrainViolations();
-        ProtocolViolation? found = _seenViolations.Find(v => v.Rule == rule);
-        found ??= _violations.FishForMessage<ProtocolViolation>(v => v.Rule == rule || Keep(v), timeout);
-        _seenViolations.Remove(found);
-        return found;
-    }
+    public ProtocolViolation ExpectViolation(string rule, TimeSpan? timeout = null) => _violations.Expect(rule, timeout);
 
     /// <summary>Fails the test if the handler broke a rule of the protocol that was not expected.</summary>
-    public void AssertNoViolations()
-    {
-        DrainViolations();
-        if (_seenViolations.Count > 0) _assertions.Fail("{0}", string.Join(Environment.NewLine, _seenViolations));
-    }
-
-    private bool Keep(ProtocolViolation violation)
-    {
-        _seenViolations.Add(violation);
-        return false;
-    }
-
-    private void DrainViolations()
-    {
-        while (_violations.HasMessages && _violations.ReceiveOne(TimeSpan.Zero) is ProtocolViolation violation) _seenViolations.Add(violation);
-    }
+    public void AssertNoViolations() => _violations.AssertNone();
 }

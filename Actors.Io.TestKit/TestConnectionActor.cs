@@ -367,7 +367,7 @@ internal sealed class TestConnectionActor(
         }
     }
 
-    private void Violation(string rule, string detail) => violations.Tell(new ProtocolViolation(rule, $"Protocol violation ({rule}): {detail}."), Self);
+    private void Violation(string rule, string detail) => violations.Tell(ViolationLog.Of(rule, detail), Self);
 
     private readonly record struct Pending(Tcp.Write Write, IActorRef Commander);
 

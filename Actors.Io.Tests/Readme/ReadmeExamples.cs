@@ -155,3 +155,30 @@ public sealed class EchoHandlerTests : TestKit
         connection.AssertNoViolations();
     }
 }
+
+public sealed class UdpEchoTests : TestKit
+{
+    // A UDP echo server given the manager (system.Io()): the test socket stands in for it.
+    private sealed class UdpEcho : ReceiveActor
+    {
+        public UdpEcho(IActorRef io)
+        {
+            io.Tell(new Udp.Bind(Self, new IPEndPoint(IPAddress.Loopback, 0)));
+            Receive<Udp.Received>(received => Sender.Tell(Udp.Send.Create(received.Data, received.Sender)));
+        }
+    }
+
+    [Fact]
+    public void Echoes_each_datagram_to_its_sender()
+    {
+        TestUdpSocket socket = TestUdpSocket.Create(this);
+        Sys.ActorOf(Props.Create(() => new UdpEcho(socket.Socket)));
+        socket.ExpectBound();
+
+        var peer = new IPEndPoint(IPAddress.Loopback, 40001);
+        socket.PushReceived("ping", peer);
+        socket.ExpectSentText("ping", peer);
+        socket.ExpectNoSend(TimeSpan.FromMilliseconds(100));
+        socket.AssertNoViolations();
+    }
+}

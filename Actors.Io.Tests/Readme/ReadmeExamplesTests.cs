@@ -11,9 +11,9 @@ public sealed partial class ReadmeExamplesTests()
     : Akka.TestKit.Xunit2.TestKit(TestConfigs.With(TestConfigs.Quiet))
 {
     [Theory]
-    [InlineData("README.md", "EchoServer,EchoHandler,EchoClient,LeasedEchoServer,LeasedEchoHandler,UnixEchoServer,UdpEchoServer,UdpPing,EchoHandlerTests")]
+    [InlineData("README.md", "EchoServer,EchoHandler,EchoClient,LeasedEchoServer,LeasedEchoHandler,UnixEchoServer,UdpEchoServer,UdpPing,EchoHandlerTests,UdpEchoTests")]
     [InlineData("Actors.Io/PACKAGE.md", "EchoServer,EchoHandler")]
-    [InlineData("Actors.Io.TestKit/PACKAGE.md", "EchoHandlerTests")]
+    [InlineData("Actors.Io.TestKit/PACKAGE.md", "EchoHandlerTests,UdpEchoTests")]
     public void Readme_shows_the_tested_examples_verbatim(string document, string classList)
     {
         string root = FindRoot();
