@@ -23,14 +23,7 @@ public sealed class LoopStallTests()
         (IActorRef blocker, IActorRef neighbour) = OnTheLoop(gate, "blocking-handler");
         long before = Stalls(meter);
 
-        blocker.Tell("block");
-        ExpectMsg("blocking");
-        neighbour.Tell("ping");
-        // The neighbour shares the loop: it cannot answer while the handler blocks.
-        ExpectNoMsg(Blocked);
-        gate.Set();
-        ExpectMsg("released");
-        ExpectMsg("ping");
+        Stall(gate, blocker, neighbour);
 
         string warning = log.ExpectMsg<Warning>(TestWaits.Expect).Message.ToString()!;
         Assert.Contains($"akka://{Sys.Name}/user/blocking-handler", warning);
@@ -52,13 +45,7 @@ public sealed class LoopStallTests()
         {
             using var gate = new ManualResetEventSlim();
             (IActorRef blocker, IActorRef neighbour) = OnTheLoop(gate, "blocking-handler-" + i);
-            blocker.Tell("block");
-            ExpectMsg("blocking");
-            neighbour.Tell("ping");
-            ExpectNoMsg(Blocked);
-            gate.Set();
-            ExpectMsg("released");
-            ExpectMsg("ping");
+            Stall(gate, blocker, neighbour);
         }
 
         Assert.Contains("blocking-handler-0", log.ExpectMsg<Warning>(TestWaits.Expect).Message.ToString());
@@ -82,6 +69,19 @@ public sealed class LoopStallTests()
 
         log.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
         Assert.Equal(before, Stalls(meter));
+    }
+
+    /// <summary>Blocks the loop with <paramref name="blocker"/> until the neighbour has shown it waits, then releases it.</summary>
+    private void Stall(ManualResetEventSlim gate, IActorRef blocker, IActorRef neighbour)
+    {
+        blocker.Tell("block");
+        ExpectMsg("blocking");
+        neighbour.Tell("ping");
+        // The neighbour shares the loop: it cannot answer while the handler blocks.
+        ExpectNoMsg(Blocked);
+        gate.Set();
+        ExpectMsg("released");
+        ExpectMsg("ping");
     }
 
     /// <summary>The stalls counted so far on this system's loops (starting Actors.Io if need be).</summary>
