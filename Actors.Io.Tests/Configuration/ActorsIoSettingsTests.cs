@@ -75,6 +75,7 @@ public sealed class ActorsIoSettingsTests
     [InlineData("off")]
     [InlineData("0")]
     [InlineData("0s")]
+    [InlineData("0ms")]
     public void Loop_stall_warning_turns_off_with_off_or_zero(string value)
     {
         ActorsIoSettings settings = ActorsIoSettings.Create(WithReference($"actors-io.loop-stall-warning = {value}"));
