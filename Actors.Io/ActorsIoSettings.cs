@@ -6,7 +6,7 @@ namespace Actors.Io;
 /// <summary>The <c>actors-io</c> configuration section, read once and checked when the extension starts.</summary>
 public sealed class ActorsIoSettings
 {
-    private ActorsIoSettings(PollerBackend backend, int nrOfSelectors, int maxEventsPerWait, int maxChannels, int loopThroughput, bool traceLogging, TcpSettings tcp, UdpSettings udp)
+    private ActorsIoSettings(PollerBackend backend, int nrOfSelectors, int maxEventsPerWait, int maxChannels, int loopThroughput, TimeSpan loopStallWarning, bool traceLogging, TcpSettings tcp, UdpSettings udp)
     {
         Tcp = tcp;
         Udp = udp;
@@ -15,6 +15,7 @@ public sealed class ActorsIoSettings
         MaxEventsPerWait = maxEventsPerWait;
         MaxChannels = maxChannels;
         LoopThroughput = loopThroughput;
+        LoopStallWarning = loopStallWarning;
         TraceLogging = traceLogging;
     }
 
@@ -33,6 +34,12 @@ public sealed class ActorsIoSettings
     /// <summary><c>actors-io.loop-dispatcher.throughput</c>: messages per actor per turn on a loop.</summary>
     public int LoopThroughput { get; }
 
+    /// <summary>
+    /// <c>actors-io.loop-stall-warning</c>: a mailbox run on an event loop longer than this is logged as a warning and
+    /// counted in <c>actors-io.loop.stalls</c>; <see cref="TimeSpan.Zero"/> when off.
+    /// </summary>
+    public TimeSpan LoopStallWarning { get; }
+
     /// <summary><c>actors-io.trace-logging</c>: log registrations, interest changes and closes.</summary>
     public bool TraceLogging { get; }
 
@@ -41,6 +48,9 @@ public sealed class ActorsIoSettings
 
     /// <summary><c>actors-io.udp</c>.</summary>
     public UdpSettings Udp { get; }
+
+    /// <summary>The least time between two stall warnings of one event loop; not configurable.</summary>
+    internal TimeSpan StallWarningInterval { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Makes each selector's poller (at start and at each restart); not configurable.</summary>
     internal PollerSource Pollers { get; set; } = PollerFactory.Native;
@@ -73,6 +83,7 @@ public sealed class ActorsIoSettings
             reader.Int("max-events-per-wait", 1, 65536),
             reader.Int("max-channels", 1, int.MaxValue),
             reader.Int("loop-dispatcher.throughput", 1, 100_000),
+            reader.DurationOrOff("loop-stall-warning", TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1), "off (or 0), or a duration from 1ms to 1h"),
             reader.Bool("trace-logging"),
             TcpSettings.Create(reader),
             UdpSettings.Create(reader));
@@ -277,6 +288,26 @@ internal sealed class SettingsReader(Config config, string section)
             // Reported below with the key.
         }
 
+        if (value is null || value < min || value > max) throw new ActorsIoConfigurationException(Path(key), raw, allowed);
+        return value.Value;
+    }
+
+    /// <summary>A duration, or <see cref="TimeSpan.Zero"/> for <c>off</c> or a zero duration.</summary>
+    public TimeSpan DurationOrOff(string key, TimeSpan min, TimeSpan max, string allowed)
+    {
+        string? raw = Raw(key);
+        if (raw is not null && (raw.Trim().Equals("off", StringComparison.OrdinalIgnoreCase) || raw.Trim() == "0")) return TimeSpan.Zero;
+        TimeSpan? value = null;
+        try
+        {
+            value = raw is null ? null : config.GetTimeSpan(Path(key), allowInfinite: false);
+        }
+        catch (Exception)
+        {
+            // Reported below with the key.
+        }
+
+        if (value == TimeSpan.Zero) return TimeSpan.Zero;
         if (value is null || value < min || value > max) throw new ActorsIoConfigurationException(Path(key), raw, allowed);
         return value.Value;
     }

@@ -1,3 +1,4 @@
+using Actors.Io.Sample.Chat;
 using Actors.Io.Sample.Tests.Support;
 
 namespace Actors.Io.Sample.Tests.Chat;
@@ -5,7 +6,7 @@ namespace Actors.Io.Sample.Tests.Chat;
 public sealed class NodeLeavingTests
 {
     [Fact]
-    public async Task Members_of_a_leaving_node_disappear_and_the_registry_survives_the_oldest_node_leaving()
+    public async Task Members_of_a_leaving_node_are_announced_and_disappear_and_the_registry_survives_the_oldest_node_leaving()
     {
         await using ChatTestCluster cluster = await ChatTestCluster.StartAsync(3);
         ChatTestNode a = cluster[0]; // the oldest: it hosts the registry singleton
@@ -18,20 +19,26 @@ public sealed class NodeLeavingTests
         Assert.Equal("WHO lobby: ann, bea, cid", await bea.CommandAsync("/who"));
         Assert.Equal("ROOMS cside (1), lobby (3)", await ann.CommandAsync("/rooms"));
 
-        // Node C leaves (as on Ctrl-C): its clients are told and closed, and they leave /who on the other nodes.
+        // Node C leaves (as on Ctrl-C): its clients are told and closed, the other nodes' clients hear that it left,
+        // and its clients leave /who on the other nodes.
+        string nodeC = ClusterNotices.Node(c.Address);
         Task leaving = cluster.StopAsync(c);
         Assert.Equal("BYE the server is shutting down", await cid.ReadLineAsync());
         Assert.Equal("BYE the server is shutting down", await cyd.ReadLineAsync());
         Assert.True(await cid.ClosedByServerAsync());
         await leaving;
+        Assert.Equal($"NOTICE node {nodeC} left the chat; its users are gone", await ann.ReadLineAsync());
+        Assert.Equal(ChatText.NoticeNodeLeft(nodeC), await bea.ReadLineAsync());
         await Eventually.AnswersAsync(ann, "/who", "WHO lobby: ann, bea");
         Assert.Equal("ROOMS lobby (2)", await bea.CommandAsync("/rooms"));
         Assert.Equal("OK you are cid", await bea.CommandAsync("/nick cid"));
         await bea.RenameAsync("bea");
 
         // The oldest node leaves: the registry moves to B and rebuilds itself from B's sessions.
+        string nodeA = ClusterNotices.Node(a.Address);
         await cluster.StopAsync(a);
         Assert.Equal("BYE the server is shutting down", await ann.ReadLineAsync());
+        Assert.Equal(ChatText.NoticeNodeLeft(nodeA), await bea.ReadLineAsync());
         await cluster.ConvergedAsync(1);
         await Eventually.AnswersAsync(bea, "/who", "WHO lobby: bea");
 

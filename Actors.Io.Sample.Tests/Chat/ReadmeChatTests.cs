@@ -89,6 +89,22 @@ public sealed partial class ReadmeChatTests
         }
     }
 
+    [Fact]
+    public void Every_notice_the_server_can_send_is_listed()
+    {
+        foreach (string notice in ChatText.Notices) Assert.Contains($"| `{notice}` |", Section);
+
+        // Every NOTICE line is built in ChatText, and ChatText.Notices lists each one it builds.
+        string chat = Path.Combine(Readme.RepositoryRoot(), "Actors.Io.Sample", "Chat");
+        foreach (string file in Directory.GetFiles(chat, "*.cs").Where(f => Path.GetFileName(f) != "ChatText.cs"))
+        {
+            Assert.DoesNotContain("\"NOTICE", File.ReadAllText(file).Replace("$\"", "\"", StringComparison.Ordinal));
+        }
+
+        string chatText = File.ReadAllText(Path.Combine(chat, "ChatText.cs")).Replace("$\"", "\"", StringComparison.Ordinal);
+        Assert.Equal(ChatText.Notices.Count, Regex.Matches(chatText, "\"NOTICE ").Count);
+    }
+
     private static bool IsServerLine(string line) =>
         line.StartsWith('[') || Regex.IsMatch(line, "^(WELCOME|OK|ERR|WHO|ROOMS|HELP|NOTICE|BYE)( |$)");
 

@@ -45,8 +45,9 @@ internal static class ChatNode
 
     /// <summary>
     /// Configures a chat node: <paramref name="nodeConfig"/> is the base, <paramref name="overrides"/> win over it, then
-    /// remoting and clustering, distributed pub/sub (the rooms), the nickname registry singleton, Actors.Io, and the
-    /// <see cref="ChatServer"/> with its CoordinatedShutdown tasks. A node given no seed joins itself.
+    /// remoting and clustering, distributed pub/sub (the rooms), the nickname registry singleton, Actors.Io, the
+    /// <see cref="ChatServer"/> with its CoordinatedShutdown tasks, and <see cref="ClusterNotices"/>. A node given no seed
+    /// joins itself.
     /// </summary>
     public static AkkaConfigurationBuilder WithChatNode(this AkkaConfigurationBuilder akka, Config nodeConfig, ChatNodeOverrides overrides)
     {
@@ -73,11 +74,12 @@ internal static class ChatNode
             {
                 ChatSettings settings = ChatSettings.FromConfig(system.Settings.Config);
                 var cluster = Akka.Cluster.Cluster.Get(system);
-                string node = $"{cluster.SelfAddress.Host}:{cluster.SelfAddress.Port}";
+                string node = ClusterNotices.Node(cluster.SelfAddress);
                 IActorRef server = system.ActorOf(
                     ChatServer.Props(settings, registry.Get<ChatRegistry>(), registry.Get<DistributedPubSub>(), node),
                     ChatServer.ActorName);
                 registry.Register<ChatServer>(server);
+                system.ActorOf(ClusterNotices.Props(server), "cluster-notices");
 
                 // Before the node leaves the cluster: stop accepting, then close every client with a goodbye line.
                 var shutdown = CoordinatedShutdown.Get(system);

@@ -8,7 +8,8 @@ namespace Actors.Io.Sample.Chat;
 /// <summary>
 /// A node's chat front door (<c>/user/chat</c>): binds the chat port with Actors.Io, starts a <see cref="ClientSession"/>
 /// per connection up to <c>chat.max-clients</c> (one more gets <see cref="ChatText.ServerFull"/> and is closed), knows the
-/// named sessions of this node (for the registry's <see cref="ReportSessions"/>), and takes part in CoordinatedShutdown:
+/// named sessions of this node (for the registry's <see cref="ReportSessions"/>), passes <see cref="ClusterNotices"/>'
+/// lines on to every client, and takes part in CoordinatedShutdown:
 /// it unbinds first, then says goodbye to every client and waits for them to close, all before the node leaves the cluster.
 /// </summary>
 internal sealed class ChatServer : ReceiveActor
@@ -66,6 +67,10 @@ internal sealed class ChatServer : ReceiveActor
         Receive<Tcp.Connected>(OnConnected);
         Receive<SessionState>(state => _sessions[Sender] = state);
         Receive<ReportSessions>(_ => Report(Sender));
+        Receive<ClientSession.Notice>(notice =>
+        {
+            foreach (IActorRef client in _clients) client.Tell(notice);
+        });
         Receive<Terminated>(terminated =>
         {
             if (_refusals.Remove(terminated.ActorRef)) return;

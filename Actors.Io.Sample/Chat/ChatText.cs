@@ -100,6 +100,42 @@ internal static class ChatText
         $"HELP lines are UTF-8 and end in \\n; one over {maxLineBytes} bytes or not valid UTF-8 gets ERR and is discarded",
     ];
 
+    /// <summary>A rename the registry confirmed after the request had timed out.</summary>
+    public static string NoticeRenamed(string nick) => $"NOTICE you are {nick}";
+
+    /// <summary>A room change the registry confirmed after the request had timed out.</summary>
+    public static string NoticeMoved(string room) => $"NOTICE you are in {room}";
+
+    /// <summary>Two sessions claimed one nickname while the registry moved; this one was renamed.</summary>
+    public static string NoticeNickRevoked(string oldNick, string nick) =>
+        $"NOTICE your nickname {oldNick} was also claimed on another node while the registry moved; you are now {nick}";
+
+    /// <summary>Another node stopped answering (it may have crashed, or the network between the nodes failed).</summary>
+    public static string NoticeNodeNotResponding(string node) =>
+        $"NOTICE node {node} is not responding; its users may miss messages until it is back or removed";
+
+    /// <summary>A node that was not responding answers again.</summary>
+    public static string NoticeNodeResponding(string node) => $"NOTICE node {node} is responding again";
+
+    /// <summary>A node left the cluster on purpose (it was stopped); its clients were told goodbye.</summary>
+    public static string NoticeNodeLeft(string node) => $"NOTICE node {node} left the chat; its users are gone";
+
+    /// <summary>A node that stopped answering was removed from the cluster (downed).</summary>
+    public static string NoticeNodeLost(string node) =>
+        $"NOTICE node {node} was lost (it crashed or was cut off); its users are gone";
+
+    /// <summary>Every NOTICE line the server sends, with placeholders (NAME, OLD, ROOM, HOST:PORT), as README lists them.</summary>
+    public static IReadOnlyList<string> Notices =>
+    [
+        NoticeRenamed("NAME"),
+        NoticeMoved("ROOM"),
+        NoticeNickRevoked("OLD", "NAME"),
+        NoticeNodeNotResponding("HOST:PORT"),
+        NoticeNodeResponding("HOST:PORT"),
+        NoticeNodeLeft("HOST:PORT"),
+        NoticeNodeLost("HOST:PORT"),
+    ];
+
     public static string BadName(string what, string name) =>
         $"ERR bad {what} '{Sanitize(name)}': use 1 to {MaxNameLength} letters (a-z, A-Z), digits, _ or -";
 }

@@ -69,6 +69,9 @@ internal sealed class ClientSession : UntypedActor
         public static readonly Goodbye Instance = new();
     }
 
+    /// <summary>A line about the cluster for the client (a node not responding, leaving or lost), from the <see cref="ChatServer"/>.</summary>
+    public sealed record Notice(string Line);
+
     /// <summary>Asks how many received bytes the session holds (an incomplete line, input waiting for a command to finish). Answer: <see cref="BufferedInput"/>.</summary>
     public sealed class GetBufferedInput
     {
@@ -151,7 +154,7 @@ internal sealed class ClientSession : UntypedActor
                 }
                 else
                 {
-                    WriteLine($"NOTICE you are {_nick}");
+                    WriteLine(ChatText.NoticeRenamed(_nick));
                 }
 
                 break;
@@ -175,7 +178,7 @@ internal sealed class ClientSession : UntypedActor
             case NickRevoked revoked:
                 _nick = revoked.NewNick;
                 ReportState();
-                WriteLine($"NOTICE your nickname {revoked.OldNick} was also claimed on another node while the registry moved; you are now {_nick}");
+                WriteLine(ChatText.NoticeNickRevoked(revoked.OldNick, _nick));
                 break;
             case RequestTimedOut timedOut when timedOut.Id == _requestId && _pending != Pending.None:
                 OnRequestTimedOut();
@@ -202,6 +205,9 @@ internal sealed class ClientSession : UntypedActor
                     Close();
                 }
 
+                break;
+            case Notice notice:
+                WriteLine(notice.Line);
                 break;
             case GetBufferedInput:
                 Sender.Tell(new BufferedInput(_reader.BufferedBytes + (_backlog?.Sum(b => (long)b.Count) ?? 0)));
@@ -344,7 +350,7 @@ internal sealed class ClientSession : UntypedActor
         else
         {
             // A late answer (the request had timed out): the registry's word is final, follow it.
-            WriteLine($"NOTICE you are in {room}");
+            WriteLine(ChatText.NoticeMoved(room));
         }
     }
 

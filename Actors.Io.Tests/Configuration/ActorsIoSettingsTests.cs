@@ -19,6 +19,7 @@ public sealed class ActorsIoSettingsTests
         Assert.Equal(32, settings.MaxEventsPerWait);
         Assert.Equal(262144, settings.MaxChannels);
         Assert.Equal(64, settings.LoopThroughput);
+        Assert.Equal(TimeSpan.FromMilliseconds(100), settings.LoopStallWarning);
         Assert.False(settings.TraceLogging);
         Assert.Equal(16, settings.Tcp.BatchAcceptLimit);
         Assert.Equal(4L << 20, settings.Tcp.MaxPendingWriteBytes);
@@ -43,6 +44,9 @@ public sealed class ActorsIoSettingsTests
     [InlineData("actors-io.max-channels = 0", "actors-io.max-channels", "0", "an integer from 1")]
     [InlineData("actors-io.max-channels = 99999999999", "actors-io.max-channels", "99999999999", "an integer from 1")]
     [InlineData("actors-io.loop-dispatcher.throughput = 0", "actors-io.loop-dispatcher.throughput", "0", "an integer from 1 to 100000")]
+    [InlineData("actors-io.loop-stall-warning = 2h", "actors-io.loop-stall-warning", "2h", "off (or 0), or a duration from 1ms to 1h")]
+    [InlineData("actors-io.loop-stall-warning = slow", "actors-io.loop-stall-warning", "slow", "off (or 0), or a duration from 1ms to 1h")]
+    [InlineData("actors-io.loop-stall-warning = 500us", "actors-io.loop-stall-warning", "500us", "off (or 0), or a duration from 1ms to 1h")]
     [InlineData("actors-io.backend = iocp", "actors-io.backend", "iocp", "auto, epoll, kqueue")]
     [InlineData("actors-io.trace-logging = maybe", "actors-io.trace-logging", "maybe", "on or off")]
     [InlineData("actors-io.tcp.max-pending-write-bytes = -1", "actors-io.tcp.max-pending-write-bytes", "-1", "a size from 1 KiB to 1 GiB")]
@@ -67,6 +71,17 @@ public sealed class ActorsIoSettingsTests
         Assert.Contains(key, e.Message);
         Assert.Contains(value, e.Message);
         Assert.Contains(allowed, e.Message);
+    }
+
+    [Theory]
+    [InlineData("off")]
+    [InlineData("0")]
+    [InlineData("0s")]
+    [InlineData("0ms")]
+    public void Loop_stall_warning_turns_off_with_off_or_zero(string value)
+    {
+        ActorsIoSettings settings = ActorsIoSettings.Create(WithReference($"actors-io.loop-stall-warning = {value}"));
+        Assert.Equal(TimeSpan.Zero, settings.LoopStallWarning);
     }
 
     [Fact]

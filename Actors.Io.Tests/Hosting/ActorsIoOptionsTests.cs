@@ -22,6 +22,7 @@ public sealed class ActorsIoOptionsTests
             MaxEventsPerWait = 128,
             MaxChannels = 1000,
             LoopThroughput = 32,
+            LoopStallWarning = TimeSpan.FromMilliseconds(250),
             TraceLogging = true,
         };
         options.Tcp.BatchAcceptLimit = 8;
@@ -47,6 +48,7 @@ public sealed class ActorsIoOptionsTests
             "actors-io.max-events-per-wait = 128",
             "actors-io.max-channels = 1000",
             "actors-io.loop-dispatcher.throughput = 32",
+            "actors-io.loop-stall-warning = 250ms",
             "actors-io.trace-logging = on",
             "actors-io.tcp.batch-accept-limit = 8",
             "actors-io.tcp.max-pending-write-bytes = 1048576",
@@ -72,6 +74,7 @@ public sealed class ActorsIoOptionsTests
         Assert.Equal(128, settings.MaxEventsPerWait);
         Assert.Equal(1000, settings.MaxChannels);
         Assert.Equal(32, settings.LoopThroughput);
+        Assert.Equal(TimeSpan.FromMilliseconds(250), settings.LoopStallWarning);
         Assert.True(settings.TraceLogging);
         Assert.Equal(8, settings.Tcp.BatchAcceptLimit);
         Assert.Equal(1L << 20, settings.Tcp.MaxPendingWriteBytes);

@@ -174,6 +174,7 @@ public sealed class WithActorsIoTests
         Assert.Equal(Reference.MaxEventsPerWait, settings.MaxEventsPerWait);
         Assert.Equal(Reference.MaxChannels, settings.MaxChannels);
         Assert.Equal(Reference.LoopThroughput, settings.LoopThroughput);
+        Assert.Equal(Reference.LoopStallWarning, settings.LoopStallWarning);
         Assert.Equal(Reference.TraceLogging, settings.TraceLogging);
         Assert.Equal(Reference.Tcp.BatchAcceptLimit, settings.Tcp.BatchAcceptLimit);
         Assert.Equal(Reference.Tcp.MaxPendingWriteBytes, settings.Tcp.MaxPendingWriteBytes);

@@ -57,4 +57,36 @@ public sealed class MetricsTests() : Akka.TestKit.Xunit2.TestKit(TestConfigs.Wit
             },
             TestWaits.Expect);
     }
+
+    [Theory]
+    [InlineData("tcp")]
+    [InlineData("unix")]
+    public void A_closed_connection_records_how_long_it_was_open(string transport)
+    {
+        using var meter = new MeterRecorder(Sys.Name);
+        DirectoryInfo directory = Directory.CreateTempSubdirectory("aio");
+        try
+        {
+            EndPoint address = transport == "tcp" ? new IPEndPoint(IPAddress.Loopback, 0) : new UnixDomainSocketEndPoint(Path.Combine(directory.FullName, "s"));
+            Sys.Io().Tell(new TcpMsg.Bind(TestActor, address));
+            EndPoint bound = ExpectMsg<TcpMsg.Bound>().LocalAddress;
+            using var client = new Socket(bound.AddressFamily, SocketType.Stream, transport == "tcp" ? ProtocolType.Tcp : ProtocolType.Unspecified);
+            client.Connect(bound);
+            ExpectMsg<TcpMsg.Connected>();
+            LastSender.Tell(new TcpMsg.Register(TestActor));
+            Assert.Empty(meter.Recorded("actors-io.connection.duration"));
+
+            // The client closes: the connection reports PeerClosed and its actor stops, recording the duration once.
+            client.Shutdown(SocketShutdown.Send);
+            ExpectMsg<TcpMsg.PeerClosed>();
+            AwaitAssert(() => Assert.Single(meter.Recorded("actors-io.connection.duration")), TestWaits.Expect);
+            (double seconds, Dictionary<string, object?> tags) = meter.Recorded("actors-io.connection.duration")[0];
+            Assert.True(seconds > 0 && seconds < TestWaits.Expect.TotalSeconds * 2, $"recorded {seconds} s");
+            Assert.Equal(new Dictionary<string, object?> { ["system"] = Sys.Name }, tags);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
 }

@@ -29,6 +29,12 @@ public sealed class ActorsIoOptions
     /// <summary><c>actors-io.loop-dispatcher.throughput</c>: messages per actor per turn on an event loop (1 to 100000).</summary>
     public int? LoopThroughput { get; set; }
 
+    /// <summary>
+    /// <c>actors-io.loop-stall-warning</c>: a mailbox run on an event loop longer than this is logged and counted
+    /// (1ms to 1h; <see cref="TimeSpan.Zero"/> turns it off).
+    /// </summary>
+    public TimeSpan? LoopStallWarning { get; set; }
+
     /// <summary><c>actors-io.trace-logging</c>: log registrations, interest changes and closes at debug level (rendered on / off).</summary>
     public bool? TraceLogging { get; set; }
 
@@ -48,6 +54,7 @@ public sealed class ActorsIoOptions
         hocon.Add("max-events-per-wait", MaxEventsPerWait);
         hocon.Add("max-channels", MaxChannels);
         hocon.Add("loop-dispatcher.throughput", LoopThroughput);
+        hocon.Add("loop-stall-warning", LoopStallWarning);
         hocon.Add("trace-logging", TraceLogging is { } trace ? (trace ? "on" : "off") : null);
         Tcp.Render(hocon);
         Udp.Render(hocon);

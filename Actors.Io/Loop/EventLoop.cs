@@ -17,6 +17,8 @@ namespace Actors.Io.Loop;
 /// selector is attached), at most once per sleep. The loop also keeps its own one-shot timers (register and connect
 /// timeouts), bounding its waits by the nearest one: Akka's scheduler, once started, ticks a thread-pool work item every
 /// 10 ms for good, which on a busy server pinned to one core costs the loop its core in context switches.
+/// With a stall watch (<see cref="LoopStalls"/>) the loop reads the clock after each run and reports a run that took
+/// longer than its threshold: while one run blocks, nothing else on the loop runs.
 /// </summary>
 internal sealed class EventLoop : ExecutorService, ISelectorLoop
 {
@@ -34,6 +36,7 @@ internal sealed class EventLoop : ExecutorService, ISelectorLoop
     private readonly Thread _thread;
     private readonly Action<Exception> _onUnhandled;
     private readonly PriorityQueue<(IActorRef Target, object Message), long> _timers = new();
+    private readonly LoopStalls? _stalls;
     private IRunnable? _handOff;
     private int _handOffsInARow;
     private IPoller? _poller;
@@ -42,11 +45,12 @@ internal sealed class EventLoop : ExecutorService, ISelectorLoop
     private int _state;
     private volatile bool _stopped;
 
-    public EventLoop(string id, int index, Action<Exception> onUnhandled)
+    public EventLoop(string id, int index, Action<Exception> onUnhandled, LoopStalls? stalls = null)
         : base(id)
     {
         Index = index;
         _onUnhandled = onUnhandled;
+        _stalls = stalls;
         _thread = new Thread(RunLoop) { IsBackground = true, Name = id };
         ManagedThreadId = _thread.ManagedThreadId;
         _thread.Start();
@@ -63,6 +67,9 @@ internal sealed class EventLoop : ExecutorService, ISelectorLoop
 
     /// <summary>Returns from a blocking wait (loop thread writes; readers tolerate staleness).</summary>
     public long WakeUps { get; private set; }
+
+    /// <summary>Runs longer than <c>actors-io.loop-stall-warning</c> so far; 0 when the watch is off.</summary>
+    public long Stalls => _stalls?.Count ?? 0;
 
     /// <summary>True when mailbox runs are waiting (loop thread).</summary>
     public bool HasQueuedWork => _handOff is not null || !_queue.IsEmpty;
@@ -207,6 +214,8 @@ internal sealed class EventLoop : ExecutorService, ISelectorLoop
         while (true)
         {
             if (_timers.Count != 0) _ = FireDueTimers();
+            long stallTicks = _stalls?.ThresholdTicks ?? 0;
+            long started = stallTicks == 0 ? 0 : Stopwatch.GetTimestamp();
             while (TryTakeNext(out IRunnable? run))
             {
                 try
@@ -217,6 +226,13 @@ internal sealed class EventLoop : ExecutorService, ISelectorLoop
                 {
                     _onUnhandled(e);
                 }
+
+                if (stallTicks == 0) continue;
+
+                // One clock read per run: this run's end is the next one's start.
+                long ended = Stopwatch.GetTimestamp();
+                if (ended - started > stallTicks) _stalls!.Report(Id, run, ended - started, ended);
+                started = ended;
             }
 
             if (_stopped) break;

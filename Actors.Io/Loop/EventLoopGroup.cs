@@ -21,7 +21,8 @@ internal sealed class EventLoopGroup
         {
             string id = DispatcherId(i);
             ids[i] = id;
-            _loops[i] = new EventLoop(id, i, e => log.Error(e, "Unhandled exception on event loop {0}", id));
+            LoopStalls? stalls = settings.LoopStallWarning == TimeSpan.Zero ? null : new LoopStalls(settings.LoopStallWarning, settings.StallWarningInterval, log);
+            _loops[i] = new EventLoop(id, i, e => log.Error(e, "Unhandled exception on event loop {0}", id), stalls);
             Config config = ConfigurationFactory.ParseString($"id = \"{id}\", type = Dispatcher, throughput = {settings.LoopThroughput}")
                 .WithFallback(system.Dispatchers.DefaultDispatcherConfig);
             var configurator = new EventLoopDispatcherConfigurator(config, system.Dispatchers.Prerequisites, _loops[i], settings.LoopThroughput);

@@ -34,7 +34,10 @@ internal sealed class IoMetrics : IDisposable
 
     private readonly Meter _meter;
     private readonly SelectorPool _pool;
+    private static readonly double[] DurationBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
+
     private readonly Counter<long> _failures;
+    private readonly Histogram<double> _connectionDuration;
     private readonly KeyValuePair<string, object?> _systemTag;
 
     public IoMetrics(string systemName, SelectorPool pool)
@@ -54,12 +57,22 @@ internal sealed class IoMetrics : IDisposable
         _meter.CreateObservableCounter("actors-io.accept.backoffs", () => Sum(c => c.AcceptBackoffs), "{backoff}", "Times a listener paused accepting for lack of descriptors");
         _meter.CreateObservableCounter("actors-io.selector.wakeups", PerSelector(s => s.Loop.WakeUps), "{wakeup}", "Returns from a blocking wait, per selector");
         _meter.CreateObservableCounter("actors-io.selector.events", PerSelector(s => s.Counters.EventsDispatched), "{event}", "Readiness events dispatched, per selector");
+        _meter.CreateObservableCounter("actors-io.loop.stalls", PerSelector(s => s.Loop.Stalls), "{stall}", "Mailbox runs on an event loop longer than actors-io.loop-stall-warning, per selector");
+        _connectionDuration = _meter.CreateHistogram<double>(
+            "actors-io.connection.duration",
+            "s",
+            "How long TCP and Unix connections were open, from Connected until the connection actor stopped",
+            tags: null,
+            new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
         _failures = _meter.CreateCounter<long>("actors-io.connections.failures", "{connection}", "Connections closed by an error, by cause");
     }
 
     /// <summary>Counts a connection that failed; <paramref name="cause"/> is a short, bounded name (a socket error).</summary>
     public void ConnectionFailed(string cause) =>
         _failures.Add(1, _systemTag, new KeyValuePair<string, object?>("cause", cause));
+
+    /// <summary>Records how long a connection was open, in seconds.</summary>
+    public void ConnectionEnded(double seconds) => _connectionDuration.Record(seconds, _systemTag);
 
     public void Dispose() => _meter.Dispose();
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
@@ -23,7 +24,7 @@ internal abstract partial class TcpConnection : ChannelActor, IInlineReader
     private readonly WriteQueue _writes;
     private ConnectionState _state;
     private IActorRef _handler = ActorRefs.Nobody;
-    private bool _announced;
+    private long _announcedAt; // Stopwatch timestamp of Connected; 0 until then
     private bool _keepOpenOnPeerClosed;
     private bool _useResumeWriting = true;
     private bool _readingSuspended;
@@ -197,7 +198,7 @@ internal abstract partial class TcpConnection : ChannelActor, IInlineReader
     protected void Announce(IActorRef to, Tcp.Connected connected)
     {
         to.Tell(connected, Self);
-        _announced = true;
+        _announcedAt = Stopwatch.GetTimestamp();
         SelectorCounters.Add(ref Selector.Counters.OpenConnections, 1);
         _state = ConnectionState.AwaitingRegister;
         ScheduleTellSelf(Settings.RegisterTimeout, RegisterTimedOut.Instance);
@@ -370,7 +371,7 @@ internal abstract partial class TcpConnection : ChannelActor, IInlineReader
     /// </summary>
     private void StopOrAwaitRegister(Tcp.ConnectionClosed closedEvent)
     {
-        if (Registered || !_announced)
+        if (Registered || _announcedAt == 0)
         {
             Context.Stop(Self);
             return;
@@ -409,7 +410,12 @@ internal abstract partial class TcpConnection : ChannelActor, IInlineReader
     protected override void PostStop()
     {
         base.PostStop();
-        if (_announced) SelectorCounters.Add(ref Selector.Counters.OpenConnections, -1);
+        if (_announcedAt != 0)
+        {
+            SelectorCounters.Add(ref Selector.Counters.OpenConnections, -1);
+            Selector.Metrics?.ConnectionEnded(Stopwatch.GetElapsedTime(_announcedAt).TotalSeconds);
+        }
+
         _writes.Clear();
         Selector.Trace?.Debug("Connection to {0} stopped", RemoteAddress);
         if (!IsClosed && Registered)
