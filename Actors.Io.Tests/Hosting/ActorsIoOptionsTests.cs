@@ -33,6 +33,8 @@ public sealed class ActorsIoOptionsTests
         options.Tcp.ConnectTimeout = TimeSpan.FromSeconds(3);
         options.Tcp.AcceptBackoffMin = TimeSpan.FromMilliseconds(10);
         options.Tcp.AcceptBackoffMax = TimeSpan.FromMinutes(1);
+        options.Tcp.CloseLinger = TimeSpan.Zero;
+        options.Tcp.CloseLingerMaxBytes = 1 << 20;
         options.Udp.MaxDatagramSize = 9000;
         options.Udp.ReceiveBatchSize = 4;
         options.Udp.ReceiveBudgetPerEvent = 32;
@@ -55,6 +57,8 @@ public sealed class ActorsIoOptionsTests
             "actors-io.tcp.connect-timeout = 3000ms",
             "actors-io.tcp.accept-backoff-min = 10ms",
             "actors-io.tcp.accept-backoff-max = 60000ms",
+            "actors-io.tcp.close-linger = 0ms",
+            "actors-io.tcp.close-linger-max-bytes = 1048576",
             "actors-io.udp.max-datagram-size = 9000",
             "actors-io.udp.receive-batch-size = 4",
             "actors-io.udp.receive-budget-per-event = 32",
@@ -78,6 +82,8 @@ public sealed class ActorsIoOptionsTests
         Assert.Equal(TimeSpan.FromSeconds(3), settings.Tcp.ConnectTimeout);
         Assert.Equal(TimeSpan.FromMilliseconds(10), settings.Tcp.AcceptBackoffMin);
         Assert.Equal(TimeSpan.FromMinutes(1), settings.Tcp.AcceptBackoffMax);
+        Assert.Equal(TimeSpan.Zero, settings.Tcp.CloseLinger);
+        Assert.Equal(1 << 20, settings.Tcp.CloseLingerMaxBytes);
         Assert.Equal(9000, settings.Udp.MaxDatagramSize);
         Assert.Equal(4, settings.Udp.ReceiveBatchSize);
         Assert.Equal(32, settings.Udp.ReceiveBudgetPerEvent);

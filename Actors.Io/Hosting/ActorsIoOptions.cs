@@ -98,6 +98,15 @@ public sealed class ActorsIoTcpOptions
     /// <summary><c>actors-io.tcp.accept-backoff-max</c>: longest retry delay after EMFILE / ENFILE (accept-backoff-min to 1h).</summary>
     public TimeSpan? AcceptBackoffMax { get; set; }
 
+    /// <summary>
+    /// <c>actors-io.tcp.close-linger</c>: how long a closed connection still reads and discards the peer's input while
+    /// waiting for the peer's close (0 = close at once, up to 10min).
+    /// </summary>
+    public TimeSpan? CloseLinger { get; set; }
+
+    /// <summary><c>actors-io.tcp.close-linger-max-bytes</c>: the most input a lingering connection discards before it resets (0 B to 1 GiB).</summary>
+    public long? CloseLingerMaxBytes { get; set; }
+
     internal void Render(HoconLines hocon)
     {
         hocon.Add("tcp.batch-accept-limit", BatchAcceptLimit);
@@ -109,6 +118,8 @@ public sealed class ActorsIoTcpOptions
         hocon.Add("tcp.connect-timeout", ConnectTimeout);
         hocon.Add("tcp.accept-backoff-min", AcceptBackoffMin);
         hocon.Add("tcp.accept-backoff-max", AcceptBackoffMax);
+        hocon.Add("tcp.close-linger", CloseLinger);
+        hocon.Add("tcp.close-linger-max-bytes", CloseLingerMaxBytes);
     }
 }
 
