@@ -13,7 +13,8 @@ namespace Actors.Io.Streams;
 /// The per-connection actor of a stream socket (TCP or Unix; incoming and outgoing share it). Its life is a sequence of
 /// named states (<see cref="ConnectionState"/>): Connecting (outgoing only) → AwaitingRegister → Open → PeerClosed
 /// (keep-open half-close) or Closing → HalfClosed (ConfirmedClose) → Lingering (output shut down, discarding the peer's
-/// input until it closes) → Finished, or ClosedUnreported when it closed before anyone registered. Reading is suspended, pulled or free and writing suspended or not, independently of the state.
+/// input until it closes) → Finished, or ClosedUnreported when it closed before anyone registered. Reading is suspended,
+/// pulled or free and writing suspended or not, independently of the state.
 /// </summary>
 internal abstract partial class TcpConnection : ChannelActor, IInlineReader
 {
@@ -207,7 +208,7 @@ internal abstract partial class TcpConnection : ChannelActor, IInlineReader
             Log.Debug("Handler {0} of the connection to {1} stopped while it closed; the close goes on", _handler, RemoteAddress);
             _handlerStopped = true;
             if (_handler.Equals(_closer)) _closer = null;
-            if (_closing is not Tcp.ConfirmedClose && _state != ConnectionState.HalfClosed) return;
+            if (_closing is not Tcp.ConfirmedClose) return;
 
             // Nobody is left to read what the peer sends before its close: discard it instead.
             (_closing, _closedEvent) = (Tcp.Close.Instance, Tcp.Closed.Instance);
@@ -448,7 +449,7 @@ internal abstract partial class TcpConnection : ChannelActor, IInlineReader
         if (_announced) SelectorCounters.Add(ref Selector.Counters.OpenConnections, -1);
         _writes.Clear();
         Selector.Trace?.Debug("Connection to {0} stopped", RemoteAddress);
-        if (!IsClosed && Registered)
+        if (!IsClosed && Registered && !_handlerStopped)
         {
             // Stopped from outside (or its selector failed): the handler still hears that the connection is gone.
             Exception? failure = Registration?.Failure;
