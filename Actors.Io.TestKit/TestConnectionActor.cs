@@ -30,6 +30,7 @@ internal sealed class TestConnectionActor(
     private Tcp.CloseCommand? _closing;
     private Tcp.ConnectionClosed? _closedEvent;
     private IActorRef? _closer;
+    private bool _handlerStopped;
 
     private enum State
     {
@@ -268,7 +269,7 @@ internal sealed class TestConnectionActor(
 
     private void CompleteClose()
     {
-        if (_closing is not Tcp.ConfirmedClose)
+        if (_closing is not Tcp.ConfirmedClose || _handlerStopped)
         {
             Finish(_closedEvent!);
             return;
@@ -285,13 +286,23 @@ internal sealed class TestConnectionActor(
         _closedEvent = closedEvent;
         _state = Registered ? State.Finished : State.ClosedUnreported;
         if (_closer is { } closer && !closer.IsNobody()) closer.Tell(closedEvent, Self);
-        if (Registered && !_handler.Equals(_closer)) _handler.Tell(closedEvent, Self);
+        if (Registered && !_handlerStopped && !_handler.Equals(_closer)) _handler.Tell(closedEvent, Self);
         lifecycle.Tell(new ConnectionEnded(closedEvent), Self);
     }
 
     private void OnHandlerTerminated()
     {
         if (_state is State.Finished or State.ClosedUnreported) return;
+        if (_state is State.Closing or State.HalfClosed)
+        {
+            // A close under way goes on, told to nobody; a ConfirmedClose becomes a plain close (nobody reads on).
+            _handlerStopped = true;
+            if (_handler.Equals(_closer)) _closer = null;
+            if (_closing is not Tcp.ConfirmedClose) return;
+            (_closing, _closedEvent) = (Tcp.Close.Instance, Tcp.Closed.Instance);
+            if (_state == State.HalfClosed) Finish(Tcp.Closed.Instance);
+            return;
+        }
 
         // Nobody is left to tell: the real connection resets the peer.
         _pending.Clear();

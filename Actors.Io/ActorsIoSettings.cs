@@ -130,6 +130,16 @@ public sealed class TcpSettings
     /// <summary><c>leased-receive.debug-checks</c>: poison given-back buffers and never reuse their lease objects.</summary>
     public bool LeasedReceiveDebugChecks { get; private init; }
 
+    /// <summary>
+    /// <c>close-linger</c>: how long a closed connection, its output shut down, still reads and discards what the peer
+    /// sends while waiting for the peer's close, so that closing over unread input does not reset the connection and
+    /// lose the last answer. <see cref="TimeSpan.Zero"/> closes at once.
+    /// </summary>
+    public TimeSpan CloseLinger { get; private init; }
+
+    /// <summary><c>close-linger-max-bytes</c>: the most bytes a lingering connection discards; a peer that sends more is reset.</summary>
+    public long CloseLingerMaxBytes { get; private init; }
+
     internal static TcpSettings Create(SettingsReader root)
     {
         const string Durations = "a duration from 1ms to 1h";
@@ -150,6 +160,8 @@ public sealed class TcpSettings
             AcceptBackoffMax = root.Duration("tcp.accept-backoff-max", backoffMin, hour, "a duration from accept-backoff-min to 1h"),
             LeasedReceivePoolSize = root.Bytes("tcp.leased-receive.pool-size", 0, 1L << 30, "a size from 0 B to 1 GiB"),
             LeasedReceiveDebugChecks = root.Bool("tcp.leased-receive.debug-checks"),
+            CloseLinger = root.Duration("tcp.close-linger", TimeSpan.Zero, TimeSpan.FromMinutes(10), "a duration from 0s (no linger) to 10min"),
+            CloseLingerMaxBytes = root.Bytes("tcp.close-linger-max-bytes", 0, 1L << 30, "a size from 0 B to 1 GiB"),
         };
     }
 }

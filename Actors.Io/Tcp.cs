@@ -300,8 +300,8 @@ public static partial class Tcp
 
     /// <summary>
     /// Answer to <see cref="Connected"/>: <see cref="Handler"/> receives this connection's events. Data that arrived before is
-    /// delivered now. Without it within <c>actors-io.tcp.register-timeout</c> the connection is closed. The handler's death
-    /// aborts the connection.
+    /// delivered now. Without it within <c>actors-io.tcp.register-timeout</c> the connection is closed (what was written
+    /// still goes out first). The handler's death aborts an open connection; a close already under way goes on.
     /// </summary>
     public sealed class Register(IActorRef handler, bool keepOpenOnPeerClosed = false, bool useResumeWriting = true, ReceiveMode receiveMode = ReceiveMode.Copied) : Command
     {
@@ -361,7 +361,12 @@ public static partial class Tcp
         public abstract ConnectionClosed Event { get; }
     }
 
-    /// <summary>Send what is queued, then close. The closer and the handler receive <see cref="Closed"/> (once each).</summary>
+    /// <summary>
+    /// Send what is queued, then close. The closer and the handler receive <see cref="Closed"/> (once each) once the writes
+    /// are out and the end of stream is sent. Input the connection has not read would make the close a reset, which can
+    /// destroy the last answer, so the connection then goes on discarding the peer's input until the peer closes, within
+    /// <c>actors-io.tcp.close-linger</c> and <c>close-linger-max-bytes</c>, unseen by the handler.
+    /// </summary>
     public sealed class Close : CloseCommand
     {
         /// <summary>The instance.</summary>

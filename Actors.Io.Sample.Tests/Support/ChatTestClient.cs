@@ -168,6 +168,30 @@ internal sealed partial class ChatTestClient : IDisposable
         }
     }
 
+    /// <summary>
+    /// Sends a byte every 100 ms until the connection is reset (true: the server's side is gone), for at most
+    /// <paramref name="timeout"/> (false).
+    /// </summary>
+    public async Task<bool> ResetWhileSendingAsync(TimeSpan timeout)
+    {
+        DateTime deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                await SendAsync("."u8.ToArray());
+            }
+            catch (SocketException)
+            {
+                return true;
+            }
+
+            await Task.Delay(100);
+        }
+
+        return false;
+    }
+
     /// <summary>Half-closes: the server sees EOF and may still answer.</summary>
     public void ShutdownSend() => _socket.Shutdown(SocketShutdown.Send);
 

@@ -17,12 +17,6 @@ internal sealed class ChatServer : ReceiveActor
     /// <summary>The actor's name, the same on every node: the registry finds the servers by it.</summary>
     public const string ActorName = "chat";
 
-    /// <summary>How long a refused client may keep its side open after its answer.</summary>
-    public static readonly TimeSpan RefusalLinger = TimeSpan.FromSeconds(2);
-
-    /// <summary>The most refused clients answered with a lingering close at once; past it they are closed at once.</summary>
-    private const int MaxRefusals = 64;
-
     private readonly ChatSettings _settings;
     private readonly IActorRef _registry;
     private readonly IActorRef _mediator;
@@ -30,7 +24,6 @@ internal sealed class ChatServer : ReceiveActor
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<IActorRef, SessionState> _sessions = [];
     private readonly HashSet<IActorRef> _clients = [];
-    private readonly HashSet<IActorRef> _refusals = [];
     private readonly List<IActorRef> _bindingWaiters = [];
     private Binding? _binding;
     private IActorRef? _listener;
@@ -73,8 +66,6 @@ internal sealed class ChatServer : ReceiveActor
         });
         Receive<Terminated>(terminated =>
         {
-            if (_refusals.Remove(terminated.ActorRef)) return;
-
             _sessions.Remove(terminated.ActorRef);
             if (_clients.Remove(terminated.ActorRef)) _full = false;
             if (_clients.Count == 0) GoodbyeDone();
@@ -110,15 +101,12 @@ internal sealed class ChatServer : ReceiveActor
         {
             if (!_full) _log.Warning("Chat server full ({0} clients, chat.max-clients): refusing new clients until one leaves", _clients.Count);
             _full = true;
-            if (_refusals.Count < MaxRefusals)
-            {
-                _refusals.Add(Context.Watch(Context.ActorOf(Refusal.Props(connection), "refusal-" + ++_connections)));
-                return;
-            }
 
-            // Too many refusals lingering at once (a connection storm): one line, then close, reading nothing.
+            // One line, then a plain Close: what the client sent meanwhile is never read, and Actors.Io's close discards it
+            // (actors-io.tcp.close-linger) rather than reset the connection over it, so the line reaches the client.
+            // Kept open on the client's EOF, so a client that sends and half-closes at once still gets the line.
             connection.Tell(Tcp.SuspendReading.Instance);
-            connection.Tell(new Tcp.Register(Self));
+            connection.Tell(new Tcp.Register(Self, keepOpenOnPeerClosed: true));
             connection.Tell(Tcp.Write.Create(ChatText.Line(ChatText.ServerFull)));
             connection.Tell(Tcp.Close.Instance);
             return;

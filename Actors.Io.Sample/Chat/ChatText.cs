@@ -85,6 +85,9 @@ internal static class ChatText
     /// <summary>The one line a client past <c>chat.max-clients</c> gets before the server closes its connection.</summary>
     public const string ServerFull = "ERR server full";
 
+    /// <summary>The one line a client gets when the cluster does not answer for it in time (a node without its cluster).</summary>
+    public const string NotAvailable = "ERR the chat is not available right now (no answer from the cluster); try again later";
+
     public static string Greeting(string nick, string node) => $"WELCOME {nick}, you are in {Lobby} (node {node}). /help lists the commands.";
 
     /// <summary>The answer to /help, one line each.</summary>

@@ -359,7 +359,9 @@ internal sealed class ClientSession : UntypedActor
         if (_pending is Pending.Register or Pending.Greet)
         {
             Context.GetLogger().Warning("No answer from the chat registry within {0} for client {1}; closing it", _settings.RegistryTimeout, _remote);
-            WriteLine("ERR the chat is not available right now (no answer from the cluster); try again later");
+            // A plain Close: the input the client typed meanwhile is unread, and Actors.Io's close discards it rather than
+            // reset the connection over it, so this line reaches the client.
+            WriteLine(ChatText.NotAvailable);
             Close();
             return;
         }

@@ -36,6 +36,8 @@ public sealed class ActorsIoOptionsTests
         options.Tcp.AcceptBackoffMax = TimeSpan.FromMinutes(1);
         options.Tcp.LeasedReceivePoolSize = 1L << 20;
         options.Tcp.LeasedReceiveDebugChecks = true;
+        options.Tcp.CloseLinger = TimeSpan.Zero;
+        options.Tcp.CloseLingerMaxBytes = 1 << 20;
         options.Udp.MaxDatagramSize = 9000;
         options.Udp.ReceiveBatchSize = 4;
         options.Udp.ReceiveBudgetPerEvent = 32;
@@ -61,6 +63,8 @@ public sealed class ActorsIoOptionsTests
             "actors-io.tcp.accept-backoff-max = 60000ms",
             "actors-io.tcp.leased-receive.pool-size = 1048576",
             "actors-io.tcp.leased-receive.debug-checks = on",
+            "actors-io.tcp.close-linger = 0ms",
+            "actors-io.tcp.close-linger-max-bytes = 1048576",
             "actors-io.udp.max-datagram-size = 9000",
             "actors-io.udp.receive-batch-size = 4",
             "actors-io.udp.receive-budget-per-event = 32",
@@ -87,6 +91,8 @@ public sealed class ActorsIoOptionsTests
         Assert.Equal(TimeSpan.FromMinutes(1), settings.Tcp.AcceptBackoffMax);
         Assert.Equal(1L << 20, settings.Tcp.LeasedReceivePoolSize);
         Assert.True(settings.Tcp.LeasedReceiveDebugChecks);
+        Assert.Equal(TimeSpan.Zero, settings.Tcp.CloseLinger);
+        Assert.Equal(1 << 20, settings.Tcp.CloseLingerMaxBytes);
         Assert.Equal(9000, settings.Udp.MaxDatagramSize);
         Assert.Equal(4, settings.Udp.ReceiveBatchSize);
         Assert.Equal(32, settings.Udp.ReceiveBudgetPerEvent);

@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
+using Actors.Io.Native;
+using Actors.Io.Streams;
 using Actors.Io.Tests.Support;
 using Akka.Actor;
 using Akka.IO;
@@ -63,6 +65,31 @@ public sealed class TcpAllocationTests : Akka.TestKit.Xunit2.TestKit
         }
 
         return server;
+    }
+
+    [Fact]
+    public void The_discarding_reads_of_a_lingering_close_allocate_nothing()
+    {
+        (FileDescriptorHandle local, FileDescriptorHandle peer) = Descriptors.SocketPair();
+        using (local)
+        using (peer)
+        {
+            byte[] chunk = new byte[Size];
+            long discarded = 0;
+            long before = 0;
+            for (int i = 0; i < LoopAllocations.RoundTrips; i++)
+            {
+                if (i == LoopAllocations.Warmup) before = GC.GetAllocatedBytesForCurrentThread();
+                // Plain checks: an assertion on each turn would allocate itself.
+                if (Descriptors.Write(peer, chunk) != Size) Assert.Fail($"the write of turn {i} was short");
+                ReadEnd end = StreamReads.Discard(local, 64 * 1024, 256 * 1024, ref discarded, out _);
+                if (end != ReadEnd.Drained) Assert.Fail($"the discarding read of turn {i} ended {end}");
+            }
+
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.Equal((long)LoopAllocations.RoundTrips * Size, discarded);
+            Assert.True(allocated == 0, $"{allocated} B allocated over {LoopAllocations.Measured + 1} discarding reads");
+        }
     }
 
     private sealed class Server : ReceiveActor

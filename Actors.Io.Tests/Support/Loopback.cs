@@ -126,6 +126,9 @@ internal static unsafe partial class Loopback
     public static Socket SocketOf(TcpMsg.Connected connected) =>
         View(connected.LocalAddress, connected.RemoteAddress, $"the connection {connected.LocalAddress} <- {connected.RemoteAddress}");
 
+    /// <summary>True while this process holds the descriptor of the connection <paramref name="connected"/> announced.</summary>
+    public static bool IsOpen(TcpMsg.Connected connected) => Find(connected.LocalAddress, connected.RemoteAddress).Count > 0;
+
     /// <summary>A view of the socket listening on <paramref name="bound"/> (see <see cref="View"/>).</summary>
     public static Socket ListeningSocketOf(EndPoint bound) => View(bound, null, $"the listener on {bound}");
 
@@ -138,6 +141,16 @@ internal static unsafe partial class Loopback
     /// and use it only while the socket's actor lives.
     /// </summary>
     private static Socket View(EndPoint local, EndPoint? remote, string what)
+    {
+        List<int> found = Find(local, remote);
+        if (found.Count != 1) throw new InvalidOperationException($"{found.Count} open descriptors are {what}, not one.");
+        var view = new Socket(new SafeSocketHandle(found[0], ownsHandle: false));
+        GC.SuppressFinalize(view);
+        return view;
+    }
+
+    /// <summary>The open descriptors whose name is <paramref name="local"/> and whose peer is <paramref name="remote"/> (null: none).</summary>
+    private static List<int> Find(EndPoint local, EndPoint? remote)
     {
         byte[] wantLocal = Native(local);
         byte[]? wantRemote = remote is null ? null : Native(remote);
@@ -152,10 +165,7 @@ internal static unsafe partial class Loopback
             if (wantRemote is null ? length < 0 : length >= 0 && name[..length].SequenceEqual(wantRemote)) found.Add(fd);
         }
 
-        if (found.Count != 1) throw new InvalidOperationException($"{found.Count} open descriptors are {what}, not one.");
-        var view = new Socket(new SafeSocketHandle(found[0], ownsHandle: false));
-        GC.SuppressFinalize(view);
-        return view;
+        return found;
     }
 
     /// <summary>The socket's own name (or its peer's) into <paramref name="buffer"/>: its length, or -1 (not a socket, no peer).</summary>

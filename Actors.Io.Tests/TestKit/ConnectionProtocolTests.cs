@@ -63,6 +63,24 @@ public abstract class ConnectionProtocolTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_handler_that_closes_and_stops_at_once_still_gets_its_last_bytes_to_the_peer_then_the_end()
+    {
+        TestProbe handler = CreateTestProbe();
+        IConnectionUnderTest connection = Open(handler, new ConnectionOptions(SlowPeer: true));
+        byte[] last = new byte[Chunks * ChunkSize];
+        Random.Shared.NextBytes(last);
+        connection.Connection.Tell(TcpMsg.Write.Create(ByteString.FromBytes(last)), handler);
+        connection.Connection.Tell(TcpMsg.Close.Instance, handler);
+
+        // Stopped while its write still waits for the peer: the close goes on, it is not turned into an abort.
+        Watch(handler.Ref);
+        Sys.Stop(handler.Ref);
+        ExpectTerminated(handler.Ref, TestWaits.Expect);
+        Assert.Equal(last, connection.ReadFromPeer(last.Length));
+        connection.AssertPeerSawClose();
+    }
+
+    [Fact]
     public void The_peers_close_is_reported_as_PeerClosed_and_closes_the_connection()
     {
         TestProbe handler = CreateTestProbe();

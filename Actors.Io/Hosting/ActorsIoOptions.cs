@@ -117,6 +117,15 @@ public sealed class ActorsIoTcpOptions
     /// </summary>
     public bool? LeasedReceiveDebugChecks { get; set; }
 
+    /// <summary>
+    /// <c>actors-io.tcp.close-linger</c>: how long a closed connection still reads and discards the peer's input while
+    /// waiting for the peer's close (0 = close at once, up to 10min).
+    /// </summary>
+    public TimeSpan? CloseLinger { get; set; }
+
+    /// <summary><c>actors-io.tcp.close-linger-max-bytes</c>: the most input a lingering connection discards before it resets (0 B to 1 GiB).</summary>
+    public long? CloseLingerMaxBytes { get; set; }
+
     internal void Render(HoconLines hocon)
     {
         hocon.Add("tcp.batch-accept-limit", BatchAcceptLimit);
@@ -130,6 +139,8 @@ public sealed class ActorsIoTcpOptions
         hocon.Add("tcp.accept-backoff-max", AcceptBackoffMax);
         hocon.Add("tcp.leased-receive.pool-size", LeasedReceivePoolSize);
         hocon.Add("tcp.leased-receive.debug-checks", LeasedReceiveDebugChecks is { } debug ? (debug ? "on" : "off") : null);
+        hocon.Add("tcp.close-linger", CloseLinger);
+        hocon.Add("tcp.close-linger-max-bytes", CloseLingerMaxBytes);
     }
 }
 

@@ -3,7 +3,8 @@ namespace Actors.Io.Streams;
 /// <summary>
 /// Where a stream connection is in its life. The usual path is AwaitingRegister → Open → Closing → Finished (an outgoing
 /// connection starts in Connecting); a peer that closes first leads through PeerClosed (keep-open) or straight to
-/// Closing; ConfirmedClose passes HalfClosed; a connection closed before anyone registered waits in ClosedUnreported.
+/// Closing; ConfirmedClose passes HalfClosed; a close that may leave the peer's input unread passes Lingering; a
+/// connection closed before anyone registered waits in ClosedUnreported.
 /// Whether reading is suspended or pulled, and writing suspended, is kept apart from the state.
 /// </summary>
 internal enum ConnectionState : byte
@@ -28,6 +29,12 @@ internal enum ConnectionState : byte
 
     /// <summary>Closed before anyone registered: waits (socket closed) for Register or its timeout to report how.</summary>
     ClosedUnreported,
+
+    /// <summary>
+    /// Closed and reported, output shut down: discarding what the peer still sends until its EOF, the linger time or the
+    /// byte bound (<c>close-linger</c>), so the kernel does not reset the connection over unread input.
+    /// </summary>
+    Lingering,
 
     /// <summary>Closed and reported; the actor is stopping.</summary>
     Finished,

@@ -25,7 +25,7 @@ internal static class StreamReads
     public static ReadEnd ReadAvailable(
         SafeHandle socket, int chunk, int budget, bool pullMode, IActorRef handler, IActorRef self, SelectorCounters counters, out int errno)
     {
-        byte[] buffer = _threadBuffer is { } b && b.Length >= chunk ? b : _threadBuffer = new byte[chunk];
+        byte[] buffer = ThreadBuffer(chunk);
         while (true)
         {
             int want = Math.Min(chunk, budget);
@@ -84,6 +84,29 @@ internal static class StreamReads
             if (budget <= 0) return ReadEnd.BudgetSpent;
         }
     }
+
+    /// <summary>
+    /// Reads into the loop thread's buffer and drops what it read (a lingering close): until the kernel has less than
+    /// asked, <paramref name="budget"/> bytes, the peer's EOF or an error. Adds the bytes to <paramref name="discarded"/>;
+    /// allocates nothing.
+    /// </summary>
+    public static ReadEnd Discard(SafeHandle socket, int chunk, int budget, ref long discarded, out int errno)
+    {
+        byte[] buffer = ThreadBuffer(chunk);
+        for (int left = budget; ;)
+        {
+            int want = Math.Min(chunk, left);
+            int n = Receive(socket, buffer, want, out errno);
+            if (n < 0 && errno == Errno.EINTR) continue;
+            if (n <= 0) return n == 0 ? ReadEnd.PeerClosed : errno == Errno.EAGAIN ? ReadEnd.Drained : ReadEnd.Failed;
+            discarded += n;
+            left -= n;
+            if (n < want) return ReadEnd.Drained;
+            if (left <= 0) return ReadEnd.BudgetSpent;
+        }
+    }
+
+    private static byte[] ThreadBuffer(int size) => _threadBuffer is { } b && b.Length >= size ? b : _threadBuffer = new byte[size];
 
     private static unsafe int Receive(SafeHandle socket, byte[] buffer, int count, out int errno)
     {

@@ -1,6 +1,7 @@
 using Actors.Io.Native;
 using Actors.Io.Selection;
 using Akka.Actor;
+using Akka.Event;
 
 namespace Actors.Io.Streams;
 
@@ -32,6 +33,7 @@ internal abstract partial class TcpConnection
     /// </summary>
     public bool TryReadInline()
     {
+        if (_state == ConnectionState.Lingering) return TryDiscardInline();
         if (PullMode || !WantsToRead || _queue is null || _queue.HasMessages) return false;
         try
         {
@@ -56,9 +58,25 @@ internal abstract partial class TcpConnection
         }
     }
 
+    /// <summary>A lingering connection's discarding read, served inline; its end (EOF, error, the byte bound) goes to the actor.</summary>
+    private bool TryDiscardInline()
+    {
+        if (_queue is null || _queue.HasMessages) return false;
+        ReadEnd end = StreamReads.Discard(Handle!, Settings.MaxReceivedMessageSize, Settings.ReceiveBudgetPerEvent, ref _discarded, out _);
+        if (end is not (ReadEnd.Drained or ReadEnd.BudgetSpent) || _discarded > Settings.CloseLingerMaxBytes) return false;
+        Registration!.Arm(Interest.Read);
+        return true;
+    }
+
     /// <summary>Reads for a <see cref="Readable"/>: up to the per-event budget (one read in pull mode), then re-arms.</summary>
     private void Read()
     {
+        if (_state == ConnectionState.Lingering)
+        {
+            Discard();
+            return;
+        }
+
         if (!WantsToRead)
         {
             // A readiness event that raced a suspend or a close: keep only the hang-up watch.
@@ -99,6 +117,13 @@ internal abstract partial class TcpConnection
 
     protected override void OnHangUp()
     {
+        if (_state == ConnectionState.Lingering)
+        {
+            // The peer closed or reset: the read meets its EOF or error.
+            Discard();
+            return;
+        }
+
         if (IsClosed || Handle is null) return;
         if (Sockets.GetPendingError(Handle, out int socketError) == 0 && socketError != 0)
         {
@@ -131,6 +156,7 @@ internal abstract partial class TcpConnection
 
     private void OnPeerEof()
     {
+        _eofRead = true;
         switch (_state)
         {
             case ConnectionState.Open when _keepOpenOnPeerClosed:
@@ -148,6 +174,55 @@ internal abstract partial class TcpConnection
                 Finish(Tcp.ConfirmedClosed.Instance);
                 break;
         }
+    }
+
+    /// <summary>
+    /// Closed and reported, with the peer's EOF not read yet: shuts the output down (the peer reads the end of the stream
+    /// after the last write) and discards what the peer still sends until it closes, for at most <c>close-linger</c>. The
+    /// connection keeps its descriptor and registration for that time only.
+    /// </summary>
+    private void Linger(Tcp.ConnectionClosed closedEvent)
+    {
+        _closedEvent = closedEvent;
+        if (Sockets.Shutdown(Handle!, Sockets.SHUT_WR) != 0)
+        {
+            // Not connected any more (the peer reset it): nothing will arrive.
+            CloseSocket(abort: false);
+            StopOrAwaitRegister(closedEvent);
+            return;
+        }
+
+        _state = ConnectionState.Lingering;
+        Registration!.Arm(Interest.Read);
+        ScheduleTellSelf(Settings.CloseLinger, LingerExpired.Instance);
+    }
+
+    /// <summary>Reads and drops the peer's input: the peer's EOF ends the linger, and so does more than the byte bound (with a reset).</summary>
+    private void Discard()
+    {
+        switch (StreamReads.Discard(Handle!, Settings.MaxReceivedMessageSize, Settings.ReceiveBudgetPerEvent, ref _discarded, out _))
+        {
+            case ReadEnd.Drained or ReadEnd.BudgetSpent when _discarded <= Settings.CloseLingerMaxBytes:
+                Registration!.Arm(Interest.Read);
+                break;
+            case ReadEnd.Drained or ReadEnd.BudgetSpent:
+                Log.Debug("The peer of the closed connection to {0} sent more than close-linger-max-bytes ({1} B); resetting it", RemoteAddress, Settings.CloseLingerMaxBytes);
+                EndLinger(reset: true);
+                break;
+            default:
+                // The peer's EOF, or an error (its reset): either way the connection is over.
+                EndLinger(reset: false);
+                break;
+        }
+    }
+
+    /// <summary>Ends the linger: closes the descriptor (resetting the peer when <paramref name="reset"/>) and stops.</summary>
+    private void EndLinger(bool reset)
+    {
+        if (_state != ConnectionState.Lingering) return;
+        _state = ConnectionState.Finished;
+        CloseSocket(abort: reset);
+        StopOrAwaitRegister(_closedEvent!);
     }
 
     /// <summary>A read on the selector's side of the loop (<see cref="TryReadInline"/>) consumed this error for the actor.</summary>

@@ -13,8 +13,9 @@ namespace Actors.Io.Streams;
 /// <summary>
 /// The per-connection actor of a stream socket (TCP or Unix; incoming and outgoing share it). Its life is a sequence of
 /// named states (<see cref="ConnectionState"/>): Connecting (outgoing only) → AwaitingRegister → Open → PeerClosed
-/// (keep-open half-close) or Closing → HalfClosed (ConfirmedClose) → Finished, or ClosedUnreported when it closed before
-/// anyone registered. Reading is suspended, pulled or free and writing suspended or not, independently of the state.
+/// (keep-open half-close) or Closing → HalfClosed (ConfirmedClose) → Lingering (output shut down, discarding the peer's
+/// input until it closes) → Finished, or ClosedUnreported when it closed before anyone registered. Reading is suspended,
+/// pulled or free and writing suspended or not, independently of the state.
 /// </summary>
 internal abstract partial class TcpConnection : ChannelActor, IInlineReader
 {
@@ -33,6 +34,10 @@ internal abstract partial class TcpConnection : ChannelActor, IInlineReader
 
     // Leased receive: the size class of the next read's buffer; -1 in copied mode.
     private int _leaseClass = -1;
+    private bool _eofRead;
+    private bool _handlerStopped;
+    private bool _registerWaitOver;
+    private long _discarded;
     private Tcp.CloseCommand? _closing;
     private Tcp.ConnectionClosed? _closedEvent;
     private IActorRef? _closer;
@@ -90,6 +95,7 @@ internal abstract partial class TcpConnection : ChannelActor, IInlineReader
         {
             ConnectionState.AwaitingRegister => AwaitingRegister(message),
             ConnectionState.ClosedUnreported => ClosedUnreported(message),
+            ConnectionState.Lingering => Lingering(message),
             ConnectionState.Finished => true,
             _ => false,
         };
@@ -103,9 +109,10 @@ internal abstract partial class TcpConnection : ChannelActor, IInlineReader
     {
         if (message is not RegisterTimedOut) return false;
         Log.Warning("No Register for the connection to {0} within {1}; closing it", RemoteAddress, Settings.RegisterTimeout);
-        _state = ConnectionState.Finished;
-        CloseSocket(abort: false);
-        Context.Stop(Self);
+
+        // Closed as Close would: what the bind handler wrote still goes out first.
+        _registerWaitOver = true;
+        BeginClose(Tcp.Close.Instance, Tcp.Closed.Instance, closer: null);
         return true;
     }
 
@@ -125,6 +132,33 @@ internal abstract partial class TcpConnection : ChannelActor, IInlineReader
         }
 
         // Anything else finds the connection closed.
+        return true;
+    }
+
+    /// <summary>Closed and reported, discarding the peer's input: the linger's own events; anything else finds it closed.</summary>
+    private bool Lingering(object message)
+    {
+        switch (message)
+        {
+            case LingerExpired:
+                EndLinger(reset: false);
+                break;
+            case Tcp.Abort:
+                EndLinger(reset: true);
+                break;
+            case Tcp.Register register when !Registered:
+                // Closed before anyone registered: the late handler still learns how it ended.
+                _handler = register.Handler;
+                _handler.Tell(_closedEvent!, Self);
+                break;
+            case RegisterTimedOut:
+                _registerWaitOver = true;
+                break;
+            default:
+                OnLifecycleMessage(message);
+                break;
+        }
+
         return true;
     }
 
@@ -158,12 +192,7 @@ internal abstract partial class TcpConnection : ChannelActor, IInlineReader
                 return true;
             case HandlerTerminated:
             case Terminated terminated when terminated.ActorRef.Equals(_handler):
-                // Nobody is left to hear of it: report it in the log and the failures metric, and reset the peer.
-                Log.Warning("Handler {0} of the connection to {1} stopped while the connection was open; aborting the connection", _handler, RemoteAddress);
-                Selector.Metrics?.ConnectionFailed(HandlerTerminatedCause);
-                _state = ConnectionState.Finished;
-                CloseSocket(abort: true);
-                Context.Stop(Self);
+                OnHandlerStopped();
                 return true;
             case HandlerWatchRefused:
                 Context.Watch(_handler);
@@ -173,6 +202,33 @@ internal abstract partial class TcpConnection : ChannelActor, IInlineReader
             default:
                 return false;
         }
+    }
+
+    /// <summary>
+    /// The handler stopped. A close already under way (its own, or the peer's) goes on as a plain close, told to nobody;
+    /// an open connection is aborted.
+    /// </summary>
+    private void OnHandlerStopped()
+    {
+        if (_state is ConnectionState.Closing or ConnectionState.HalfClosed)
+        {
+            Log.Debug("Handler {0} of the connection to {1} stopped while it closed; the close goes on", _handler, RemoteAddress);
+            _handlerStopped = true;
+            if (_handler.Equals(_closer)) _closer = null;
+            if (_closing is not Tcp.ConfirmedClose) return;
+
+            // Nobody is left to read what the peer sends before its close: discard it instead.
+            (_closing, _closedEvent) = (Tcp.Close.Instance, Tcp.Closed.Instance);
+            if (_state == ConnectionState.HalfClosed) Finish(Tcp.Closed.Instance);
+            return;
+        }
+
+        // Nobody is left to hear of it: report it in the log and the failures metric, and reset the peer.
+        Log.Warning("Handler {0} of the connection to {1} stopped while the connection was open; aborting the connection", _handler, RemoteAddress);
+        Selector.Metrics?.ConnectionFailed(HandlerTerminatedCause);
+        _state = ConnectionState.Finished;
+        CloseSocket(abort: true);
+        Context.Stop(Self);
     }
 
     protected override void OnRegistered()
@@ -191,8 +247,11 @@ internal abstract partial class TcpConnection : ChannelActor, IInlineReader
     protected override void OnRegistrationFailed(Exception cause) =>
         ErrorClose(SocketError.SocketError, $"Registering the connection failed: {cause.Message}");
 
-    protected override void OnSelectorFailed(SelectorFailed failed) =>
-        ErrorClose(SocketError.SocketError, $"The selector failed: {failed.Cause.Message}");
+    protected override void OnSelectorFailed(SelectorFailed failed)
+    {
+        if (_state == ConnectionState.Lingering) EndLinger(reset: true);
+        else ErrorClose(SocketError.SocketError, $"The selector failed: {failed.Cause.Message}");
+    }
 
     /// <summary>Announces the connection (counted open from now on) and starts waiting for <see cref="Tcp.Register"/>.</summary>
     protected void Announce(IActorRef to, Tcp.Connected connected)
@@ -329,7 +388,7 @@ internal abstract partial class TcpConnection : ChannelActor, IInlineReader
     /// <summary>The writes are out: close, or for ConfirmedClose shut the output down and read until the peer's EOF.</summary>
     private void CompleteClose()
     {
-        if (_closing is not Tcp.ConfirmedClose)
+        if (_closing is not Tcp.ConfirmedClose || _handlerStopped)
         {
             Finish(_closedEvent!);
             return;
@@ -340,13 +399,22 @@ internal abstract partial class TcpConnection : ChannelActor, IInlineReader
         if (WantsToRead) Registration?.Arm(Interest.Read);
     }
 
-    /// <summary>Reports <paramref name="closedEvent"/> to the closer and the handler (once each), closes, stops.</summary>
+    /// <summary>
+    /// Reports <paramref name="closedEvent"/> to the closer and the handler (once each), then closes and stops, or, where
+    /// the peer's input may still arrive unread, lingers first.
+    /// </summary>
     private void Finish(Tcp.ConnectionClosed closedEvent)
     {
         if (IsClosed) return;
         _state = ConnectionState.Finished;
         if (_closer is { } closer && !closer.IsNobody()) closer.Tell(closedEvent, Self);
-        if (Registered && !_handler.Equals(_closer)) _handler.Tell(closedEvent, Self);
+        if (Registered && !_handlerStopped && !_handler.Equals(_closer)) _handler.Tell(closedEvent, Self);
+        if (!closedEvent.IsAborted && !_eofRead && Settings.CloseLinger > TimeSpan.Zero && Registration is { Failure: null })
+        {
+            Linger(closedEvent);
+            return;
+        }
+
         CloseSocket(abort: closedEvent.IsAborted);
         StopOrAwaitRegister(closedEvent);
     }
@@ -358,7 +426,7 @@ internal abstract partial class TcpConnection : ChannelActor, IInlineReader
         _state = ConnectionState.Finished;
         var closed = new Tcp.ErrorClosed(cause, error);
         Selector.Metrics?.ConnectionFailed(error.ToString());
-        if (Registered) _handler.Tell(closed, Self);
+        if (Registered && !_handlerStopped) _handler.Tell(closed, Self);
         if (_closer is { } closer && !closer.Equals(_handler)) closer.Tell(closed, Self);
         OnErrorClosed(closed);
         CloseSocket(abort: true);
@@ -371,7 +439,7 @@ internal abstract partial class TcpConnection : ChannelActor, IInlineReader
     /// </summary>
     private void StopOrAwaitRegister(Tcp.ConnectionClosed closedEvent)
     {
-        if (Registered || _announcedAt == 0)
+        if (Registered || _announcedAt == 0 || _registerWaitOver)
         {
             Context.Stop(Self);
             return;
@@ -418,7 +486,7 @@ internal abstract partial class TcpConnection : ChannelActor, IInlineReader
 
         _writes.Clear();
         Selector.Trace?.Debug("Connection to {0} stopped", RemoteAddress);
-        if (!IsClosed && Registered)
+        if (!IsClosed && Registered && !_handlerStopped)
         {
             // Stopped from outside (or its selector failed): the handler still hears that the connection is gone.
             Exception? failure = Registration?.Failure;
@@ -426,6 +494,12 @@ internal abstract partial class TcpConnection : ChannelActor, IInlineReader
         }
 
         CloseSocket(abort: !IsClosed);
+    }
+
+    /// <summary>The linger time of a closed connection is over.</summary>
+    private sealed class LingerExpired : INoSerializationVerificationNeeded, IDeadLetterSuppression
+    {
+        public static readonly LingerExpired Instance = new();
     }
 
     /// <summary>The register timer fired; internal so tests can deliver a late one.</summary>
