@@ -30,6 +30,7 @@ public sealed class ActorsIo : IExtension
         {
             Pool[i].Metrics = Metrics;
             Pool[i].Trace = trace;
+            Pool[i].Resolver = Settings.Resolver;
             Pool[i].ReceiveBuffers = new Buffers.ReceiveBufferPool(
                 Settings.Tcp.MaxReceivedMessageSize, Settings.Tcp.LeasedReceivePoolSize, Settings.Tcp.LeasedReceiveDebugChecks);
         }

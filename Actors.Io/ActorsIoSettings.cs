@@ -55,6 +55,9 @@ public sealed class ActorsIoSettings
     /// <summary>Makes each selector's poller (at start and at each restart); not configurable.</summary>
     internal PollerSource Pollers { get; set; } = PollerFactory.Native;
 
+    /// <summary>Resolves the host names of <c>Connect</c> commands (the system's resolver); not configurable.</summary>
+    internal Func<string, CancellationToken, Task<System.Net.IPAddress[]>> Resolver { get; set; } = System.Net.Dns.GetHostAddressesAsync;
+
     /// <summary>Reads and checks the <c>actors-io</c> section of <paramref name="config"/> (the whole system config).</summary>
     /// <exception cref="ActorsIoConfigurationException">
     /// A key under <c>actors-io</c> is not one of the reference configuration's (<see cref="ActorsIo.ReferenceConfig"/>),
@@ -118,6 +121,12 @@ public sealed class TcpSettings
     /// <summary><c>connect-timeout</c>: the default <see cref="Tcp.Connect"/> timeout.</summary>
     public TimeSpan ConnectTimeout { get; private init; }
 
+    /// <summary>
+    /// <c>connection-attempt-delay</c>: when a name resolves to several addresses, how long a <see cref="Tcp.Connect"/>
+    /// waits for one attempt before it also tries the next address (Happy Eyeballs, RFC 8305).
+    /// </summary>
+    public TimeSpan ConnectionAttemptDelay { get; private init; }
+
     /// <summary><c>accept-backoff-min</c>: first retry delay after EMFILE / ENFILE.</summary>
     public TimeSpan AcceptBackoffMin { get; private init; }
 
@@ -156,6 +165,7 @@ public sealed class TcpSettings
             MaxWritesPerSyscall = root.Int("tcp.max-writes-per-syscall", 1, 1024),
             RegisterTimeout = root.Duration("tcp.register-timeout", ms, hour, Durations),
             ConnectTimeout = root.Duration("tcp.connect-timeout", ms, hour, Durations),
+            ConnectionAttemptDelay = root.Duration("tcp.connection-attempt-delay", TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(2), "a duration from 10ms to 2s"),
             AcceptBackoffMin = backoffMin,
             AcceptBackoffMax = root.Duration("tcp.accept-backoff-max", backoffMin, hour, "a duration from accept-backoff-min to 1h"),
             LeasedReceivePoolSize = root.Bytes("tcp.leased-receive.pool-size", 0, 1L << 30, "a size from 0 B to 1 GiB"),

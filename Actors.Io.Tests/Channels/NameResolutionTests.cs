@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Actors.Io.Channels;
 using Actors.Io.Tests.Support;
 using Akka.Actor;
 using Xunit.Abstractions;
@@ -42,4 +43,35 @@ public sealed class NameResolutionTests(ITestOutputHelper output)
         Assert.Contains($"{host}:9", socketError.Message);
         AwaitAssert(() => Assert.Equal(0, ActorsIo.Get(Sys).Budget.Open), TestWaits.Expect);
     }
+
+    [Theory]
+    [InlineData("::1 ::2 127.0.0.1 127.0.0.2 127.0.0.3", "::1 127.0.0.1 ::2 127.0.0.2 127.0.0.3")]
+    [InlineData("127.0.0.1 ::1 ::2 ::3", "127.0.0.1 ::1 ::2 ::3")]
+    [InlineData("127.0.0.1 127.0.0.2 ::1", "127.0.0.1 ::1 127.0.0.2")]
+    [InlineData("::1 ::1 127.0.0.1 ::1", "::1 127.0.0.1")]
+    [InlineData("127.0.0.1", "127.0.0.1")]
+    [InlineData("", "")]
+    public void Addresses_are_interleaved_by_family_starting_with_the_first_ones(string resolved, string ordered)
+    {
+        List<IPAddress> result = NameResolution.Interleave(Parse(resolved));
+        Assert.Equal(Parse(ordered), result);
+    }
+
+    [Fact]
+    public void Candidates_keep_the_family_the_name_and_the_local_address_ask_for()
+    {
+        IPAddress[] addresses = Parse("::1 127.0.0.1 ::2 127.0.0.2");
+        var any = new NameResolution.Resolved(new DnsEndPoint("h", 80), addresses, null);
+        var v4 = new NameResolution.Resolved(new DnsEndPoint("h", 80, AddressFamily.InterNetwork), addresses, null);
+
+        Assert.Equal(
+            [new IPEndPoint(IPAddress.IPv6Loopback, 80), new IPEndPoint(IPAddress.Loopback, 80), new IPEndPoint(IPAddress.Parse("::2"), 80), new IPEndPoint(IPAddress.Parse("127.0.0.2"), 80)],
+            any.Candidates());
+        Assert.Equal([new IPEndPoint(IPAddress.Loopback, 80), new IPEndPoint(IPAddress.Parse("127.0.0.2"), 80)], v4.Candidates());
+        Assert.Equal([new IPEndPoint(IPAddress.IPv6Loopback, 80), new IPEndPoint(IPAddress.Parse("::2"), 80)], any.Candidates(AddressFamily.InterNetworkV6));
+        Assert.Empty(v4.Candidates(AddressFamily.InterNetworkV6));
+    }
+
+    private static IPAddress[] Parse(string addresses) =>
+        addresses.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(IPAddress.Parse).ToArray();
 }

@@ -28,6 +28,7 @@ public sealed class ActorsIoSettingsTests
         Assert.Equal(64, settings.Tcp.MaxWritesPerSyscall);
         Assert.Equal(TimeSpan.FromSeconds(5), settings.Tcp.RegisterTimeout);
         Assert.Equal(TimeSpan.FromSeconds(10), settings.Tcp.ConnectTimeout);
+        Assert.Equal(TimeSpan.FromMilliseconds(250), settings.Tcp.ConnectionAttemptDelay);
         Assert.Equal(TimeSpan.FromMilliseconds(50), settings.Tcp.AcceptBackoffMin);
         Assert.Equal(TimeSpan.FromSeconds(2), settings.Tcp.AcceptBackoffMax);
         Assert.Equal(TimeSpan.FromSeconds(2), settings.Tcp.CloseLinger);
@@ -57,6 +58,8 @@ public sealed class ActorsIoSettingsTests
     [InlineData("actors-io.tcp.receive-budget-per-event = 1 KiB", "actors-io.tcp.receive-budget-per-event", "1 KiB", "a size from max-received-message-size (65536 B) to 64 MiB")]
     [InlineData("actors-io.tcp.register-timeout = soon", "actors-io.tcp.register-timeout", "soon", "a duration from 1ms to 1h")]
     [InlineData("actors-io.tcp.connect-timeout = 0s", "actors-io.tcp.connect-timeout", "0s", "a duration from 1ms to 1h")]
+    [InlineData("actors-io.tcp.connection-attempt-delay = 5ms", "actors-io.tcp.connection-attempt-delay", "5ms", "a duration from 10ms to 2s")]
+    [InlineData("actors-io.tcp.connection-attempt-delay = 3s", "actors-io.tcp.connection-attempt-delay", "3s", "a duration from 10ms to 2s")]
     [InlineData("actors-io.tcp.leased-receive.pool-size = 2 GiB", "actors-io.tcp.leased-receive.pool-size", "2 GiB", "a size from 0 B to 1 GiB")]
     [InlineData("actors-io.tcp.leased-receive.debug-checks = sometimes", "actors-io.tcp.leased-receive.debug-checks", "sometimes", "on or off")]
     [InlineData("actors-io.tcp.close-linger = -1s", "actors-io.tcp.close-linger", "-1s", "a duration from 0s (no linger) to 10min")]

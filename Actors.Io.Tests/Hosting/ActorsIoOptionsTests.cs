@@ -32,6 +32,7 @@ public sealed class ActorsIoOptionsTests
         options.Tcp.MaxWritesPerSyscall = 16;
         options.Tcp.RegisterTimeout = TimeSpan.FromMilliseconds(750);
         options.Tcp.ConnectTimeout = TimeSpan.FromSeconds(3);
+        options.Tcp.ConnectionAttemptDelay = TimeSpan.FromMilliseconds(100);
         options.Tcp.AcceptBackoffMin = TimeSpan.FromMilliseconds(10);
         options.Tcp.AcceptBackoffMax = TimeSpan.FromMinutes(1);
         options.Tcp.LeasedReceivePoolSize = 1L << 20;
@@ -59,6 +60,7 @@ public sealed class ActorsIoOptionsTests
             "actors-io.tcp.max-writes-per-syscall = 16",
             "actors-io.tcp.register-timeout = 750ms",
             "actors-io.tcp.connect-timeout = 3000ms",
+            "actors-io.tcp.connection-attempt-delay = 100ms",
             "actors-io.tcp.accept-backoff-min = 10ms",
             "actors-io.tcp.accept-backoff-max = 60000ms",
             "actors-io.tcp.leased-receive.pool-size = 1048576",
@@ -87,6 +89,7 @@ public sealed class ActorsIoOptionsTests
         Assert.Equal(16, settings.Tcp.MaxWritesPerSyscall);
         Assert.Equal(TimeSpan.FromMilliseconds(750), settings.Tcp.RegisterTimeout);
         Assert.Equal(TimeSpan.FromSeconds(3), settings.Tcp.ConnectTimeout);
+        Assert.Equal(TimeSpan.FromMilliseconds(100), settings.Tcp.ConnectionAttemptDelay);
         Assert.Equal(TimeSpan.FromMilliseconds(10), settings.Tcp.AcceptBackoffMin);
         Assert.Equal(TimeSpan.FromMinutes(1), settings.Tcp.AcceptBackoffMax);
         Assert.Equal(1L << 20, settings.Tcp.LeasedReceivePoolSize);

@@ -181,6 +181,7 @@ public sealed class WithActorsIoTests
         Assert.Equal(Reference.Tcp.ReceiveBudgetPerEvent, settings.Tcp.ReceiveBudgetPerEvent);
         Assert.Equal(Reference.Tcp.MaxWritesPerSyscall, settings.Tcp.MaxWritesPerSyscall);
         Assert.Equal(Reference.Tcp.ConnectTimeout, settings.Tcp.ConnectTimeout);
+        Assert.Equal(Reference.Tcp.ConnectionAttemptDelay, settings.Tcp.ConnectionAttemptDelay);
         Assert.Equal(Reference.Tcp.AcceptBackoffMin, settings.Tcp.AcceptBackoffMin);
         Assert.Equal(Reference.Tcp.AcceptBackoffMax, settings.Tcp.AcceptBackoffMax);
     }

@@ -20,6 +20,7 @@ namespace Actors.Io.Channels;
 internal abstract class ChannelActor : UntypedActor
 {
     private ICancelable? _schedulerTimer;
+    private CancellationTokenSource? _resolving;
     private ILoggingAdapter? _log;
 
     /// <param name="selector">The selector this channel is placed on.</param>
@@ -49,6 +50,17 @@ internal abstract class ChannelActor : UntypedActor
     {
         PlacementHeld = false;
         Selector.Actor.Tell(new RegisterChannel(handle, Self, initial, keepOpenOnSelectorFailure));
+    }
+
+    /// <summary>
+    /// Takes <paramref name="registration"/>, the answer to a <see cref="RegisterChannel(SafeHandle, Interest, bool)"/> the
+    /// subclass handled itself, as this channel's registration (an outgoing connection's winning attempt); the
+    /// subclass then calls <see cref="OnRegistered"/>.
+    /// </summary>
+    protected void Adopt(IChannelRegistration registration)
+    {
+        PlacementHeld = false;
+        Registration = registration;
     }
 
     /// <summary>
@@ -96,8 +108,15 @@ internal abstract class ChannelActor : UntypedActor
         _schedulerTimer = Context.System.Scheduler.ScheduleTellOnceCancelable(delay, Self, message, ActorRefs.NoSender);
     }
 
-    /// <summary>Resolves <paramref name="name"/> without blocking a thread; the answer is <see cref="OnResolved"/>.</summary>
-    protected void Resolve(DnsEndPoint name) => NameResolution.Resolve(name, Self);
+    /// <summary>
+    /// Resolves <paramref name="name"/> without blocking a thread; the answer is <see cref="OnResolved"/>. A lookup still
+    /// under way when the actor stops is cancelled.
+    /// </summary>
+    protected void Resolve(DnsEndPoint name)
+    {
+        _resolving ??= new CancellationTokenSource();
+        NameResolution.Resolve(name, Self, Selector.Resolver, _resolving.Token);
+    }
 
     /// <summary>Handles the messages of the lifecycle; false when <paramref name="message"/> is not one.</summary>
     protected bool OnLifecycleMessage(object message)
@@ -144,5 +163,10 @@ internal abstract class ChannelActor : UntypedActor
     /// <summary>The answer to <see cref="Resolve"/>.</summary>
     protected virtual void OnResolved(NameResolution.Resolved resolved) => Unhandled(resolved);
 
-    protected override void PostStop() => _schedulerTimer?.Cancel();
+    protected override void PostStop()
+    {
+        _schedulerTimer?.Cancel();
+        _resolving?.Cancel();
+        _resolving?.Dispose();
+    }
 }

@@ -99,6 +99,12 @@ public sealed class ActorsIoTcpOptions
     /// <summary><c>actors-io.tcp.connect-timeout</c>: the default <c>Connect</c> timeout (1ms to 1h).</summary>
     public TimeSpan? ConnectTimeout { get; set; }
 
+    /// <summary>
+    /// <c>actors-io.tcp.connection-attempt-delay</c>: how long a <c>Connect</c> to a name with several addresses waits for
+    /// one attempt before it also tries the next address (10ms to 2s).
+    /// </summary>
+    public TimeSpan? ConnectionAttemptDelay { get; set; }
+
     /// <summary><c>actors-io.tcp.accept-backoff-min</c>: first retry delay of a listener after EMFILE / ENFILE (1ms to 1h).</summary>
     public TimeSpan? AcceptBackoffMin { get; set; }
 
@@ -135,6 +141,7 @@ public sealed class ActorsIoTcpOptions
         hocon.Add("tcp.max-writes-per-syscall", MaxWritesPerSyscall);
         hocon.Add("tcp.register-timeout", RegisterTimeout);
         hocon.Add("tcp.connect-timeout", ConnectTimeout);
+        hocon.Add("tcp.connection-attempt-delay", ConnectionAttemptDelay);
         hocon.Add("tcp.accept-backoff-min", AcceptBackoffMin);
         hocon.Add("tcp.accept-backoff-max", AcceptBackoffMax);
         hocon.Add("tcp.leased-receive.pool-size", LeasedReceivePoolSize);

@@ -70,6 +70,9 @@ internal static unsafe partial class Sockets
     [LibraryImport(Libc.Name, EntryPoint = "getsockname", SetLastError = true)]
     public static partial int GetSockName(SafeHandle fd, byte* address, int* addressLength);
 
+    [LibraryImport(Libc.Name, EntryPoint = "getpeername", SetLastError = true)]
+    public static partial int GetPeerName(SafeHandle fd, byte* address, int* addressLength);
+
     [LibraryImport(Libc.Name, EntryPoint = "shutdown", SetLastError = true)]
     public static partial int Shutdown(SafeHandle fd, int how);
 
@@ -103,5 +106,21 @@ internal static unsafe partial class Sockets
         int rc = GetSockOpt(fd, SolSocket, SoError, &value, &len);
         socketError = value;
         return rc == 0 ? 0 : Errno.Last;
+    }
+
+    /// <summary>
+    /// Where a non-blocking connect stands: 0 when connected, -1 while still under way, else the errno it failed with
+    /// (read from <c>SO_ERROR</c>, which this clears).
+    /// </summary>
+    public static int ConnectProgress(SafeHandle fd)
+    {
+        int rc = GetPendingError(fd, out int error);
+        if (rc != 0) return rc;
+        if (error != 0) return error;
+        byte* address = stackalloc byte[128];
+        int length = 128;
+        if (GetPeerName(fd, address, &length) == 0) return 0;
+        int errno = Errno.Last;
+        return errno == Errno.ENOTCONN ? -1 : errno;
     }
 }

@@ -30,6 +30,9 @@ internal sealed class Selector(int index, EventLoop loop, ChannelBudget budget, 
     /// <summary>Receive buffers for leased receive (set at start from the settings; tests get the defaults).</summary>
     public Buffers.ReceiveBufferPool ReceiveBuffers { get; set; } = new(64 << 10, 4 << 20, debugChecks: false);
 
+    /// <summary>Resolves host names for this selector's channels (set at start from the settings; tests get the system's).</summary>
+    public Func<string, CancellationToken, Task<System.Net.IPAddress[]>> Resolver { get; set; } = System.Net.Dns.GetHostAddressesAsync;
+
     /// <summary>Trace logger; null unless <c>actors-io.trace-logging = on</c>.</summary>
     public Akka.Event.ILoggingAdapter? Trace { get; set; }
 

@@ -9,15 +9,28 @@ using Akka.Event;
 namespace Actors.Io.Streams;
 
 /// <summary>
-/// A connection opened by <see cref="Tcp.Connect"/>: resolves a host name without blocking, connects without blocking
-/// (waiting for <see cref="Connectable"/>), then tells the commander <see cref="Tcp.Connected"/> and waits for Register.
+/// A connection opened by <see cref="Tcp.Connect"/>: resolves a host name without blocking, then connects without
+/// blocking to its addresses as RFC 8305 (Happy Eyeballs) says (one attempt per address, the next one started after
+/// <c>connection-attempt-delay</c> or at once when one fails, the first to connect wins and the others are closed),
+/// tells the commander <see cref="Tcp.Connected"/> and waits for Register. An IP address or a Unix socket is one attempt.
+/// <para>
+/// Each attempt is a socket of its own, registered with the selector for <see cref="Interest.Connect"/> and holding one
+/// place under <c>max-channels</c>: the first uses the connection's place, a concurrent one takes another (within the
+/// limit; beyond it, it waits for a running attempt to end). The selector answers registrations in the order they were
+/// asked, so the oldest unanswered attempt is the one an answer is for; <see cref="Connectable"/> names no socket, so
+/// every attempt under way is asked where it stands. The winner's registration becomes the connection's once every
+/// other attempt's registration is answered and closed, so the connection holds only its own from then on.
+/// </para>
 /// </summary>
 internal sealed class TcpOutgoingConnection : TcpConnection
 {
     private readonly IActorRef _commander;
     private readonly Tcp.Connect _connect;
     private EndPoint? _target;
-    private bool _immediatelyConnected;
+    private List<EndPoint>? _candidates;
+    private List<Attempt>? _attempts;
+    private Attempt? _winner;
+    private int _extraPlaces;
 
     public TcpOutgoingConnection(TcpSettings settings, Selector selector, IActorRef commander, Tcp.Connect connect)
         : base(settings, selector, placementHeld: true, connect.PullMode, connect.Options)
@@ -53,10 +66,12 @@ internal sealed class TcpOutgoingConnection : TcpConnection
         _ => _connect.RemoteAddress.ToString() ?? "?",
     };
 
+    private TimeSpan Timeout => _connect.Timeout ?? Settings.ConnectTimeout;
+
     protected override void PreStart()
     {
         RemoteAddress = _connect.RemoteAddress;
-        ScheduleTellSelf(_connect.Timeout ?? Settings.ConnectTimeout, ConnectTimedOut.Instance);
+        ScheduleTellSelf(Timeout, ConnectTimedOut.Instance);
         if (StreamSockets.Refusal(_connect.RemoteAddress, _connect.Options, binding: false) is { } refusal)
         {
             Fail(refusal);
@@ -66,7 +81,7 @@ internal sealed class TcpOutgoingConnection : TcpConnection
         switch (_connect.RemoteAddress)
         {
             case IPEndPoint or UnixDomainSocketEndPoint:
-                StartConnect(_connect.RemoteAddress);
+                Begin([_connect.RemoteAddress]);
                 break;
             case DnsEndPoint dns:
                 Resolve(dns);
@@ -79,15 +94,23 @@ internal sealed class TcpOutgoingConnection : TcpConnection
 
     protected override bool OnConnectMessage(object message)
     {
+        if (State != ConnectionState.Connecting) return message is Connectable or ConnectTimedOut or AttemptDelayElapsed;
         switch (message)
         {
-            case Connectable when State == ConnectionState.Connecting:
-                FinishConnect();
+            case Connectable:
+                CheckAttempts();
                 return true;
-            case ConnectTimedOut when State == ConnectionState.Connecting:
-                Fail(new TimeoutException($"Connecting to {Target} timed out after {_connect.Timeout ?? Settings.ConnectTimeout}."));
+            case ChannelRegistered registered when _attempts is not null:
+                Answered().Registered(registered.Registration, this);
                 return true;
-            case Connectable or ConnectTimedOut:
+            case RegistrationFailed failed when _attempts is not null:
+                Answered().RegistrationFailed(failed.Cause, this);
+                return true;
+            case AttemptDelayElapsed elapsed:
+                if (_winner is null && elapsed.Started == _attempts?.Count) StartNext(replacing: false);
+                return true;
+            case ConnectTimedOut:
+                Fail(TimedOut());
                 return true;
             default:
                 return false;
@@ -97,15 +120,7 @@ internal sealed class TcpOutgoingConnection : TcpConnection
     protected override void OnConnectionRegistered()
     {
         if (State != ConnectionState.Connecting) base.OnConnectionRegistered();
-
-        // An immediate connect (rare, but loopback does it) needs no Connectable.
-        else if (_immediatelyConnected) Connected();
-    }
-
-    protected override void OnRegistrationFailed(Exception cause)
-    {
-        if (State == ConnectionState.Connecting) Fail(cause);
-        else base.OnRegistrationFailed(cause);
+        else Connected();
     }
 
     protected override void OnErrorClosed(Tcp.ErrorClosed closed)
@@ -115,50 +130,183 @@ internal sealed class TcpOutgoingConnection : TcpConnection
 
     protected override void OnResolved(NameResolution.Resolved resolved)
     {
-        if (State != ConnectionState.Connecting || Socket is not null) return;
-        if (resolved.Pick() is { } target) StartConnect(target);
+        if (State != ConnectionState.Connecting || _attempts is not null) return;
+        List<IPEndPoint> candidates = resolved.Candidates(_connect.LocalAddress?.AddressFamily);
+        if (candidates.Count > 0) Begin(candidates.ConvertAll(c => (EndPoint)c));
         else Fail(resolved.Failure());
     }
 
-    private void StartConnect(EndPoint target)
+    protected override void PostStop()
     {
-        _target = target;
-        Socket socket;
+        DiscardAttempts();
+        base.PostStop();
+    }
+
+    private void Begin(List<EndPoint> candidates)
+    {
+        _candidates = candidates;
+        _attempts = new List<Attempt>(candidates.Count);
+        StartNext(replacing: false);
+    }
+
+    /// <summary>
+    /// Starts the next address's attempt, and the one after it for each that fails at once. Without a place for it
+    /// (max-channels reached) a concurrent attempt waits; one <paramref name="replacing"/> an attempt that just ended takes
+    /// the place that one is giving back. With nothing left to try and nothing under way, the connect has failed.
+    /// </summary>
+    private void StartNext(bool replacing)
+    {
+        List<EndPoint> candidates = _candidates!;
+        List<Attempt> attempts = _attempts!;
+        while (attempts.Count < candidates.Count)
+        {
+            if (!TakePlace(replacing || !attempts.Any(a => a.InPlay))) return;
+            var attempt = new Attempt(candidates[attempts.Count]);
+            attempts.Add(attempt);
+            if (Open(attempt))
+            {
+                if (attempt.Connected) Win(attempt);
+                else if (attempts.Count < candidates.Count) ScheduleTellSelf(Settings.ConnectionAttemptDelay, new AttemptDelayElapsed(attempts.Count));
+                return;
+            }
+        }
+
+        if (!attempts.Any(a => a.InPlay)) Fail(AllFailed(attempts));
+    }
+
+    /// <summary>Makes sure this actor holds a place not yet handed to a registration; false when none is to be had.</summary>
+    private bool TakePlace(bool overLimit)
+    {
+        if (PlacementHeld || _extraPlaces > 0) return true;
+        if (overLimit) Selector.Budget.TakeUnchecked();
+        else if (!Selector.Budget.TryTake()) return false;
+        Selector.Placed();
+        _extraPlaces++;
+        return true;
+    }
+
+    /// <summary>Opens the attempt's socket and starts its connect; false when it failed at once (it keeps no place).</summary>
+    private bool Open(Attempt attempt)
+    {
+        EndPoint target = attempt.Target;
+        Socket? socket = null;
         try
         {
             socket = StreamSockets.NewStreamSocket(target, dualMode: true);
-            Socket = socket;
-            Handle = socket.SafeHandle;
             foreach (Tcp.SocketOption option in Options) option.BeforeConnect(socket);
             if (_connect.LocalAddress is { } local) socket.Bind(local);
         }
         catch (SocketException e)
         {
-            Fail(new SocketException((int)e.SocketErrorCode, $"Connecting to {Target} failed before connect: {e.Message}"));
-            return;
+            socket?.Dispose();
+            attempt.Failed(e.SocketErrorCode, $"failed before connect: {e.Message}");
+            return false;
         }
 
         int errno = StreamSockets.Connect(socket, target);
         if (errno != 0 && errno != Errno.EINPROGRESS && errno != Errno.EINTR)
         {
-            Fail(new SocketException((int)Errno.ToSocketError(errno), $"Connecting to {Target} failed: {StreamSockets.DescribeConnectError(target, errno)}"));
-            return;
+            socket.Dispose();
+            attempt.Failed(Errno.ToSocketError(errno), $"failed: {StreamSockets.DescribeConnectError(target, errno)}");
+            return false;
         }
 
-        _immediatelyConnected = errno == 0;
-        RegisterChannel(socket.SafeHandle, _immediatelyConnected ? Interest.None : Interest.Connect);
+        attempt.Socket = socket;
+        attempt.Connected = errno == 0;
+        attempt.AwaitingAnswer = true;
+        if (!PlacementHeld) _extraPlaces--;
+        RegisterChannel(socket.SafeHandle, attempt.Connected ? Interest.None : Interest.Connect);
+        return true;
     }
 
-    private void FinishConnect()
+    /// <summary>The attempt a registration answer is for: the oldest one unanswered.</summary>
+    private Attempt Answered()
     {
-        if (Socket is null) return;
-        if (Sockets.GetPendingError(Socket.SafeHandle, out int error) != 0 || error != 0)
+        Attempt attempt = _attempts!.First(a => a.AwaitingAnswer);
+        attempt.AwaitingAnswer = false;
+        return attempt;
+    }
+
+    /// <summary>A connect finished somewhere: each attempt under way says where it stands.</summary>
+    private void CheckAttempts()
+    {
+        // By index: a failed attempt starts the next, which joins the list (unregistered, so skipped here).
+        for (int i = 0; _attempts is not null && i < _attempts.Count; i++)
         {
-            Fail(new SocketException((int)Errno.ToSocketError(error), $"Connecting to {Target} failed: {StreamSockets.DescribeConnectError(_target!, error)}"));
-            return;
+            Attempt attempt = _attempts[i];
+            if (!attempt.InPlay || attempt.Registration is null || attempt.Connected) continue;
+            int progress = Sockets.ConnectProgress(attempt.Socket!.SafeHandle);
+            if (progress == 0 && _winner is null) Win(attempt);
+            else if (progress > 0) AttemptFailed(attempt, Errno.ToSocketError(progress), $"failed: {StreamSockets.DescribeConnectError(attempt.Target, progress)}");
+            else if (progress < 0) attempt.Registration.Arm(Interest.Connect);
         }
 
-        Connected();
+        Complete();
+    }
+
+    private void AttemptFailed(Attempt attempt, SocketError error, string why)
+    {
+        attempt.Failed(error, why);
+        attempt.Close();
+        if (_winner is null) StartNext(replacing: true);
+    }
+
+    private void Win(Attempt winner)
+    {
+        _winner = winner;
+        winner.Connected = true;
+        foreach (Attempt attempt in _attempts!)
+        {
+            if (attempt != winner) attempt.Close();
+        }
+    }
+
+    /// <summary>Once the winner is registered and every other answer is in, the winner's socket is the connection's.</summary>
+    private void Complete()
+    {
+        Attempt? winner = _winner;
+        if (winner?.Registration is null || _attempts is not { } attempts || attempts.Any(a => a.AwaitingAnswer) || State != ConnectionState.Connecting) return;
+        ReturnExtraPlaces();
+        _attempts = null;
+        _candidates = null;
+        _target = winner.Target;
+        Socket = winner.Socket;
+        Handle = winner.Socket!.SafeHandle;
+        Adopt(winner.Registration);
+        OnRegistered();
+    }
+
+    private void DiscardAttempts()
+    {
+        if (_attempts is not null)
+        {
+            foreach (Attempt attempt in _attempts) attempt.Close();
+        }
+
+        ReturnExtraPlaces();
+    }
+
+    private void ReturnExtraPlaces()
+    {
+        for (; _extraPlaces > 0; _extraPlaces--) Selector.Removed();
+    }
+
+    private Exception AllFailed(List<Attempt> attempts)
+    {
+        if (attempts.Count == 1) return new SocketException((int)attempts[0].Error, $"Connecting to {Target} {attempts[0].Why}");
+        return new SocketException(
+            (int)attempts[0].Error,
+            $"Connecting to {Target} failed on each of its {attempts.Count} addresses: {string.Join("; ", attempts.Select(a => $"{a.Target} {a.Why}"))}");
+    }
+
+    private TimeoutException TimedOut()
+    {
+        string message = $"Connecting to {Target} timed out after {Timeout}";
+        if (_candidates is not { Count: > 1 } candidates) return new TimeoutException(message + ".");
+        List<Attempt> attempts = _attempts!;
+        IEnumerable<string> outcomes = candidates.Select((c, i) =>
+            i >= attempts.Count ? $"{c} not tried" : attempts[i].Why is { } why ? $"{c} {why}" : $"{c} got no answer");
+        return new TimeoutException($"{message}: {string.Join("; ", outcomes)}.");
     }
 
     private void Connected()
@@ -203,11 +351,65 @@ internal sealed class TcpOutgoingConnection : TcpConnection
     private void Fail(Exception cause)
     {
         _commander.Tell(new Tcp.CommandFailed(_connect, cause), Self);
+        DiscardAttempts();
         Abandon();
+    }
+
+    /// <summary>One address's connect: its socket from the connect on, its registration once the selector answers.</summary>
+    private sealed class Attempt(EndPoint target)
+    {
+        public EndPoint Target { get; } = target;
+
+        public Socket? Socket { get; set; }
+
+        public IChannelRegistration? Registration { get; private set; }
+
+        /// <summary>The socket was handed to the selector, which has not answered yet.</summary>
+        public bool AwaitingAnswer { get; set; }
+
+        public bool Connected { get; set; }
+
+        public bool Closed { get; private set; }
+
+        /// <summary>Why it failed ("failed: ..."); null unless it did.</summary>
+        public string? Why { get; private set; }
+
+        public SocketError Error { get; private set; }
+
+        /// <summary>Still able to win: not failed and not closed.</summary>
+        public bool InPlay => Why is null && !Closed;
+
+        public void Failed(SocketError error, string why) => (Error, Why) = (error, why);
+
+        public void Registered(IChannelRegistration registration, TcpOutgoingConnection connection)
+        {
+            Registration = registration;
+            if (Closed) registration.Close(Socket);
+            connection.Complete();
+        }
+
+        public void RegistrationFailed(Exception cause, TcpOutgoingConnection connection)
+        {
+            // The selector closed the socket and gave its place back.
+            if (InPlay) connection.AttemptFailed(this, SocketError.SocketError, $"failed: registering it failed: {cause.Message}");
+            connection.Complete();
+        }
+
+        /// <summary>Closes the socket (deregistering it first when registered); an unanswered registration fails or is closed when answered.</summary>
+        public void Close()
+        {
+            if (Closed) return;
+            Closed = true;
+            if (Registration is { } registration) registration.Close(Socket);
+            else Socket?.Dispose();
+        }
     }
 
     private sealed class ConnectTimedOut : INoSerializationVerificationNeeded, IDeadLetterSuppression
     {
         public static readonly ConnectTimedOut Instance = new();
     }
+
+    /// <summary>The attempt delay after the <see cref="Started"/>th attempt is over.</summary>
+    private sealed record AttemptDelayElapsed(int Started) : INoSerializationVerificationNeeded, IDeadLetterSuppression;
 }
