@@ -149,6 +149,12 @@ public sealed class TcpSettings
     /// <summary><c>close-linger-max-bytes</c>: the most bytes a lingering connection discards; a peer that sends more is reset.</summary>
     public long CloseLingerMaxBytes { get; private init; }
 
+    /// <summary>
+    /// <c>proxy-protocol-timeout</c>: how long a connection accepted by a listener with <see cref="Tcp.SO.ProxyProtocol"/>
+    /// waits for the whole PROXY header before it is reset.
+    /// </summary>
+    public TimeSpan ProxyProtocolTimeout { get; private init; }
+
     internal static TcpSettings Create(SettingsReader root)
     {
         const string Durations = "a duration from 1ms to 1h";
@@ -172,6 +178,7 @@ public sealed class TcpSettings
             LeasedReceiveDebugChecks = root.Bool("tcp.leased-receive.debug-checks"),
             CloseLinger = root.Duration("tcp.close-linger", TimeSpan.Zero, TimeSpan.FromMinutes(10), "a duration from 0s (no linger) to 10min"),
             CloseLingerMaxBytes = root.Bytes("tcp.close-linger-max-bytes", 0, 1L << 30, "a size from 0 B to 1 GiB"),
+            ProxyProtocolTimeout = root.Duration("tcp.proxy-protocol-timeout", ms, TimeSpan.FromMinutes(10), "a duration from 1ms to 10min"),
         };
     }
 }

@@ -137,6 +137,41 @@ public static partial class Tcp
             internal override string? Refusal(bool unix, bool binding) =>
                 !unix ? "applies only to Unix domain socket paths" : !binding ? "applies only to Bind" : null;
         }
+
+        /// <summary>
+        /// For a <see cref="Bind"/> behind a load balancer or proxy that sends the PROXY protocol (HAProxy's, versions 1 and
+        /// 2): every accepted connection first reads the header the proxy sends, and only then is announced, with the client's
+        /// address as <see cref="Connected.RemoteAddress"/> and the proxy's (the socket's peer) as
+        /// <see cref="Connected.ProxyAddress"/>. The header never reaches the handler; the bytes after it do, as usual. A
+        /// connection whose header is malformed, of a version not in <see cref="Versions"/>, incomplete when the peer closes,
+        /// or not complete within <c>actors-io.tcp.proxy-protocol-timeout</c> is reset and counted in
+        /// <c>actors-io.connections.failures</c>, and the bind handler never hears of it. A header that carries no client
+        /// address (a version 2 <c>LOCAL</c> command, the proxy's own health check; version 1 <c>UNKNOWN</c>; an unspecified
+        /// or Unix family) leaves <see cref="Connected.RemoteAddress"/> the socket's peer. Only for clients behind a proxy
+        /// you trust: anyone who can connect directly can claim any address. Refused by <see cref="Connect"/>.
+        /// </summary>
+        /// <param name="Versions">The header versions accepted; another version closes the connection.</param>
+        public sealed record ProxyProtocol(ProxyProtocolVersions Versions = ProxyProtocolVersions.Any) : SocketOption
+        {
+            internal override string? Refusal(bool unix, bool binding) =>
+                !binding ? "applies only to Bind: it reads the header a proxy sends to a listener"
+                : Versions is not (ProxyProtocolVersions.V1 or ProxyProtocolVersions.V2 or ProxyProtocolVersions.Any) ? $"accepts V1, V2 or Any, not {Versions}"
+                : null;
+        }
+    }
+
+    /// <summary>The PROXY protocol versions a listener accepts (<see cref="SO.ProxyProtocol"/>).</summary>
+    [Flags]
+    public enum ProxyProtocolVersions
+    {
+        /// <summary>Version 1, the text line (<c>PROXY TCP4 ...\r\n</c>).</summary>
+        V1 = 1,
+
+        /// <summary>Version 2, the binary header.</summary>
+        V2 = 2,
+
+        /// <summary>Either version, told apart by the first bytes.</summary>
+        Any = V1 | V2,
     }
 
     /// <summary>
@@ -539,16 +574,40 @@ public static partial class Tcp
     /// <c>ToString()</c> is empty (an accepted connection's <see cref="RemoteAddress"/>, an outgoing one's
     /// <see cref="LocalAddress"/>).
     /// </summary>
-    public sealed class Connected(EndPoint remoteAddress, EndPoint localAddress) : Event
+    public sealed class Connected : Event
     {
-        /// <summary>The peer's address.</summary>
-        public EndPoint RemoteAddress { get; } = remoteAddress;
+        /// <summary>Creates the event for a connection without a proxy (<see cref="ProxyAddress"/> null).</summary>
+        public Connected(EndPoint remoteAddress, EndPoint localAddress)
+            : this(remoteAddress, localAddress, null)
+        {
+        }
+
+        /// <summary>Creates the event; <paramref name="proxyAddress"/> is the socket's peer when it sent a PROXY header.</summary>
+        public Connected(EndPoint remoteAddress, EndPoint localAddress, EndPoint? proxyAddress)
+        {
+            RemoteAddress = remoteAddress;
+            LocalAddress = localAddress;
+            ProxyAddress = proxyAddress;
+        }
+
+        /// <summary>
+        /// The peer's address; on a listener with <see cref="SO.ProxyProtocol"/>, the client's address the proxy's header
+        /// gave (the socket's peer when the header gave none).
+        /// </summary>
+        public EndPoint RemoteAddress { get; }
 
         /// <summary>This side's address.</summary>
-        public EndPoint LocalAddress { get; } = localAddress;
+        public EndPoint LocalAddress { get; }
+
+        /// <summary>
+        /// On a listener with <see cref="SO.ProxyProtocol"/>, the socket's peer: the proxy that sent the header. Null for every
+        /// other connection.
+        /// </summary>
+        public EndPoint? ProxyAddress { get; }
 
         /// <inheritdoc />
-        public override string ToString() => $"Connected({RemoteAddress} -> {LocalAddress})";
+        public override string ToString() =>
+            ProxyAddress is null ? $"Connected({RemoteAddress} -> {LocalAddress})" : $"Connected({RemoteAddress} via {ProxyAddress} -> {LocalAddress})";
     }
 
     /// <summary>Bytes read from the connection, at most <c>actors-io.tcp.max-received-message-size</c> per message.</summary>

@@ -33,6 +33,7 @@ public sealed class ActorsIoSettingsTests
         Assert.Equal(TimeSpan.FromSeconds(2), settings.Tcp.AcceptBackoffMax);
         Assert.Equal(TimeSpan.FromSeconds(2), settings.Tcp.CloseLinger);
         Assert.Equal(256 << 10, settings.Tcp.CloseLingerMaxBytes);
+        Assert.Equal(TimeSpan.FromSeconds(5), settings.Tcp.ProxyProtocolTimeout);
         Assert.Equal(64 << 10, settings.Udp.MaxDatagramSize);
         Assert.Equal(8, settings.Udp.ReceiveBatchSize);
         Assert.Equal(64, settings.Udp.ReceiveBudgetPerEvent);
@@ -65,6 +66,8 @@ public sealed class ActorsIoSettingsTests
     [InlineData("actors-io.tcp.close-linger = -1s", "actors-io.tcp.close-linger", "-1s", "a duration from 0s (no linger) to 10min")]
     [InlineData("actors-io.tcp.close-linger = 1h", "actors-io.tcp.close-linger", "1h", "a duration from 0s (no linger) to 10min")]
     [InlineData("actors-io.tcp.close-linger-max-bytes = 2 GiB", "actors-io.tcp.close-linger-max-bytes", "2 GiB", "a size from 0 B to 1 GiB")]
+    [InlineData("actors-io.tcp.proxy-protocol-timeout = 0s", "actors-io.tcp.proxy-protocol-timeout", "0s", "a duration from 1ms to 10min")]
+    [InlineData("actors-io.tcp.proxy-protocol-timeout = 1h", "actors-io.tcp.proxy-protocol-timeout", "1h", "a duration from 1ms to 10min")]
     [InlineData("actors-io.tcp.batch-accept-limit = 0", "actors-io.tcp.batch-accept-limit", "0", "an integer from 1 to 10000")]
     [InlineData("actors-io.udp.max-datagram-size = 128 KiB", "actors-io.udp.max-datagram-size", "128 KiB", "a size from 256 B to 64 KiB")]
     [InlineData("actors-io.udp.receive-batch-size = 0", "actors-io.udp.receive-batch-size", "0", "an integer from 1 to 1024")]

@@ -39,6 +39,7 @@ public sealed class ActorsIoOptionsTests
         options.Tcp.LeasedReceiveDebugChecks = true;
         options.Tcp.CloseLinger = TimeSpan.Zero;
         options.Tcp.CloseLingerMaxBytes = 1 << 20;
+        options.Tcp.ProxyProtocolTimeout = TimeSpan.FromSeconds(2);
         options.Udp.MaxDatagramSize = 9000;
         options.Udp.ReceiveBatchSize = 4;
         options.Udp.ReceiveBudgetPerEvent = 32;
@@ -67,6 +68,7 @@ public sealed class ActorsIoOptionsTests
             "actors-io.tcp.leased-receive.debug-checks = on",
             "actors-io.tcp.close-linger = 0ms",
             "actors-io.tcp.close-linger-max-bytes = 1048576",
+            "actors-io.tcp.proxy-protocol-timeout = 2000ms",
             "actors-io.udp.max-datagram-size = 9000",
             "actors-io.udp.receive-batch-size = 4",
             "actors-io.udp.receive-budget-per-event = 32",
@@ -96,6 +98,7 @@ public sealed class ActorsIoOptionsTests
         Assert.True(settings.Tcp.LeasedReceiveDebugChecks);
         Assert.Equal(TimeSpan.Zero, settings.Tcp.CloseLinger);
         Assert.Equal(1 << 20, settings.Tcp.CloseLingerMaxBytes);
+        Assert.Equal(TimeSpan.FromSeconds(2), settings.Tcp.ProxyProtocolTimeout);
         Assert.Equal(9000, settings.Udp.MaxDatagramSize);
         Assert.Equal(4, settings.Udp.ReceiveBatchSize);
         Assert.Equal(32, settings.Udp.ReceiveBudgetPerEvent);

@@ -173,7 +173,7 @@ public sealed class FakeSelectorTests(ITestOutputHelper output)
         TcpSettings settings = io.Settings.Tcp;
         Selector selector = io.Selector(0);
         IActorRef bindHandler = TestActor;
-        IActorRef connection = Sys.ActorOf(Props.Create(() => new TcpIncomingConnection(settings, selector, handle, bindHandler, false, options)));
+        IActorRef connection = Sys.ActorOf(Props.Create(() => new TcpIncomingConnection(settings, selector, handle, bindHandler, false, options, null)));
         ExpectMsg<TcpMsg.Connected>(TestWaits.Expect);
         Assert.Equal(connection, LastSender);
         var fake = new FakeRegistration();

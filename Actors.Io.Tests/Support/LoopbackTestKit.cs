@@ -12,10 +12,11 @@ namespace Actors.Io.Tests.Support;
 /// The actor side of the loopback kit, for tests of stream listeners and connections: binds on 127.0.0.1:0 or a socket
 /// file (in a short per-test directory, as sun_path holds 108 bytes, deleted at the end), plain peers from
 /// <see cref="Loopback"/> closed when the test ends, Actors.Io connection pairs, byte patterns that expose any
-/// reordering, and a way to know that bytes a peer sent are in the other side's kernel.
+/// reordering, and a way to know that bytes a peer sent are in the other side's kernel. A test that reads the meter names
+/// its own <paramref name="systemName"/>: the meter's <c>system</c> tag tells its measurements from those of tests alongside.
 /// </summary>
-public abstract class LoopbackTestKit(ITestOutputHelper output, string hocon = "")
-    : Akka.TestKit.Xunit2.TestKit(TestConfigs.With(hocon + "\n" + TestConfigs.Quiet), output: output)
+public abstract class LoopbackTestKit(ITestOutputHelper output, string hocon = "", string? systemName = null)
+    : Akka.TestKit.Xunit2.TestKit(TestConfigs.With(hocon + "\n" + TestConfigs.Quiet), systemName, output)
 {
     private readonly List<IDisposable> _disposables = [];
     private readonly Lazy<DirectoryInfo> _directory = new(() => Directory.CreateTempSubdirectory("aio"));

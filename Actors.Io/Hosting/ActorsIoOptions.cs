@@ -132,6 +132,12 @@ public sealed class ActorsIoTcpOptions
     /// <summary><c>actors-io.tcp.close-linger-max-bytes</c>: the most input a lingering connection discards before it resets (0 B to 1 GiB).</summary>
     public long? CloseLingerMaxBytes { get; set; }
 
+    /// <summary>
+    /// <c>actors-io.tcp.proxy-protocol-timeout</c>: how long an accepted connection on a listener with
+    /// <see cref="Tcp.SO.ProxyProtocol"/> waits for the PROXY header before it is reset (1ms to 10min).
+    /// </summary>
+    public TimeSpan? ProxyProtocolTimeout { get; set; }
+
     internal void Render(HoconLines hocon)
     {
         hocon.Add("tcp.batch-accept-limit", BatchAcceptLimit);
@@ -148,6 +154,7 @@ public sealed class ActorsIoTcpOptions
         hocon.Add("tcp.leased-receive.debug-checks", LeasedReceiveDebugChecks is { } debug ? (debug ? "on" : "off") : null);
         hocon.Add("tcp.close-linger", CloseLinger);
         hocon.Add("tcp.close-linger-max-bytes", CloseLingerMaxBytes);
+        hocon.Add("tcp.proxy-protocol-timeout", ProxyProtocolTimeout);
     }
 }
 

@@ -2,7 +2,7 @@ namespace Actors.Io.Streams;
 
 /// <summary>
 /// Where a stream connection is in its life. The usual path is AwaitingRegister → Open → Closing → Finished (an outgoing
-/// connection starts in Connecting); a peer that closes first leads through PeerClosed (keep-open) or straight to
+/// connection starts in Connecting, one accepted behind a PROXY protocol proxy in ReadingProxyHeader); a peer that closes first leads through PeerClosed (keep-open) or straight to
 /// Closing; ConfirmedClose passes HalfClosed; a close that may leave the peer's input unread passes Lingering; a
 /// connection closed before anyone registered waits in ClosedUnreported.
 /// Whether reading is suspended or pulled, and writing suspended, is kept apart from the state.
@@ -11,6 +11,12 @@ internal enum ConnectionState : byte
 {
     /// <summary>Outgoing: resolving the name and connecting; nobody has heard of the connection yet.</summary>
     Connecting,
+
+    /// <summary>
+    /// Accepted by a listener with <see cref="Tcp.SO.ProxyProtocol"/>: reading the proxy's header; nobody has heard of
+    /// the connection yet, and nobody will if the header fails.
+    /// </summary>
+    ReadingProxyHeader,
 
     /// <summary>Connected was sent; waiting for Register (writes are taken, nothing is read).</summary>
     AwaitingRegister,

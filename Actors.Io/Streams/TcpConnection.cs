@@ -76,7 +76,7 @@ internal abstract partial class TcpConnection : ChannelActor, IInlineReader
     {
         switch (message)
         {
-            case Readable:
+            case Readable when _state != ConnectionState.ReadingProxyHeader:
                 Read();
                 return;
             case Writable:
@@ -102,7 +102,10 @@ internal abstract partial class TcpConnection : ChannelActor, IInlineReader
         if (!handled && !OnConnectMessage(message) && !Live(message) && !OnLifecycleMessage(message)) Unhandled(message);
     }
 
-    /// <summary>The outgoing connection's own messages (connect progress and its timer); false for others.</summary>
+    /// <summary>
+    /// The subclass's own messages before the connection is announced (connect progress, the PROXY header's reads, their
+    /// timers); false for others.
+    /// </summary>
     protected virtual bool OnConnectMessage(object message) => false;
 
     private bool AwaitingRegister(object message)
@@ -252,6 +255,9 @@ internal abstract partial class TcpConnection : ChannelActor, IInlineReader
         if (_state == ConnectionState.Lingering) EndLinger(reset: true);
         else ErrorClose(SocketError.SocketError, $"The selector failed: {failed.Cause.Message}");
     }
+
+    /// <summary>Holds the announcement back until the PROXY header is read (the subclass reads it).</summary>
+    protected void AwaitProxyHeader() => _state = ConnectionState.ReadingProxyHeader;
 
     /// <summary>Announces the connection (counted open from now on) and starts waiting for <see cref="Tcp.Register"/>.</summary>
     protected void Announce(IActorRef to, Tcp.Connected connected)

@@ -19,6 +19,7 @@ internal sealed class TcpListener : ChannelActor
     private readonly TcpSettings _settings;
     private readonly IActorRef _commander;
     private readonly Tcp.Bind _bind;
+    private readonly Tcp.SO.ProxyProtocol? _proxy;
     private Socket? _socket;
     private bool _announced;
     private int _acceptsAllowed;
@@ -34,6 +35,7 @@ internal sealed class TcpListener : ChannelActor
         _settings = settings;
         _commander = commander;
         _bind = bind;
+        _proxy = bind.Options.OfType<Tcp.SO.ProxyProtocol>().LastOrDefault();
         _acceptsAllowed = bind.PullMode ? 0 : int.MaxValue;
         _localAddress = bind.LocalAddress;
     }
@@ -193,7 +195,7 @@ internal sealed class TcpListener : ChannelActor
 
             _limitLogged = false;
             target.Actor.Tell(
-                new SpawnChannel(TcpIncomingConnection.Props(_settings, target, handle, _bind.Handler, _bind.PullMode, _bind.Options), handle, Interest.None),
+                new SpawnChannel(TcpIncomingConnection.Props(_settings, target, handle, _bind.Handler, _bind.PullMode, _bind.Options, _proxy), handle, Interest.None),
                 Self);
         }
 
