@@ -1,8 +1,10 @@
 using Actors.Io.Loop;
 using Actors.Io.Native;
 using Actors.Io.Selection;
+using Akka;
 using Akka.Actor;
 using Akka.Configuration;
+using Akka.Event;
 
 namespace Actors.Io;
 
@@ -15,6 +17,7 @@ public sealed class ActorsIo : IExtension
     private static readonly Lazy<Config> Reference = new(LoadReference);
 
     private readonly EventLoopGroup _loops;
+    private readonly DrainStatus _drain = new();
 
     internal ActorsIo(ExtendedActorSystem system, Action<ActorsIoSettings>? adjust = null)
     {
@@ -36,7 +39,8 @@ public sealed class ActorsIo : IExtension
         }
 
         system.RegisterOnTermination(Metrics.Dispose);
-        Manager = system.SystemActorOf(IoManager.Props(Settings, Pool), "actors-io");
+        Manager = system.SystemActorOf(IoManager.Props(Settings, Pool, _drain), "actors-io");
+        if (Settings.CoordinatedShutdown.Enabled) AddShutdownTasks(system);
     }
 
     /// <summary>The reference configuration (<c>HOCON/actors-io.conf</c>), embedded in this assembly.</summary>
@@ -44,6 +48,63 @@ public sealed class ActorsIo : IExtension
 
     /// <summary>The IoManager: send it commands.</summary>
     public IActorRef Manager { get; }
+
+    /// <summary>
+    /// True from the moment a drain begins (<see cref="DrainAsync"/>, or the <c>service-unbind</c> phase of Akka's
+    /// <c>CoordinatedShutdown</c>): listeners are closed and no new one is opened. A host reports it as not ready.
+    /// </summary>
+    public bool IsDraining => _drain.Begun;
+
+    /// <summary>True once a drain has ended: no connection of this actor system is left.</summary>
+    public bool IsDrained => _drain.Done;
+
+    /// <summary>
+    /// The drain in the three steps that Akka's <c>CoordinatedShutdown</c> otherwise runs in its phases: closes every TCP
+    /// and Unix listener (each bind commander is told <see cref="Tcp.Unbound"/>; a <see cref="Tcp.Bind"/> from now on
+    /// fails), tells every connection's handler <see cref="Tcp.Draining"/> and gives the connections
+    /// <paramref name="timeout"/> to close (a <see cref="Tcp.Connect"/> from now on fails), then closes or aborts the
+    /// rest (<c>actors-io.coordinated-shutdown.on-timeout</c>). UDP sockets are not touched. Calling it again, or while
+    /// <c>CoordinatedShutdown</c> drains, joins the drain under way.
+    /// </summary>
+    /// <param name="timeout">How long connections get to close by themselves; <c>drain-timeout</c> when null.</param>
+    /// <param name="cancellationToken">Stops waiting; the drain goes on.</param>
+    /// <returns>A task that completes when no listener and no connection is left.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
+    public async Task DrainAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        TimeSpan wait = timeout ?? Settings.CoordinatedShutdown.DrainTimeout;
+        ArgumentOutOfRangeException.ThrowIfLessThan(wait, TimeSpan.Zero, nameof(timeout));
+        await StepAsync(IoManager.Unbind.Instance, cancellationToken).ConfigureAwait(false);
+        await StepAsync(new IoManager.Drain(wait), cancellationToken).ConfigureAwait(false);
+        await StepAsync(IoManager.CloseRest.Instance, cancellationToken).ConfigureAwait(false);
+    }
+
+    private Task<Done> StepAsync(object step, CancellationToken cancellationToken) =>
+        Manager.Ask<Done>(step, Timeout.InfiniteTimeSpan, cancellationToken);
+
+    /// <summary>
+    /// The drain's steps as tasks of the phases service-unbind, service-requests-done and service-stop. The middle one
+    /// waits at most the phase's own timeout less a margin, so the phase does not time out and service-stop closes
+    /// the rest.
+    /// </summary>
+    private void AddShutdownTasks(ExtendedActorSystem system)
+    {
+        var shutdown = CoordinatedShutdown.Get(system);
+        TimeSpan drainTimeout = Settings.CoordinatedShutdown.DrainTimeout;
+        TimeSpan phase = shutdown.Timeout(CoordinatedShutdown.PhaseServiceRequestsDone);
+        TimeSpan fits = phase - TimeSpan.FromTicks(Math.Min(TimeSpan.TicksPerSecond / 2, phase.Ticks / 10));
+        if (drainTimeout > fits)
+        {
+            Akka.Event.Logging.GetLogger(system, "Actors.Io").Warning(
+                "actors-io.coordinated-shutdown.drain-timeout = {0} does not fit in akka.coordinated-shutdown.phases.service-requests-done.timeout = {1}; the drain waits {2}. Set the phase timeout above the drain timeout.",
+                drainTimeout, phase, fits);
+            drainTimeout = fits;
+        }
+
+        shutdown.AddTask(CoordinatedShutdown.PhaseServiceUnbind, "actors-io-unbind", () => StepAsync(IoManager.Unbind.Instance, CancellationToken.None));
+        shutdown.AddTask(CoordinatedShutdown.PhaseServiceRequestsDone, "actors-io-drain", () => StepAsync(new IoManager.Drain(drainTimeout), CancellationToken.None));
+        shutdown.AddTask(CoordinatedShutdown.PhaseServiceStop, "actors-io-close", () => StepAsync(IoManager.CloseRest.Instance, CancellationToken.None));
+    }
 
     /// <summary>The readiness backend in use (<c>actors-io.backend = auto</c> resolved for this platform).</summary>
     public PollerBackend Backend { get; }

@@ -6,9 +6,10 @@ namespace Actors.Io;
 /// <summary>The <c>actors-io</c> configuration section, read once and checked when the extension starts.</summary>
 public sealed class ActorsIoSettings
 {
-    private ActorsIoSettings(PollerBackend backend, int nrOfSelectors, int maxEventsPerWait, int maxChannels, int loopThroughput, TimeSpan loopStallWarning, bool traceLogging, TcpSettings tcp, UdpSettings udp)
+    private ActorsIoSettings(PollerBackend backend, int nrOfSelectors, int maxEventsPerWait, int maxChannels, int loopThroughput, TimeSpan loopStallWarning, bool traceLogging, TcpSettings tcp, UdpSettings udp, CoordinatedShutdownSettings coordinatedShutdown)
     {
         Tcp = tcp;
+        CoordinatedShutdown = coordinatedShutdown;
         Udp = udp;
         Backend = backend;
         NrOfSelectors = nrOfSelectors;
@@ -48,6 +49,9 @@ public sealed class ActorsIoSettings
 
     /// <summary><c>actors-io.udp</c>.</summary>
     public UdpSettings Udp { get; }
+
+    /// <summary><c>actors-io.coordinated-shutdown</c>: the drain that Akka's <c>CoordinatedShutdown</c> runs.</summary>
+    public CoordinatedShutdownSettings CoordinatedShutdown { get; }
 
     /// <summary>The least time between two stall warnings of one event loop; not configurable.</summary>
     internal TimeSpan StallWarningInterval { get; set; } = TimeSpan.FromSeconds(10);
@@ -89,7 +93,8 @@ public sealed class ActorsIoSettings
             reader.DurationOrOff("loop-stall-warning", TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1), "off (or 0), or a duration from 1ms to 1h"),
             reader.Bool("trace-logging"),
             TcpSettings.Create(reader),
-            UdpSettings.Create(reader));
+            UdpSettings.Create(reader),
+            CoordinatedShutdownSettings.Create(reader));
     }
 }
 
@@ -219,6 +224,47 @@ public sealed class UdpSettings
             MaxQueuedSends = root.Int("udp.max-queued-sends", 1, 1_000_000),
         };
     }
+}
+
+/// <summary>The <c>actors-io.coordinated-shutdown</c> configuration section: the graceful drain of listeners and connections.</summary>
+public sealed class CoordinatedShutdownSettings
+{
+    private CoordinatedShutdownSettings()
+    {
+    }
+
+    /// <summary><c>enabled</c>: register the drain with Akka's <c>CoordinatedShutdown</c> phases when the extension starts.</summary>
+    public bool Enabled { get; private init; }
+
+    /// <summary>
+    /// <c>drain-timeout</c>: how long connections get, after their handlers are told <see cref="Tcp.Draining"/>, to close
+    /// by themselves.
+    /// </summary>
+    public TimeSpan DrainTimeout { get; private init; }
+
+    /// <summary><c>on-timeout</c>: what happens to the connections still open when the drain's deadline passes.</summary>
+    public DrainTimeoutAction OnTimeout { get; private init; }
+
+    internal static CoordinatedShutdownSettings Create(SettingsReader root) => new()
+    {
+        Enabled = root.Bool("coordinated-shutdown.enabled"),
+        DrainTimeout = root.Duration("coordinated-shutdown.drain-timeout", TimeSpan.Zero, TimeSpan.FromHours(1), "a duration from 0s to 1h"),
+        OnTimeout = root.Enum("coordinated-shutdown.on-timeout", new Dictionary<string, DrainTimeoutAction>
+        {
+            ["close"] = DrainTimeoutAction.Close,
+            ["abort"] = DrainTimeoutAction.Abort,
+        }),
+    };
+}
+
+/// <summary>What a drain does with the connections still open at its deadline (<c>actors-io.coordinated-shutdown.on-timeout</c>).</summary>
+public enum DrainTimeoutAction
+{
+    /// <summary>Close them as <see cref="Tcp.Close"/> does: queued writes are sent and the close lingers (<c>close-linger</c>).</summary>
+    Close,
+
+    /// <summary>Abort them as <see cref="Tcp.Abort"/> does: queued writes are dropped and the peer is reset.</summary>
+    Abort,
 }
 
 /// <summary>

@@ -569,6 +569,33 @@ public static partial class Tcp
     }
 
     /// <summary>
+    /// The actor system is draining (<see cref="ActorsIo.DrainAsync"/>, or Akka's <c>CoordinatedShutdown</c>): sent
+    /// once to the handler of every open connection, from the connection actor. Finish what is under way and close
+    /// (<see cref="Close"/>) before <see cref="Deadline"/>; what is still open then is closed or aborted
+    /// (<c>actors-io.coordinated-shutdown.on-timeout</c>). Listeners have stopped accepting by then.
+    /// </summary>
+    public sealed class Draining : Event
+    {
+        /// <summary>Creates the event for a drain that ends at <paramref name="deadline"/>.</summary>
+        /// <param name="deadline">When the connections still open are closed or aborted.</param>
+        /// <param name="timeout">How long the drain gave connections from its start.</param>
+        public Draining(DateTimeOffset deadline, TimeSpan timeout)
+        {
+            Deadline = deadline;
+            Timeout = timeout;
+        }
+
+        /// <summary>When connections still open are closed or aborted (UTC).</summary>
+        public DateTimeOffset Deadline { get; }
+
+        /// <summary>How long the drain gave connections from its start (its <c>drain-timeout</c>).</summary>
+        public TimeSpan Timeout { get; }
+
+        /// <inheritdoc />
+        public override string ToString() => $"Draining(deadline {Deadline:O}, timeout {Timeout})";
+    }
+
+    /// <summary>
     /// A connection is established; the sender is the connection actor: answer it with <see cref="Register"/>. On a Unix
     /// socket the end that did not bind has no name: its address is a <see cref="UnixDomainSocketEndPoint"/> whose
     /// <c>ToString()</c> is empty (an accepted connection's <see cref="RemoteAddress"/>, an outgoing one's

@@ -261,17 +261,17 @@ public sealed class ClientSessionTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Goodbye_says_why_and_closes_and_a_client_that_does_not_take_it_is_aborted_after_the_goodbye_timeout()
+    public void Draining_says_goodbye_and_closes_and_a_client_that_does_not_take_it_is_aborted_after_the_goodbye_timeout()
     {
         Client client = Start();
-        client.Session.Tell(ClientSession.Goodbye.Instance);
+        client.Session.Tell(new Tcp.Draining(DateTimeOffset.UtcNow.AddSeconds(4), TimeSpan.FromSeconds(4)));
         client.ExpectLine("BYE the server is shutting down");
         client.Connection.ExpectClosedWith<Tcp.Closed>();
         ExpectTerminated(client.Session);
 
         Client stuck = Start(Settings with { GoodbyeTimeout = TimeSpan.FromMilliseconds(100) });
         stuck.Connection.HoldWrites();
-        stuck.Session.Tell(ClientSession.Goodbye.Instance);
+        stuck.Session.Tell(new Tcp.Draining(DateTimeOffset.UtcNow.AddSeconds(4), TimeSpan.FromSeconds(4)));
         stuck.ExpectLine("BYE the server is shutting down");
         stuck.Connection.ExpectClosedWith<Tcp.Aborted>();
         ExpectTerminated(stuck.Session);

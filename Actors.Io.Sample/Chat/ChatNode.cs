@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using Actors.Io.Hosting;
-using Akka;
 using Akka.Actor;
 using Akka.Cluster.Hosting;
 using Akka.Cluster.Tools.PublishSubscribe;
@@ -81,26 +80,9 @@ internal static class ChatNode
                 registry.Register<ChatServer>(server);
                 system.ActorOf(ClusterNotices.Props(server), "cluster-notices");
 
-                // Before the node leaves the cluster: stop accepting, then close every client with a goodbye line.
-                var shutdown = CoordinatedShutdown.Get(system);
-                TimeSpan wait = settings.GoodbyeTimeout + TimeSpan.FromSeconds(1);
-                shutdown.AddTask(CoordinatedShutdown.PhaseServiceUnbind, "chat-unbind", () => AskDone(server, ChatServer.Unbind.Instance, wait));
-                shutdown.AddTask(CoordinatedShutdown.PhaseServiceRequestsDone, "chat-goodbye", () => AskDone(server, ChatServer.SayGoodbye.Instance, wait));
-
+                // Shutdown needs no task of its own: Actors.Io's drain (CoordinatedShutdown's service phases, before the
+                // node leaves the cluster) closes the listener and tells each session Draining, which says goodbye.
                 if (cluster.Settings.SeedNodes.Count == 0) cluster.Join(cluster.SelfAddress);
             });
-    }
-
-    private static async Task<Done> AskDone(IActorRef server, object request, TimeSpan timeout)
-    {
-        try
-        {
-            return await server.Ask<Done>(request, timeout);
-        }
-        catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
-        {
-            // Shutdown goes on regardless; the clients left are closed when the actor system stops.
-            return Done.Instance;
-        }
     }
 }

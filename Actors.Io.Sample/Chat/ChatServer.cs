@@ -1,5 +1,4 @@
 using System.Net;
-using Akka;
 using Akka.Actor;
 using Akka.Event;
 
@@ -9,8 +8,9 @@ namespace Actors.Io.Sample.Chat;
 /// A node's chat front door (<c>/user/chat</c>): binds the chat port with Actors.Io, starts a <see cref="ClientSession"/>
 /// per connection up to <c>chat.max-clients</c> (one more gets <see cref="ChatText.ServerFull"/> and is closed), knows the
 /// named sessions of this node (for the registry's <see cref="ReportSessions"/>), passes <see cref="ClusterNotices"/>'
-/// lines on to every client, and takes part in CoordinatedShutdown:
-/// it unbinds first, then says goodbye to every client and waits for them to close, all before the node leaves the cluster.
+/// lines on to every client. Shutting down is Actors.Io's drain, which CoordinatedShutdown runs before the node leaves
+/// the cluster: the listener closes (this actor hears <see cref="Tcp.Unbound"/>) and every session hears
+/// <see cref="Tcp.Draining"/>, says goodbye and closes.
 /// </summary>
 internal sealed class ChatServer : ReceiveActor
 {
@@ -26,9 +26,6 @@ internal sealed class ChatServer : ReceiveActor
     private readonly HashSet<IActorRef> _clients = [];
     private readonly List<IActorRef> _bindingWaiters = [];
     private Binding? _binding;
-    private IActorRef? _listener;
-    private IActorRef? _unbindRequester;
-    private IActorRef? _goodbyeRequester;
     private long _connections;
     private bool _full;
 
@@ -41,7 +38,6 @@ internal sealed class ChatServer : ReceiveActor
 
         Receive<Tcp.Bound>(bound =>
         {
-            _listener = Sender;
             Answer(new Binding((IPEndPoint)bound.LocalAddress, null));
             _log.Info("Chat clients connect to {0}", bound.LocalAddress);
         });
@@ -68,12 +64,10 @@ internal sealed class ChatServer : ReceiveActor
         {
             _sessions.Remove(terminated.ActorRef);
             if (_clients.Remove(terminated.ActorRef)) _full = false;
-            if (_clients.Count == 0) GoodbyeDone();
         });
         Receive<Tcp.ConnectionClosed>(_ => { }); // a connection refused or aborted (above) confirms its close
-        Receive<Unbind>(_ => OnUnbind());
-        Receive<Tcp.Unbound>(_ => UnbindDone());
-        Receive<SayGoodbye>(_ => OnSayGoodbye());
+        Receive<Tcp.Unbound>(_ => _log.Info("Chat server stopped accepting clients"));
+        Receive<Tcp.Draining>(_ => { }); // a refused connection's, already closing
     }
 
     public static Props Props(ChatSettings settings, IActorRef registry, IActorRef mediator, string node) =>
@@ -89,14 +83,8 @@ internal sealed class ChatServer : ReceiveActor
 
     private void OnConnected(Tcp.Connected connected)
     {
+        // Accepted just before the listener closed, its session hears Draining when it registers, and says goodbye.
         IActorRef connection = Sender;
-        if (_unbindRequester is not null || _goodbyeRequester is not null || _binding?.Address is null)
-        {
-            // Accepted just before the listener closed: the node is going away.
-            connection.Tell(Tcp.Abort.Instance);
-            return;
-        }
-
         if (_clients.Count >= _settings.MaxClients)
         {
             if (!_full) _log.Warning("Chat server full ({0} clients, chat.max-clients): refusing new clients until one leaves", _clients.Count);
@@ -140,35 +128,6 @@ internal sealed class ChatServer : ReceiveActor
         _bindingWaiters.Clear();
     }
 
-    private void OnUnbind()
-    {
-        _unbindRequester = Sender;
-        if (_listener is null) UnbindDone();
-        else _listener.Tell(Tcp.Unbind.Instance);
-    }
-
-    private void UnbindDone()
-    {
-        _listener = null;
-        _unbindRequester?.Tell(Done.Instance);
-        _log.Info("Chat server stopped accepting clients");
-    }
-
-    private void OnSayGoodbye()
-    {
-        _goodbyeRequester = Sender;
-        _log.Info("Saying goodbye to {0} chat client(s)", _clients.Count);
-        foreach (IActorRef client in _clients) client.Tell(ClientSession.Goodbye.Instance);
-        if (_clients.Count == 0) GoodbyeDone();
-    }
-
-    private void GoodbyeDone()
-    {
-        if (_goodbyeRequester is null) return;
-        _goodbyeRequester.Tell(Done.Instance);
-        _goodbyeRequester = null;
-    }
-
     /// <summary>Asks for the result of binding the chat port.</summary>
     public sealed class GetBinding
     {
@@ -189,16 +148,4 @@ internal sealed class ChatServer : ReceiveActor
 
     /// <summary>A session's nickname and room, sent by the session whenever they change.</summary>
     public sealed record SessionState(string Nick, string Room);
-
-    /// <summary>CoordinatedShutdown's service-unbind phase: stop accepting clients. Answer: <see cref="Done"/>.</summary>
-    public sealed class Unbind
-    {
-        public static readonly Unbind Instance = new();
-    }
-
-    /// <summary>CoordinatedShutdown's service-requests-done phase: close every client with a goodbye line. Answer: <see cref="Done"/>.</summary>
-    public sealed class SayGoodbye
-    {
-        public static readonly SayGoodbye Instance = new();
-    }
 }

@@ -63,12 +63,6 @@ internal sealed class ClientSession : UntypedActor
     public static Props Props(IActorRef connection, EndPoint remote, ChatSettings settings, IActorRef registry, IActorRef mediator, string node) =>
         Akka.Actor.Props.Create(() => new ClientSession(connection, remote, settings, registry, mediator, node));
 
-    /// <summary>Sent by the <see cref="ChatServer"/> on shutdown: say goodbye and close.</summary>
-    public sealed class Goodbye
-    {
-        public static readonly Goodbye Instance = new();
-    }
-
     /// <summary>A line about the cluster for the client (a node not responding, leaving or lost), from the <see cref="ChatServer"/>.</summary>
     public sealed record Notice(string Line);
 
@@ -198,7 +192,8 @@ internal sealed class ClientSession : UntypedActor
             case Tcp.ConnectionClosed:
                 Context.Stop(Self);
                 break;
-            case Goodbye:
+            case Tcp.Draining:
+                // Actors.Io's drain on shutdown (CoordinatedShutdown): say goodbye and close.
                 if (!_closing)
                 {
                     WriteLine("BYE the server is shutting down");

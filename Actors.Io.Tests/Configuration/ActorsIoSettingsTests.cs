@@ -38,6 +38,9 @@ public sealed class ActorsIoSettingsTests
         Assert.Equal(8, settings.Udp.ReceiveBatchSize);
         Assert.Equal(64, settings.Udp.ReceiveBudgetPerEvent);
         Assert.Equal(1024, settings.Udp.MaxQueuedSends);
+        Assert.True(settings.CoordinatedShutdown.Enabled);
+        Assert.Equal(TimeSpan.FromSeconds(4), settings.CoordinatedShutdown.DrainTimeout);
+        Assert.Equal(DrainTimeoutAction.Close, settings.CoordinatedShutdown.OnTimeout);
     }
 
     [Theory]
@@ -73,6 +76,11 @@ public sealed class ActorsIoSettingsTests
     [InlineData("actors-io.udp.receive-batch-size = 0", "actors-io.udp.receive-batch-size", "0", "an integer from 1 to 1024")]
     [InlineData("actors-io.udp.receive-budget-per-event = 4", "actors-io.udp.receive-budget-per-event", "4", "an integer from 8 to 1000000")]
     [InlineData("actors-io.udp.max-queued-sends = none", "actors-io.udp.max-queued-sends", "none", "an integer from 1 to 1000000")]
+    [InlineData("actors-io.coordinated-shutdown.enabled = perhaps", "actors-io.coordinated-shutdown.enabled", "perhaps", "on or off")]
+    [InlineData("actors-io.coordinated-shutdown.drain-timeout = -1s", "actors-io.coordinated-shutdown.drain-timeout", "-1s", "a duration from 0s to 1h")]
+    [InlineData("actors-io.coordinated-shutdown.drain-timeout = 2h", "actors-io.coordinated-shutdown.drain-timeout", "2h", "a duration from 0s to 1h")]
+    [InlineData("actors-io.coordinated-shutdown.drain-timeout = forever", "actors-io.coordinated-shutdown.drain-timeout", "forever", "a duration from 0s to 1h")]
+    [InlineData("actors-io.coordinated-shutdown.on-timeout = kill", "actors-io.coordinated-shutdown.on-timeout", "kill", "close, abort")]
     public void Bad_value_fails_naming_the_key_the_value_and_what_is_allowed(string hocon, string key, string value, string allowed)
     {
         ActorsIoConfigurationException e = Assert.Throws<ActorsIoConfigurationException>(() => ActorsIoSettings.Create(WithReference(hocon)));

@@ -44,6 +44,9 @@ public sealed class ActorsIoOptionsTests
         options.Udp.ReceiveBatchSize = 4;
         options.Udp.ReceiveBudgetPerEvent = 32;
         options.Udp.MaxQueuedSends = 100;
+        options.CoordinatedShutdown.Enabled = false;
+        options.CoordinatedShutdown.DrainTimeout = TimeSpan.FromSeconds(20);
+        options.CoordinatedShutdown.OnTimeout = DrainTimeoutAction.Abort;
 
         string[] expected =
         [
@@ -73,6 +76,9 @@ public sealed class ActorsIoOptionsTests
             "actors-io.udp.receive-batch-size = 4",
             "actors-io.udp.receive-budget-per-event = 32",
             "actors-io.udp.max-queued-sends = 100",
+            "actors-io.coordinated-shutdown.enabled = off",
+            "actors-io.coordinated-shutdown.drain-timeout = 20000ms",
+            "actors-io.coordinated-shutdown.on-timeout = abort",
         ];
         Assert.Equal(string.Join('\n', expected) + "\n", options.ToHocon());
 
@@ -103,6 +109,9 @@ public sealed class ActorsIoOptionsTests
         Assert.Equal(4, settings.Udp.ReceiveBatchSize);
         Assert.Equal(32, settings.Udp.ReceiveBudgetPerEvent);
         Assert.Equal(100, settings.Udp.MaxQueuedSends);
+        Assert.False(settings.CoordinatedShutdown.Enabled);
+        Assert.Equal(TimeSpan.FromSeconds(20), settings.CoordinatedShutdown.DrainTimeout);
+        Assert.Equal(DrainTimeoutAction.Abort, settings.CoordinatedShutdown.OnTimeout);
     }
 
     [Fact]

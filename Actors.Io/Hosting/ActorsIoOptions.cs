@@ -44,6 +44,9 @@ public sealed class ActorsIoOptions
     /// <summary>The <c>actors-io.udp</c> section.</summary>
     public ActorsIoUdpOptions Udp { get; } = new();
 
+    /// <summary>The <c>actors-io.coordinated-shutdown</c> section: the drain that Akka's <c>CoordinatedShutdown</c> runs.</summary>
+    public ActorsIoCoordinatedShutdownOptions CoordinatedShutdown { get; } = new();
+
     /// <summary>Renders the set properties as HOCON under <c>actors-io</c>; empty when none is set.</summary>
     /// <returns>One <c>actors-io.key = value</c> line per set property, values unquoted.</returns>
     public string ToHocon()
@@ -58,6 +61,7 @@ public sealed class ActorsIoOptions
         hocon.Add("trace-logging", TraceLogging is { } trace ? (trace ? "on" : "off") : null);
         Tcp.Render(hocon);
         Udp.Render(hocon);
+        CoordinatedShutdown.Render(hocon);
         return hocon.ToString();
     }
 
@@ -179,6 +183,29 @@ public sealed class ActorsIoUdpOptions
         hocon.Add("udp.receive-batch-size", ReceiveBatchSize);
         hocon.Add("udp.receive-budget-per-event", ReceiveBudgetPerEvent);
         hocon.Add("udp.max-queued-sends", MaxQueuedSends);
+    }
+}
+
+/// <summary>Typed settings for the <c>actors-io.coordinated-shutdown</c> section; a null property keeps the configured (or reference) value.</summary>
+public sealed class ActorsIoCoordinatedShutdownOptions
+{
+    /// <summary><c>actors-io.coordinated-shutdown.enabled</c>: register the drain with <c>CoordinatedShutdown</c> (rendered on / off).</summary>
+    public bool? Enabled { get; set; }
+
+    /// <summary>
+    /// <c>actors-io.coordinated-shutdown.drain-timeout</c>: how long connections get to close after
+    /// <see cref="Tcp.Draining"/> (0s to 1h; keep it below <c>akka.coordinated-shutdown.phases.service-requests-done.timeout</c>).
+    /// </summary>
+    public TimeSpan? DrainTimeout { get; set; }
+
+    /// <summary><c>actors-io.coordinated-shutdown.on-timeout</c>: close or abort the connections still open at the deadline (rendered lower-case).</summary>
+    public DrainTimeoutAction? OnTimeout { get; set; }
+
+    internal void Render(HoconLines hocon)
+    {
+        hocon.Add("coordinated-shutdown.enabled", Enabled is { } enabled ? (enabled ? "on" : "off") : null);
+        hocon.Add("coordinated-shutdown.drain-timeout", DrainTimeout);
+        hocon.Add("coordinated-shutdown.on-timeout", OnTimeout is { } action ? action.ToString().ToLowerInvariant() : null);
     }
 }
 

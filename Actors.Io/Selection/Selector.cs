@@ -36,6 +36,15 @@ internal sealed class Selector(int index, EventLoop loop, ChannelBudget budget, 
     /// <summary>Trace logger; null unless <c>actors-io.trace-logging = on</c>.</summary>
     public Akka.Event.ILoggingAdapter? Trace { get; set; }
 
+    /// <summary>
+    /// The drain's notice once a drain has begun, else null: a connection registered after it was told tells its handler
+    /// on <see cref="Tcp.Register"/>. Set on the selector's loop; kept across the selector's restarts.
+    /// </summary>
+    public Tcp.Draining? Draining { get; set; }
+
+    /// <summary>Who hears <see cref="ChannelsDrained"/> when this selector has no connection left; null once told.</summary>
+    public IActorRef? DrainReport { get; set; }
+
     /// <summary>Channels placed on this selector and not yet released.</summary>
     public int Load => Volatile.Read(ref _load);
 

@@ -60,6 +60,9 @@ internal sealed class SelectorActor : UntypedActor
         _loop.AttachPoller(_poller);
         _selectAgain = new SelectAgain(Self);
         Self.Tell(Select.Instance, ActorRefs.NoSender);
+
+        // A restart during a drain stopped every connection.
+        ReportIfDrained(Context.GetChildren());
     }
 
     protected override void PostStop()
@@ -115,6 +118,12 @@ internal sealed class SelectorActor : UntypedActor
                 break;
             case WatchHandler watch:
                 WatchHandlerFor(Sender, watch.Handler);
+                break;
+            case DrainChannels drain:
+                BeginDrain(drain);
+                break;
+            case CloseDrainedChannels close:
+                TellConnections(close.Abort ? DrainSignal.Abort : DrainSignal.Close);
                 break;
             case Terminated terminated:
                 _ = _watches.HandlerDied(terminated.ActorRef);
@@ -276,10 +285,41 @@ internal sealed class SelectorActor : UntypedActor
         }
     }
 
+    /// <summary>
+    /// The drain's notice: the connections are this selector's children (accepted and outgoing alike), so the drain
+    /// walks them once here and costs nothing per connection before it.
+    /// </summary>
+    private void BeginDrain(DrainChannels drain)
+    {
+        if (_selector.Draining is null)
+        {
+            _selector.Draining = drain.Notice;
+            _selector.DrainReport = drain.ReportTo;
+            TellConnections(DrainSignal.Notify);
+        }
+
+        ReportIfDrained(Context.GetChildren());
+    }
+
+    private void TellConnections(DrainSignal signal)
+    {
+        foreach (IActorRef child in Context.GetChildren()) child.Tell(signal, ActorRefs.NoSender);
+    }
+
+    private void ReportIfDrained(IEnumerable<IActorRef> children, IActorRef? gone = null)
+    {
+        if (_selector.DrainReport is not { } reportTo || children.Any(c => !c.Equals(gone))) return;
+        _selector.DrainReport = null;
+        reportTo.Tell(new ChannelsDrained(_selector.Index), ActorRefs.NoSender);
+    }
+
     private sealed class ChannelSupervision(SelectorActor selector) : OneForOneStrategy(Akka.Actor.Decider.From(Directive.Stop))
     {
-        public override void HandleChildTerminated(IActorContext actorContext, IActorRef child, IEnumerable<IInternalActorRef> children) =>
+        public override void HandleChildTerminated(IActorContext actorContext, IActorRef child, IEnumerable<IInternalActorRef> children)
+        {
             selector.OwnerTerminated(child);
+            selector.ReportIfDrained(children, child);
+        }
     }
 
     private sealed class SelectAgain(IActorRef self) : IRunnable

@@ -37,6 +37,7 @@ internal abstract partial class TcpConnection : ChannelActor, IInlineReader
     private bool _eofRead;
     private bool _handlerStopped;
     private bool _registerWaitOver;
+    private bool _drainingTold;
     private long _discarded;
     private Tcp.CloseCommand? _closing;
     private Tcp.ConnectionClosed? _closedEvent;
@@ -88,6 +89,9 @@ internal abstract partial class TcpConnection : ChannelActor, IInlineReader
                 return;
             case Tcp.LeasedWrite leased:
                 OnLeasedWrite(leased);
+                return;
+            case DrainSignal signal:
+                OnDrainSignal(signal);
                 return;
         }
 
@@ -285,6 +289,7 @@ internal abstract partial class TcpConnection : ChannelActor, IInlineReader
         if (register.ReceiveMode == Tcp.ReceiveMode.Leased) _leaseClass = Selector.ReceiveBuffers.FirstClass;
         if (_state == ConnectionState.AwaitingRegister) _state = ConnectionState.Open;
         Selector.Actor.Tell(new WatchHandler(_handler), Self);
+        if (Selector.Draining is not null) TellDraining();
         if (Registration is null) return;
 
         // A close that came before Register: in pull mode it is reported now when nothing is left unread; otherwise the
@@ -297,6 +302,64 @@ internal abstract partial class TcpConnection : ChannelActor, IInlineReader
 
         if (WantsToRead || _eofPending) Registration.Arm(Interest.Read);
     }
+
+    /// <summary>
+    /// The drain: tell the handler (once), or at the deadline close or abort what is still open. A close already under way
+    /// goes on (a linger is bounded by close-linger); an abort resets it.
+    /// </summary>
+    private void OnDrainSignal(DrainSignal signal)
+    {
+        if (signal == DrainSignal.Notify)
+        {
+            TellDraining();
+            return;
+        }
+
+        bool abort = signal == DrainSignal.Abort;
+        switch (_state)
+        {
+            case ConnectionState.Connecting:
+                OnDrainDeadlineWhileConnecting();
+                break;
+            case ConnectionState.AwaitingRegister or ConnectionState.Open or ConnectionState.PeerClosed:
+                if (!Registered) _registerWaitOver = true;
+                if (abort) AbortByDrain();
+                else BeginClose(Tcp.Close.Instance, Tcp.Closed.Instance, closer: null);
+                break;
+            case ConnectionState.Closing or ConnectionState.HalfClosed when abort:
+                AbortByDrain();
+                break;
+            case ConnectionState.HalfClosed:
+                // No more waiting for the peer's EOF: close, and discard its input for at most close-linger.
+                (_closing, _closedEvent) = (Tcp.Close.Instance, Tcp.Closed.Instance);
+                Finish(Tcp.Closed.Instance);
+                break;
+            case ConnectionState.Lingering when abort:
+                EndLinger(reset: true);
+                break;
+            case ConnectionState.ClosedUnreported:
+                _state = ConnectionState.Finished;
+                Context.Stop(Self);
+                break;
+        }
+    }
+
+    private void AbortByDrain()
+    {
+        _writes.Clear();
+        _closer = null;
+        Finish(Tcp.Aborted.Instance);
+    }
+
+    private void TellDraining()
+    {
+        if (_drainingTold || !Registered || _handlerStopped || _state >= ConnectionState.Closing || Selector.Draining is not { } notice) return;
+        _drainingTold = true;
+        _handler.Tell(notice, Self);
+    }
+
+    /// <summary>The drain's deadline found the connection still connecting; nobody has heard of it but its commander.</summary>
+    protected virtual void OnDrainDeadlineWhileConnecting() => Abandon();
 
     private void OnWrite(Tcp.WriteCommand write)
     {

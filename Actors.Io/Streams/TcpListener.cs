@@ -100,6 +100,13 @@ internal sealed class TcpListener : ChannelActor
                 Sender.Tell(Tcp.Unbound.Instance, Self);
                 Context.Stop(Self);
                 break;
+            case StopAccepting:
+                ReleaseChannel(_socket);
+                _commander.Tell(
+                    _announced ? Tcp.Unbound.Instance : new Tcp.CommandFailed(_bind, new InvalidOperationException("Actors.Io is draining: listeners are closed.")),
+                    Self);
+                Context.Stop(Self);
+                break;
             case RetryAccept when !_backingOff:
                 break;
             case RetryAccept:

@@ -123,6 +123,9 @@ internal sealed class TcpOutgoingConnection : TcpConnection
         else Connected();
     }
 
+    protected override void OnDrainDeadlineWhileConnecting() =>
+        Fail(new InvalidOperationException($"The drain's deadline passed while connecting to {Target}; Actors.Io is shutting down."));
+
     protected override void OnErrorClosed(Tcp.ErrorClosed closed)
     {
         if (State == ConnectionState.Connecting) _commander.Tell(new Tcp.CommandFailed(_connect, new SocketException((int)closed.Error)), Self);
