@@ -126,6 +126,12 @@ public sealed class ActorsIoTcpOptions
     /// <summary><c>actors-io.tcp.close-linger-max-bytes</c>: the most input a lingering connection discards before it resets (0 B to 1 GiB).</summary>
     public long? CloseLingerMaxBytes { get; set; }
 
+    /// <summary>
+    /// <c>actors-io.tcp.idle-timeout</c> (<c>reader</c>, <c>writer</c>, <c>both</c> and <c>action</c>, all four): the idle
+    /// timeout of every connection registered without one (off by default).
+    /// </summary>
+    public Tcp.IdleTimeout? IdleTimeout { get; set; }
+
     internal void Render(HoconLines hocon)
     {
         hocon.Add("tcp.batch-accept-limit", BatchAcceptLimit);
@@ -141,6 +147,13 @@ public sealed class ActorsIoTcpOptions
         hocon.Add("tcp.leased-receive.debug-checks", LeasedReceiveDebugChecks is { } debug ? (debug ? "on" : "off") : null);
         hocon.Add("tcp.close-linger", CloseLinger);
         hocon.Add("tcp.close-linger-max-bytes", CloseLingerMaxBytes);
+        if (IdleTimeout is { } idle)
+        {
+            hocon.Add("tcp.idle-timeout.reader", idle.Reader);
+            hocon.Add("tcp.idle-timeout.writer", idle.Writer);
+            hocon.Add("tcp.idle-timeout.both", idle.Both);
+            hocon.Add("tcp.idle-timeout.action", idle.Action == Tcp.IdleAction.Close ? "close" : "notify");
+        }
     }
 }
 

@@ -30,6 +30,9 @@ internal sealed class Selector(int index, EventLoop loop, ChannelBudget budget, 
     /// <summary>Receive buffers for leased receive (set at start from the settings; tests get the defaults).</summary>
     public Buffers.ReceiveBufferPool ReceiveBuffers { get; set; } = new(64 << 10, 4 << 20, debugChecks: false);
 
+    /// <summary>The idle timeouts of this selector's connections (loop thread; survives the selector actor's restarts).</summary>
+    public IdleSweep IdleSweep { get; } = new();
+
     /// <summary>Trace logger; null unless <c>actors-io.trace-logging = on</c>.</summary>
     public Akka.Event.ILoggingAdapter? Trace { get; set; }
 
