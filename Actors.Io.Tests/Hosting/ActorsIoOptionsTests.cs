@@ -38,6 +38,7 @@ public sealed class ActorsIoOptionsTests
         options.Tcp.LeasedReceiveDebugChecks = true;
         options.Tcp.CloseLinger = TimeSpan.Zero;
         options.Tcp.CloseLingerMaxBytes = 1 << 20;
+        options.Tcp.IdleTimeout = new Tcp.IdleTimeout(reader: TimeSpan.FromSeconds(30), both: TimeSpan.FromMinutes(2), action: Tcp.IdleAction.Close);
         options.Udp.MaxDatagramSize = 9000;
         options.Udp.ReceiveBatchSize = 4;
         options.Udp.ReceiveBudgetPerEvent = 32;
@@ -65,6 +66,10 @@ public sealed class ActorsIoOptionsTests
             "actors-io.tcp.leased-receive.debug-checks = on",
             "actors-io.tcp.close-linger = 0ms",
             "actors-io.tcp.close-linger-max-bytes = 1048576",
+            "actors-io.tcp.idle-timeout.reader = 30000ms",
+            "actors-io.tcp.idle-timeout.writer = 0ms",
+            "actors-io.tcp.idle-timeout.both = 120000ms",
+            "actors-io.tcp.idle-timeout.action = close",
             "actors-io.udp.max-datagram-size = 9000",
             "actors-io.udp.receive-batch-size = 4",
             "actors-io.udp.receive-budget-per-event = 32",
@@ -93,6 +98,10 @@ public sealed class ActorsIoOptionsTests
         Assert.True(settings.Tcp.LeasedReceiveDebugChecks);
         Assert.Equal(TimeSpan.Zero, settings.Tcp.CloseLinger);
         Assert.Equal(1 << 20, settings.Tcp.CloseLingerMaxBytes);
+        Assert.Equal(TimeSpan.FromSeconds(30), settings.Tcp.IdleTimeout.Reader);
+        Assert.Equal(TimeSpan.Zero, settings.Tcp.IdleTimeout.Writer);
+        Assert.Equal(TimeSpan.FromMinutes(2), settings.Tcp.IdleTimeout.Both);
+        Assert.Equal(Tcp.IdleAction.Close, settings.Tcp.IdleTimeout.Action);
         Assert.Equal(9000, settings.Udp.MaxDatagramSize);
         Assert.Equal(4, settings.Udp.ReceiveBatchSize);
         Assert.Equal(32, settings.Udp.ReceiveBudgetPerEvent);
