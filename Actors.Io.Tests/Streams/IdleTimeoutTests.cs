@@ -19,6 +19,10 @@ public sealed class IdleTimeoutTests(ITestOutputHelper output) : LoopbackTestKit
 {
     private static readonly TimeSpan Short = TimeSpan.FromMilliseconds(300);
 
+    // Traffic every 100 ms or so for longer than a timeout that a stalled test thread on a busy machine does not reach.
+    private static readonly TimeSpan Paced = TimeSpan.FromMilliseconds(1500);
+    private const int PacedTurns = 20;
+
     [Theory]
     [MemberData(nameof(TcpAndUnix))]
     public void Reader_idle_is_told_once_per_period_and_never_early(string transport)
@@ -57,11 +61,10 @@ public sealed class IdleTimeoutTests(ITestOutputHelper output) : LoopbackTestKit
     [Fact]
     public void Both_idle_is_not_told_while_either_side_is_active()
     {
-        TimeSpan both = TimeSpan.FromMilliseconds(600);
-        (Socket client, IActorRef connection) = AcceptWith("tcp", new TcpMsg.IdleTimeout(both: both));
+        (Socket client, IActorRef connection) = AcceptWith("tcp", new TcpMsg.IdleTimeout(both: Paced));
 
-        // Only writing, every 100 ms, for three times the timeout: the connection is not idle on both sides.
-        for (int i = 0; i < 18; i++)
+        // Only writing, every 100 ms or so, for longer than the timeout: the connection is not idle on both sides.
+        for (int i = 0; i < PacedTurns; i++)
         {
             connection.Tell(TcpMsg.Write.Create(ByteString.FromString("w")));
             Assert.Equal("w", Loopback.ReceiveAscii(client, 1));
@@ -74,8 +77,8 @@ public sealed class IdleTimeoutTests(ITestOutputHelper output) : LoopbackTestKit
     [Fact]
     public void No_reader_idle_while_the_peer_keeps_sending()
     {
-        (Socket client, _) = AcceptWith("tcp", new TcpMsg.IdleTimeout(reader: TimeSpan.FromMilliseconds(600)));
-        for (int i = 0; i < 18; i++)
+        (Socket client, _) = AcceptWith("tcp", new TcpMsg.IdleTimeout(reader: Paced));
+        for (int i = 0; i < PacedTurns; i++)
         {
             client.Send("r"u8);
             ExpectMsg<TcpMsg.Received>(TestWaits.Expect);
@@ -119,10 +122,10 @@ public sealed class IdleTimeoutTests(ITestOutputHelper output) : LoopbackTestKit
     [Fact]
     public void Activity_postpones_the_close()
     {
-        TimeSpan timeout = TimeSpan.FromMilliseconds(600);
+        TimeSpan timeout = Paced;
         (Socket client, _) = AcceptWith("tcp", new TcpMsg.IdleTimeout(reader: timeout, action: TcpMsg.IdleAction.Close));
         long last = Stopwatch.GetTimestamp();
-        for (int i = 0; i < 12; i++)
+        for (int i = 0; i < PacedTurns; i++)
         {
             client.Send("k"u8);
             ExpectMsg<TcpMsg.Received>(TestWaits.Expect);

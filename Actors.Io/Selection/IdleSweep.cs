@@ -9,9 +9,10 @@ namespace Actors.Io.Selection;
 /// The idle timeouts of one selector's connections: the connections that have one, chained through their
 /// <see cref="IdleEntry"/> (no timer per connection), and a sweep on the loop's own timer that tells each connection past a
 /// deadline <see cref="IdleFired"/>. The sweep runs every eighth of the shortest timeout (100 ms to 1 s) while any entry
-/// lasts and not at all without one. Connections stamp their activity with <see cref="Now"/>, a coarse clock the sweep
-/// advances, so a read or a write costs a field store and no clock read. Loop thread only (the selector's), except the
-/// stamps and <see cref="IdleEntry.Closed"/>, which a connection placed off the loop writes from its own thread.
+/// lasts and not at all without one. A connection only marks its activity (<see cref="IdleEntry.MarkRead"/>, a field
+/// store, no clock read); the sweep turns a mark into the time of the sweep that saw it, which is never before the
+/// activity, so a timeout never fires early, even when a sweep runs late. Loop thread only (the selector's), except the
+/// marks and <see cref="IdleEntry.Closed"/>, which a connection placed off the loop writes from its own thread.
 /// </summary>
 internal sealed class IdleSweep
 {
@@ -19,11 +20,9 @@ internal sealed class IdleSweep
     private static readonly long MaxResolution = Stopwatch.Frequency;
 
     private IdleEntry? _head;
+    private int _pendingTicks;
     private long _due;
     private long _resolution;
-
-    /// <summary>The coarse clock (Stopwatch ticks) connections stamp their activity with; moved on by each sweep.</summary>
-    public long Now { get; private set; } = Stopwatch.GetTimestamp();
 
     /// <summary>Entries held (closed ones go at the next sweep).</summary>
     public int Count { get; private set; }
@@ -38,28 +37,25 @@ internal sealed class IdleSweep
     public void Add(IdleEntry entry, ISelectorLoop loop, IActorRef selector)
     {
         long now = Stopwatch.GetTimestamp();
-        Now = now;
         entry.Start(now);
         entry.Next = _head;
         if (_head is not null) _head.Previous = entry;
         _head = entry;
-        bool idle = Count++ == 0;
         long resolution = ResolutionFor(entry.ShortestTicks);
-        if (idle || resolution < _resolution) _resolution = resolution;
-        if (idle || now + resolution < _due) Schedule(now, loop, selector);
+        if (Count++ == 0 || resolution < _resolution) _resolution = resolution;
+        if (_pendingTicks == 0 || now + resolution < _due) Schedule(now, loop, selector);
     }
 
     /// <summary>
-    /// The sweep (on <see cref="SweepTick"/>): tells each connection past a deadline, drops closed entries, and schedules
-    /// the next sweep while entries are left. A tick that an earlier sweep superseded does nothing.
+    /// The sweep (on <see cref="SweepTick"/>): tells each connection past a deadline and drops closed entries. The last
+    /// tick outstanding schedules the next sweep while entries are left, so an extra tick (a shorter timeout joined)
+    /// never doubles the chain.
     /// </summary>
     public void Run(ISelectorLoop loop, IActorRef selector)
     {
+        _pendingTicks--;
         long now = Stopwatch.GetTimestamp();
-        if (Count == 0 || now < _due) return;
-        Now = now;
         Sweeps++;
-        long slack = _resolution;
         long shortest = long.MaxValue;
         for (IdleEntry? entry = _head; entry is not null;)
         {
@@ -67,7 +63,7 @@ internal sealed class IdleSweep
             if (entry.Closed) Unlink(entry);
             else
             {
-                entry.Check(now, slack);
+                entry.Check(now);
                 shortest = Math.Min(shortest, entry.ShortestTicks);
             }
 
@@ -76,11 +72,13 @@ internal sealed class IdleSweep
 
         if (Count == 0) return;
         _resolution = ResolutionFor(shortest);
-        Schedule(now, loop, selector);
+        if (_pendingTicks == 0) Schedule(now, loop, selector);
+        else _due = now + _resolution;
     }
 
     private void Schedule(long now, ISelectorLoop loop, IActorRef selector)
     {
+        _pendingTicks++;
         _due = now + _resolution;
         loop.ScheduleTellOnce(TimeSpan.FromSeconds((double)_resolution / Stopwatch.Frequency), selector, SweepTick.Instance);
     }
@@ -108,14 +106,19 @@ internal sealed class IdleSweep
 }
 
 /// <summary>
-/// One connection's idle timeout in its selector's <see cref="IdleSweep"/>: the deadlines, the activity stamps the
-/// connection writes, which idle period each side was last told of, and the links of the sweep's list. Made at
-/// <c>Register</c> for a connection with a timeout, never per message.
+/// One connection's idle timeout in its selector's <see cref="IdleSweep"/>: the deadlines, the activity marks the
+/// connection sets, the time each side was last seen active, which idle period each side was last told of, and the
+/// links of the sweep's list. Made at <c>Register</c> for a connection with a timeout, never per message.
 /// </summary>
 internal sealed class IdleEntry
 {
     private const long NotTold = long.MinValue;
 
+    private int _readSeen;
+    private int _writeSeen;
+    private bool _closed;
+    private long _lastRead;
+    private long _lastWrite;
     private long _readerTold = NotTold;
     private long _writerTold = NotTold;
     private long _bothTold = NotTold;
@@ -145,12 +148,6 @@ internal sealed class IdleEntry
     /// <summary>The shortest timeout that is on.</summary>
     public long ShortestTicks { get; }
 
-    /// <summary>The sweep's <see cref="IdleSweep.Now"/> at the last read (written by the connection).</summary>
-    public long LastRead { get; set; }
-
-    /// <summary>The sweep's <see cref="IdleSweep.Now"/> at the last write (written by the connection).</summary>
-    public long LastWrite { get; set; }
-
     /// <summary>Set by the connection when it closes; the sweep then drops the entry.</summary>
     public bool Closed
     {
@@ -162,31 +159,35 @@ internal sealed class IdleEntry
 
     internal IdleEntry? Next { get; set; }
 
-    private bool _closed;
+    /// <summary>The connection read bytes (the connection's thread).</summary>
+    public void MarkRead() => Volatile.Write(ref _readSeen, 1);
+
+    /// <summary>The connection wrote bytes (the connection's thread).</summary>
+    public void MarkWritten() => Volatile.Write(ref _writeSeen, 1);
 
     /// <summary>Starts every idle period at <paramref name="now"/>.</summary>
     public void Start(long now)
     {
-        LastRead = LastWrite = now;
+        _lastRead = _lastWrite = now;
         _readerTold = _writerTold = _bothTold = NotTold;
     }
 
     /// <summary>
-    /// Tells the owner of each side idle for its timeout, once per idle period. A stamp may be up to
-    /// <paramref name="slack"/> older than the activity it records, so a side counts as idle only past timeout + slack:
-    /// never early.
+    /// Takes the activity marked since the last sweep as activity at <paramref name="now"/> (never earlier than it
+    /// happened), then tells the owner of each side idle for its timeout, once per idle period.
     /// </summary>
-    public void Check(long now, long slack)
+    public void Check(long now)
     {
-        long lastRead = LastRead, lastWrite = LastWrite;
-        if (Passed(ReaderTicks, lastRead, ref _readerTold, now, slack)) Owner.Tell(IdleFired.Reader, ActorRefs.NoSender);
-        if (Passed(WriterTicks, lastWrite, ref _writerTold, now, slack)) Owner.Tell(IdleFired.Writer, ActorRefs.NoSender);
-        if (Passed(BothTicks, Math.Max(lastRead, lastWrite), ref _bothTold, now, slack)) Owner.Tell(IdleFired.Both, ActorRefs.NoSender);
+        if (Volatile.Read(ref _readSeen) != 0 && Interlocked.Exchange(ref _readSeen, 0) != 0) _lastRead = now;
+        if (Volatile.Read(ref _writeSeen) != 0 && Interlocked.Exchange(ref _writeSeen, 0) != 0) _lastWrite = now;
+        if (Passed(ReaderTicks, _lastRead, ref _readerTold, now)) Owner.Tell(IdleFired.Reader, ActorRefs.NoSender);
+        if (Passed(WriterTicks, _lastWrite, ref _writerTold, now)) Owner.Tell(IdleFired.Writer, ActorRefs.NoSender);
+        if (Passed(BothTicks, Math.Max(_lastRead, _lastWrite), ref _bothTold, now)) Owner.Tell(IdleFired.Both, ActorRefs.NoSender);
     }
 
-    private static bool Passed(long timeout, long last, ref long told, long now, long slack)
+    private static bool Passed(long timeout, long last, ref long told, long now)
     {
-        if (timeout == 0 || told == last || now - last < timeout + slack) return false;
+        if (timeout == 0 || told == last || now - last < timeout) return false;
         told = last;
         return true;
     }

@@ -42,7 +42,7 @@ internal abstract partial class TcpConnection
             {
                 case ReadEnd.Drained or ReadEnd.BudgetSpent:
                     SelectorCounters.Add(ref Selector.Counters.InlineReads, 1);
-                    _idle?.LastRead = Selector.IdleSweep.Now;
+                    _idle?.MarkRead();
                     Registration!.Arm(Interest.Read);
                     return true;
                 case ReadEnd.Failed:
@@ -90,7 +90,7 @@ internal abstract partial class TcpConnection
         }
 
         ReadEnd end = ReadAvailable(PullMode ? Settings.MaxReceivedMessageSize : Settings.ReceiveBudgetPerEvent, Self, out int errno);
-        _idle?.LastRead = Selector.IdleSweep.Now;
+        _idle?.MarkRead();
         switch (end)
         {
             case ReadEnd.Drained or ReadEnd.BudgetSpent:

@@ -370,7 +370,7 @@ internal abstract partial class TcpConnection : ChannelActor, IInlineReader
     private void Flush()
     {
         if (IsClosed || Handle is null || Registration is null) return;
-        _idle?.LastWrite = Selector.IdleSweep.Now;
+        _idle?.MarkWritten();
         if (_writes.Flush(Handle, Settings.MaxWritesPerSyscall, Registration, Self, out SocketError error))
         {
             if (_state == ConnectionState.Closing) CompleteClose();
