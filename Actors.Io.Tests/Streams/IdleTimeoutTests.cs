@@ -183,6 +183,33 @@ public sealed class IdleTimeoutTests(ITestOutputHelper output) : LoopbackTestKit
         Assert.False(plainConnection.IsNobody());
     }
 
+    [Fact]
+    public void A_shorter_timeout_joining_is_swept_at_its_resolution_and_the_sweep_stays_one_chain()
+    {
+        IdleSweep sweep = ActorsIo.Get(Sys).Selector(0).IdleSweep;
+        EndPoint server = Bind("tcp");
+        (_, IActorRef longConnection) = AcceptUnregistered(server);
+        longConnection.Tell(new TcpMsg.Register(TestActor, idleTimeout: new TcpMsg.IdleTimeout(reader: TimeSpan.FromMinutes(1))));
+        AwaitTrue(() => sweep.Count == 1, "the first entry is swept");
+
+        // Its sweep runs every second; the 300 ms timeout needs one every 100 ms from now on.
+        (Socket shortClient, IActorRef shortConnection) = AcceptUnregistered(server);
+        long registered = Stopwatch.GetTimestamp();
+        shortConnection.Tell(new TcpMsg.Register(TestActor, idleTimeout: new TcpMsg.IdleTimeout(reader: Short)));
+        Assert.Same(TcpMsg.Idle.Reader, ExpectMsg<TcpMsg.Idle>(TestWaits.Expect));
+        Assert.True(Stopwatch.GetElapsedTime(registered) >= Short, "told early");
+
+        // Gone again, the sweep goes back to once a second: one chain, not one per timer ever scheduled.
+        Watch(shortConnection);
+        shortClient.Close();
+        ExpectMsg<TcpMsg.PeerClosed>(TestWaits.Expect);
+        ExpectTerminated(shortConnection, TestWaits.Expect);
+        AwaitTrue(() => sweep.Count == 1, "the closed entry is dropped");
+        long before = sweep.Sweeps;
+        ExpectNoMsg(TimeSpan.FromSeconds(3));
+        Assert.InRange(sweep.Sweeps - before, 1, 5);
+    }
+
     [Theory]
     [InlineData(-1, 0, 0, "reader")]
     [InlineData(0, -1, 0, "writer")]

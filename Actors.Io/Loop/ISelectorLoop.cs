@@ -36,6 +36,7 @@ internal interface ISelectorLoop
     void ExecuteLast(IRunnable run);
 
     /// <summary>Tells <paramref name="target"/> <paramref name="message"/> after <paramref name="delay"/>, from the loop's own
-    /// timers (the idle sweep's tick).</summary>
-    void ScheduleTellOnce(TimeSpan delay, IActorRef target, object message);
+    /// timers (the idle sweep's tick). Returns the <see cref="System.Diagnostics.Stopwatch"/> timestamp it is due at: it is
+    /// told no earlier.</summary>
+    long ScheduleTellOnce(TimeSpan delay, IActorRef target, object message);
 }

@@ -20,7 +20,6 @@ internal sealed class IdleSweep
     private static readonly long MaxResolution = Stopwatch.Frequency;
 
     private IdleEntry? _head;
-    private int _pendingTicks;
     private long _due;
     private long _resolution;
 
@@ -43,17 +42,16 @@ internal sealed class IdleSweep
         _head = entry;
         long resolution = ResolutionFor(entry.ShortestTicks);
         if (Count++ == 0 || resolution < _resolution) _resolution = resolution;
-        if (_pendingTicks == 0 || now + resolution < _due) Schedule(now, loop, selector);
+        if (now >= _due || now + resolution < _due) Schedule(loop, selector);
     }
 
     /// <summary>
-    /// The sweep (on <see cref="SweepTick"/>): tells each connection past a deadline and drops closed entries. The last
-    /// tick outstanding schedules the next sweep while entries are left, so an extra tick (a shorter timeout joined)
-    /// never doubles the chain.
+    /// The sweep (on <see cref="SweepTick"/>): tells each connection past a deadline and drops closed entries. The tick
+    /// of the latest scheduled sweep schedules the next while entries are left; an earlier tick (one scheduled before a
+    /// shorter timeout joined) sweeps too but schedules nothing, so the chain never doubles.
     /// </summary>
     public void Run(ISelectorLoop loop, IActorRef selector)
     {
-        _pendingTicks--;
         long now = Stopwatch.GetTimestamp();
         Sweeps++;
         long shortest = long.MaxValue;
@@ -72,16 +70,11 @@ internal sealed class IdleSweep
 
         if (Count == 0) return;
         _resolution = ResolutionFor(shortest);
-        if (_pendingTicks == 0) Schedule(now, loop, selector);
-        else _due = now + _resolution;
+        if (now >= _due) Schedule(loop, selector);
     }
 
-    private void Schedule(long now, ISelectorLoop loop, IActorRef selector)
-    {
-        _pendingTicks++;
-        _due = now + _resolution;
-        loop.ScheduleTellOnce(TimeSpan.FromSeconds((double)_resolution / Stopwatch.Frequency), selector, SweepTick.Instance);
-    }
+    private void Schedule(ISelectorLoop loop, IActorRef selector) =>
+        _due = loop.ScheduleTellOnce(TimeSpan.FromSeconds((double)_resolution / Stopwatch.Frequency), selector, SweepTick.Instance);
 
     private void Unlink(IdleEntry entry)
     {
