@@ -11,12 +11,14 @@ using Actors.Io.Benchmarks.Servers;
 //   server <kind> [--port N]          one echo server: actors-io | akka-io | sockets | epoll
 //   load --port N [options]           the load generator alone against a running server
 //   micro [BenchmarkDotNet args]      the micro benchmarks of the hot paths
+//   idle-cpu [options]                CPU time of idle connections with an idle timeout
 const string Usage = """
     usage: Actors.Io.Benchmarks <command>
       echo [--quick] [options]       compare actors-io, akka-io, sockets and epoll echo servers (echo --help)
       server <kind> [--port N]       run one echo server (actors-io | akka-io | sockets | epoll)
       load --port N [--connections N] [--size B] [--depth D] [--rate MSG_PER_S] [--seconds S] [--warmup S] [--percentiles]
       micro [BenchmarkDotNet args]   micro benchmarks of the selector, read and write paths
+      idle-cpu [--connections N] [--seconds S] [--timeout DURATION|off]   CPU of idle connections with an idle timeout
     """;
 
 if (args.Length == 0)
@@ -39,6 +41,10 @@ switch (args[0])
         return RunLoad(rest);
     case "micro":
         return MicroBenchmarks.Run(rest);
+    case "idle-cpu":
+        return IdleCpu.Run(rest);
+    case "idle-clients":
+        return IdleCpu.RunClients(rest);
     default:
         Console.Error.WriteLine(Usage);
         return 2;

@@ -87,6 +87,20 @@ public sealed class TestConnection
     public void PushErrorClosed(string cause, SocketError error = SocketError.ConnectionReset) =>
         Connection.Tell(new PushError(cause ?? throw new ArgumentNullException(nameof(cause)), error), ActorRefs.NoSender);
 
+    /// <summary>
+    /// <paramref name="elapsed"/> passes with no activity, for the idle timeout (the Register's <c>idleTimeout</c>, else
+    /// <see cref="TestConnectionSettings.IdleTimeout"/>): each side idle for its timeout since its last activity (a
+    /// <c>Received</c> delivered, a write accepted or taken by the kernel) is told to the handler as <see cref="Tcp.Idle"/>,
+    /// once per idle period, or closes the connection with <see cref="Tcp.IdleClosed"/>, as the real connection does. No
+    /// real time passes: the test decides when the connection is idle.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="elapsed"/> is negative.</exception>
+    public void ElapseIdle(TimeSpan elapsed)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(elapsed, TimeSpan.Zero);
+        Connection.Tell(new ElapseIdle(elapsed), ActorRefs.NoSender);
+    }
+
     /// <summary>From now on the kernel holds writes (a slow peer): they are acked only by <see cref="AckPending"/> or <see cref="ReleaseWrites"/>.</summary>
     public void HoldWrites() => Connection.Tell(new KernelTakesWrites(false), ActorRefs.NoSender);
 

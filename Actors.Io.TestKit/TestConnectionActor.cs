@@ -31,6 +31,12 @@ internal sealed class TestConnectionActor(
     private Tcp.ConnectionClosed? _closedEvent;
     private IActorRef? _closer;
     private bool _handlerStopped;
+    private Tcp.IdleTimeout _idleTimeout = Tcp.IdleTimeout.Off;
+    private TimeSpan _readIdle;
+    private TimeSpan _writeIdle;
+    private bool _readerTold;
+    private bool _writerTold;
+    private bool _bothTold;
 
     private enum State
     {
@@ -92,6 +98,9 @@ internal sealed class TestConnectionActor(
             case TakePendingWrites:
                 TakePending();
                 break;
+            case ElapseIdle elapse:
+                OnElapseIdle(elapse.Elapsed);
+                break;
             default:
                 Unhandled(message);
                 break;
@@ -133,6 +142,7 @@ internal sealed class TestConnectionActor(
         _handler = register.Handler;
         _keepOpenOnPeerClosed = register.KeepOpenOnPeerClosed;
         _useResumeWriting = register.UseResumeWriting;
+        _idleTimeout = register.IdleTimeout ?? settings.IdleTimeout;
         Timers.Cancel(RegisterTimedOut.Instance);
         Context.Watch(_handler);
         if (_state == State.AwaitingRegister) _state = State.Open;
@@ -190,6 +200,7 @@ internal sealed class TestConnectionActor(
         }
 
         writes.Tell(new RecordedWrite(write, commander), Self);
+        WriteActivity();
         foreach (Tcp.Write part in write)
         {
             _pending.Enqueue(new Pending(part, commander));
@@ -202,6 +213,7 @@ internal sealed class TestConnectionActor(
     /// <summary>The kernel takes every queued write: acks in order, then what waited on the queue draining.</summary>
     private void TakePending()
     {
+        if (_pending.Count > 0) WriteActivity();
         while (_pending.TryDequeue(out Pending pending))
         {
             _pendingBytes -= pending.Write.Data.Count;
@@ -354,6 +366,7 @@ internal sealed class TestConnectionActor(
             if (!canRead) return;
             _inbound.Dequeue();
             _handler.Tell(new Tcp.Received(((PushData)next).Data), Self);
+            (_readIdle, _readerTold, _bothTold) = (TimeSpan.Zero, false, false);
             if (settings.PullMode) _pullRequested = false;
         }
     }
@@ -376,6 +389,36 @@ internal sealed class TestConnectionActor(
                 Finish(Tcp.ConfirmedClosed.Instance);
                 break;
         }
+    }
+
+    private void WriteActivity() => (_writeIdle, _writerTold, _bothTold) = (TimeSpan.Zero, false, false);
+
+    /// <summary>
+    /// <paramref name="elapsed"/> passes without activity: each side past its timeout is told once per idle period (reader,
+    /// writer, both, as the real sweep tells them), or the first one closes the connection, as registered; only while open.
+    /// </summary>
+    private void OnElapseIdle(TimeSpan elapsed)
+    {
+        _readIdle += elapsed;
+        _writeIdle += elapsed;
+        TimeSpan both = _readIdle < _writeIdle ? _readIdle : _writeIdle;
+        if (Passed(_idleTimeout.Reader, _readIdle, ref _readerTold)) OnIdle(Tcp.IdleSide.Reader);
+        if (Passed(_idleTimeout.Writer, _writeIdle, ref _writerTold)) OnIdle(Tcp.IdleSide.Writer);
+        if (Passed(_idleTimeout.Both, both, ref _bothTold)) OnIdle(Tcp.IdleSide.Both);
+    }
+
+    private static bool Passed(TimeSpan timeout, TimeSpan idle, ref bool told)
+    {
+        if (timeout == TimeSpan.Zero || told || idle < timeout) return false;
+        told = true;
+        return true;
+    }
+
+    private void OnIdle(Tcp.IdleSide side)
+    {
+        if (_state is not (State.Open or State.PeerClosed)) return;
+        if (_idleTimeout.Action == Tcp.IdleAction.Notify) _handler.Tell(Tcp.Idle.For(side), Self);
+        else BeginClose(Tcp.Close.Instance, new Tcp.IdleClosed(side, _idleTimeout.Of(side)), closer: null);
     }
 
     private void Violation(string rule, string detail) => violations.Tell(ViolationLog.Of(rule, detail), Self);
@@ -405,6 +448,9 @@ internal sealed record KernelTakesWrites(bool AtOnce) : INoSerializationVerifica
 
 /// <summary>The kernel takes every write queued now.</summary>
 internal sealed record TakePendingWrites : INoSerializationVerificationNeeded;
+
+/// <summary>Time passes for the idle timeout, with no activity.</summary>
+internal sealed record ElapseIdle(TimeSpan Elapsed) : INoSerializationVerificationNeeded;
 
 /// <summary>To the lifecycle observer: the connection took this Register.</summary>
 internal sealed record Registered(Tcp.Register Register) : INoSerializationVerificationNeeded;

@@ -29,11 +29,17 @@ public sealed record TestConnectionSettings
     public static TestConnectionSettings From(TcpSettings tcp)
     {
         ArgumentNullException.ThrowIfNull(tcp);
-        return new TestConnectionSettings { MaxPendingWriteBytes = tcp.MaxPendingWriteBytes, RegisterTimeout = tcp.RegisterTimeout };
+        return new TestConnectionSettings { MaxPendingWriteBytes = tcp.MaxPendingWriteBytes, RegisterTimeout = tcp.RegisterTimeout, IdleTimeout = tcp.IdleTimeout };
     }
 
     /// <summary>How long the connection waits for <c>Register</c> (<c>actors-io.tcp.register-timeout</c>).</summary>
     public TimeSpan RegisterTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The idle timeout of a connection registered without one (<c>actors-io.tcp.idle-timeout</c>; off by default).
+    /// Time passes for it only through <see cref="TestConnection.ElapseIdle"/>.
+    /// </summary>
+    public Tcp.IdleTimeout IdleTimeout { get; init; } = Tcp.IdleTimeout.Off;
 
     /// <summary>As if opened in pull mode: nothing is delivered until <c>ResumeReading</c>, then one push per request.</summary>
     public bool PullMode { get; init; }

@@ -160,6 +160,12 @@ public sealed class TcpSettings
     /// </summary>
     public TimeSpan ProxyProtocolTimeout { get; private init; }
 
+    /// <summary>
+    /// <c>idle-timeout</c> (<c>reader</c>, <c>writer</c>, <c>both</c>, <c>action</c>): the idle timeout of a connection
+    /// registered without one; <see cref="Tcp.IdleTimeout.Off"/> by default.
+    /// </summary>
+    public Tcp.IdleTimeout IdleTimeout { get; private init; } = Tcp.IdleTimeout.Off;
+
     internal static TcpSettings Create(SettingsReader root)
     {
         const string Durations = "a duration from 1ms to 1h";
@@ -184,7 +190,24 @@ public sealed class TcpSettings
             CloseLinger = root.Duration("tcp.close-linger", TimeSpan.Zero, TimeSpan.FromMinutes(10), "a duration from 0s (no linger) to 10min"),
             CloseLingerMaxBytes = root.Bytes("tcp.close-linger-max-bytes", 0, 1L << 30, "a size from 0 B to 1 GiB"),
             ProxyProtocolTimeout = root.Duration("tcp.proxy-protocol-timeout", ms, TimeSpan.FromMinutes(10), "a duration from 1ms to 10min"),
+            IdleTimeout = ReadIdleTimeout(root),
         };
+    }
+
+    private static Tcp.IdleTimeout ReadIdleTimeout(SettingsReader root)
+    {
+        const string Allowed = "off (or 0), or a duration from 1ms to 365d";
+        TimeSpan ms = TimeSpan.FromMilliseconds(1);
+        TimeSpan reader = root.DurationOrOff("tcp.idle-timeout.reader", ms, Tcp.IdleTimeout.MaxTimeout, Allowed);
+        TimeSpan writer = root.DurationOrOff("tcp.idle-timeout.writer", ms, Tcp.IdleTimeout.MaxTimeout, Allowed);
+        TimeSpan both = root.DurationOrOff("tcp.idle-timeout.both", ms, Tcp.IdleTimeout.MaxTimeout, Allowed);
+        Tcp.IdleAction action = root.Enum("tcp.idle-timeout.action", new Dictionary<string, Tcp.IdleAction>
+        {
+            ["notify"] = Tcp.IdleAction.Notify,
+            ["close"] = Tcp.IdleAction.Close,
+        });
+        var timeout = new Tcp.IdleTimeout(reader, writer, both, action);
+        return timeout.IsOff ? Tcp.IdleTimeout.Off : timeout;
     }
 }
 

@@ -338,7 +338,13 @@ public static partial class Tcp
     /// delivered now. Without it within <c>actors-io.tcp.register-timeout</c> the connection is closed (what was written
     /// still goes out first). The handler's death aborts an open connection; a close already under way goes on.
     /// </summary>
-    public sealed class Register(IActorRef handler, bool keepOpenOnPeerClosed = false, bool useResumeWriting = true, ReceiveMode receiveMode = ReceiveMode.Copied) : Command
+    /// <param name="handler">The actor that receives the connection's events.</param>
+    /// <param name="keepOpenOnPeerClosed">After the peer's EOF, keep the connection open for writing.</param>
+    /// <param name="useResumeWriting">After a NACK, refuse every write until <see cref="ResumeWriting"/>.</param>
+    /// <param name="receiveMode">Copied (<see cref="Received"/>) or leased (<see cref="LeasedReceived"/>) reads.</param>
+    /// <param name="idleTimeout">The connection's idle timeout; null takes <c>actors-io.tcp.idle-timeout</c> (off by
+    /// default), <see cref="IdleTimeout.Off"/> turns it off.</param>
+    public sealed class Register(IActorRef handler, bool keepOpenOnPeerClosed = false, bool useResumeWriting = true, ReceiveMode receiveMode = ReceiveMode.Copied, IdleTimeout? idleTimeout = null) : Command
     {
         /// <summary>The actor that receives <see cref="Received"/> and the close events.</summary>
         public IActorRef Handler { get; } = handler ?? throw new ArgumentNullException(nameof(handler));
@@ -354,6 +360,12 @@ public static partial class Tcp
         /// <see cref="ReceiveMode.Leased"/> (<see cref="LeasedReceived"/>, pooled buffers lent to the handler).
         /// </summary>
         public ReceiveMode ReceiveMode { get; } = Enum.IsDefined(receiveMode) ? receiveMode : throw new ArgumentOutOfRangeException(nameof(receiveMode), receiveMode, "Copied or Leased.");
+
+        /// <summary>
+        /// The connection's idle timeout (<see cref="Idle"/> or <see cref="IdleClosed"/> when it passes); null when the
+        /// configured default, <c>actors-io.tcp.idle-timeout</c>, applies.
+        /// </summary>
+        public IdleTimeout? IdleTimeout { get; } = idleTimeout;
     }
 
     /// <summary>Stop reading from the socket (the kernel buffers, then the peer waits). A peer close or reset is still reported.</summary>

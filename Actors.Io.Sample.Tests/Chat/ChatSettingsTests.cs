@@ -21,6 +21,8 @@ public sealed class ChatSettingsTests
         Assert.Equal(TimeSpan.FromSeconds(2), settings.GoodbyeTimeout);
         Assert.Null(settings.SendBufferSize);
         Assert.Equal(1000, settings.MaxClients);
+        Assert.Equal(TimeSpan.FromMinutes(30), settings.IdleTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(90), With("chat.idle-timeout = 90s").IdleTimeout);
         Assert.Equal(1, With("chat.max-clients = 1").MaxClients);
         Assert.Equal(32 * 1024, With("chat.socket-send-buffer = 32 KiB").SendBufferSize);
     }
@@ -33,6 +35,8 @@ public sealed class ChatSettingsTests
     [InlineData("chat.socket-send-buffer = 10", "chat.socket-send-buffer")]
     [InlineData("chat.max-clients = 0", "chat.max-clients")]
     [InlineData("chat.max-clients = 1000001", "chat.max-clients")]
+    [InlineData("chat.idle-timeout = 0s", "chat.idle-timeout")]
+    [InlineData("chat.idle-timeout = 400d", "chat.idle-timeout")]
     public void A_bad_value_names_its_key(string hocon, string key) =>
         Assert.StartsWith(key + " = ", Assert.Throws<ArgumentException>(() => With(hocon)).Message);
 

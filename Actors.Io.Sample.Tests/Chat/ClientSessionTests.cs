@@ -28,7 +28,21 @@ public sealed class ClientSessionTests(ITestOutputHelper output)
         RecoveryTimeout: TimeSpan.FromSeconds(3),
         GoodbyeTimeout: TimeSpan.FromSeconds(10),
         SendBufferSize: null,
-        MaxClients: 10);
+        MaxClients: 10,
+        IdleTimeout: TimeSpan.FromMinutes(30));
+
+    [Fact]
+    public void A_client_that_sends_nothing_for_the_idle_timeout_is_told_why_and_closed()
+    {
+        var idle = new Tcp.IdleTimeout(reader: Settings.IdleTimeout);
+        Client client = Start(connectionSettings: TestConnectionSettings.Default with { IdleTimeout = idle });
+        client.Connection.ElapseIdle(TimeSpan.FromMinutes(29));
+        client.Connection.ExpectNoWrite(Quiet);
+        client.Connection.ElapseIdle(TimeSpan.FromMinutes(1));
+        client.ExpectLine("BYE idle for 30 minutes");
+        client.Connection.ExpectClosedWith<Tcp.Closed>(TimeSpan.FromSeconds(5));
+        client.Connection.AssertNoViolations();
+    }
 
     [Fact]
     public void Nothing_is_read_until_the_registry_named_the_client_and_the_lobby_subscription_is_in_place()

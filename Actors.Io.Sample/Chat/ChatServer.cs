@@ -21,6 +21,7 @@ internal sealed class ChatServer : ReceiveActor
     private readonly IActorRef _registry;
     private readonly IActorRef _mediator;
     private readonly string _node;
+    private readonly Tcp.IdleTimeout _idleTimeout;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<IActorRef, SessionState> _sessions = [];
     private readonly HashSet<IActorRef> _clients = [];
@@ -32,6 +33,7 @@ internal sealed class ChatServer : ReceiveActor
     public ChatServer(ChatSettings settings, IActorRef registry, IActorRef mediator, string node)
     {
         _settings = settings;
+        _idleTimeout = new Tcp.IdleTimeout(reader: settings.IdleTimeout);
         _registry = registry;
         _mediator = mediator;
         _node = node;
@@ -106,7 +108,8 @@ internal sealed class ChatServer : ReceiveActor
         Context.Watch(session);
         _clients.Add(session);
         // Keep the connection open after the client's EOF: answers to its last commands still go out, then the session closes.
-        connection.Tell(new Tcp.Register(session, keepOpenOnPeerClosed: true));
+        // A client that sends nothing for chat.idle-timeout is told so (Tcp.Idle) and the session says goodbye.
+        connection.Tell(new Tcp.Register(session, keepOpenOnPeerClosed: true, idleTimeout: _idleTimeout));
     }
 
     /// <summary>Tells <paramref name="registry"/> this node's named sessions, in parts that each fit a remote message.</summary>

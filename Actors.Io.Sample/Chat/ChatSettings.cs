@@ -12,7 +12,8 @@ internal sealed record ChatSettings(
     TimeSpan RecoveryTimeout,
     TimeSpan GoodbyeTimeout,
     int? SendBufferSize,
-    int MaxClients)
+    int MaxClients,
+    TimeSpan IdleTimeout)
 {
     /// <summary>The highest <c>chat.max-clients</c> allowed.</summary>
     public const int MaxClientsLimit = 1_000_000;
@@ -41,7 +42,10 @@ internal sealed record ChatSettings(
         int maxClients = chat.GetInt("max-clients", 1000);
         if (maxClients is < 1 or > MaxClientsLimit) throw Bad("max-clients", maxClients, $"1 to {MaxClientsLimit}");
 
-        return new ChatSettings(host, port, (int)maxLine, registryTimeout, recoveryTimeout, goodbyeTimeout, sendBuffer, maxClients);
+        TimeSpan idleTimeout = Positive(chat, "idle-timeout", TimeSpan.FromMinutes(30));
+        if (idleTimeout > Actors.Io.Tcp.IdleTimeout.MaxTimeout) throw Bad("idle-timeout", idleTimeout, "a positive duration up to 365 days");
+
+        return new ChatSettings(host, port, (int)maxLine, registryTimeout, recoveryTimeout, goodbyeTimeout, sendBuffer, maxClients, idleTimeout);
     }
 
     private static TimeSpan Positive(Config chat, string key, TimeSpan fallback)

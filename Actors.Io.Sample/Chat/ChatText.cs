@@ -88,6 +88,24 @@ internal static class ChatText
     /// <summary>The one line a client gets when the cluster does not answer for it in time (a node without its cluster).</summary>
     public const string NotAvailable = "ERR the chat is not available right now (no answer from the cluster); try again later";
 
+    /// <summary>The last line of a client dropped for sending nothing for <paramref name="idleFor"/> (<c>chat.idle-timeout</c>).</summary>
+    public static string IdleBye(TimeSpan idleFor) => $"BYE idle for {Duration(idleFor)}";
+
+    /// <summary><paramref name="span"/> in words, in its largest whole unit: "30 minutes", "1 hour", "1500 ms".</summary>
+    public static string Duration(TimeSpan span)
+    {
+        (long count, string unit) = span switch
+        {
+            { Ticks: var t } when t > 0 && t % TimeSpan.TicksPerDay == 0 => (t / TimeSpan.TicksPerDay, "day"),
+            { Ticks: var t } when t > 0 && t % TimeSpan.TicksPerHour == 0 => (t / TimeSpan.TicksPerHour, "hour"),
+            { Ticks: var t } when t > 0 && t % TimeSpan.TicksPerMinute == 0 => (t / TimeSpan.TicksPerMinute, "minute"),
+            { Ticks: var t } when t > 0 && t % TimeSpan.TicksPerSecond == 0 => (t / TimeSpan.TicksPerSecond, "second"),
+            _ => ((long)span.TotalMilliseconds, "ms"),
+        };
+        string plural = unit == "ms" || count == 1 ? string.Empty : "s";
+        return string.Create(CultureInfo.InvariantCulture, $"{count} {unit}{plural}");
+    }
+
     public static string Greeting(string nick, string node) => $"WELCOME {nick}, you are in {Lobby} (node {node}). /help lists the commands.";
 
     /// <summary>The answer to /help, one line each.</summary>

@@ -185,6 +185,11 @@ internal sealed class ClientSession : UntypedActor
                 _closing = true;
                 _connection.Tell(Tcp.Abort.Instance);
                 break;
+            case Tcp.Idle when !_closing:
+                Context.GetLogger().Info("Dropping client {0} ({1}): it sent nothing for {2} (chat.idle-timeout)", _nick.Length > 0 ? _nick : "(unnamed)", _remote, _settings.IdleTimeout);
+                WriteLine(ChatText.IdleBye(_settings.IdleTimeout));
+                Close();
+                break;
             case Tcp.PeerClosed:
                 _peerClosed = true;
                 if (_pending == Pending.None && !_reader.HasInput) Close();
@@ -211,6 +216,7 @@ internal sealed class ClientSession : UntypedActor
                 _connection.Tell(Tcp.Abort.Instance);
                 break;
             case Tcp.CommandFailed:
+            case Tcp.Idle:
             case RequestTimedOut:
             case SubscribeAck:
             case UnsubscribeAck:

@@ -34,6 +34,7 @@ public sealed class ActorsIoSettingsTests
         Assert.Equal(TimeSpan.FromSeconds(2), settings.Tcp.CloseLinger);
         Assert.Equal(256 << 10, settings.Tcp.CloseLingerMaxBytes);
         Assert.Equal(TimeSpan.FromSeconds(5), settings.Tcp.ProxyProtocolTimeout);
+        Assert.Same(Tcp.IdleTimeout.Off, settings.Tcp.IdleTimeout);
         Assert.Equal(64 << 10, settings.Udp.MaxDatagramSize);
         Assert.Equal(8, settings.Udp.ReceiveBatchSize);
         Assert.Equal(64, settings.Udp.ReceiveBudgetPerEvent);
@@ -71,6 +72,10 @@ public sealed class ActorsIoSettingsTests
     [InlineData("actors-io.tcp.close-linger-max-bytes = 2 GiB", "actors-io.tcp.close-linger-max-bytes", "2 GiB", "a size from 0 B to 1 GiB")]
     [InlineData("actors-io.tcp.proxy-protocol-timeout = 0s", "actors-io.tcp.proxy-protocol-timeout", "0s", "a duration from 1ms to 10min")]
     [InlineData("actors-io.tcp.proxy-protocol-timeout = 1h", "actors-io.tcp.proxy-protocol-timeout", "1h", "a duration from 1ms to 10min")]
+    [InlineData("actors-io.tcp.idle-timeout.reader = -1s", "actors-io.tcp.idle-timeout.reader", "-1s", "off (or 0), or a duration from 1ms to 365d")]
+    [InlineData("actors-io.tcp.idle-timeout.writer = 400d", "actors-io.tcp.idle-timeout.writer", "400d", "off (or 0), or a duration from 1ms to 365d")]
+    [InlineData("actors-io.tcp.idle-timeout.both = soon", "actors-io.tcp.idle-timeout.both", "soon", "off (or 0), or a duration from 1ms to 365d")]
+    [InlineData("actors-io.tcp.idle-timeout.action = shout", "actors-io.tcp.idle-timeout.action", "shout", "notify, close")]
     [InlineData("actors-io.tcp.batch-accept-limit = 0", "actors-io.tcp.batch-accept-limit", "0", "an integer from 1 to 10000")]
     [InlineData("actors-io.udp.max-datagram-size = 128 KiB", "actors-io.udp.max-datagram-size", "128 KiB", "a size from 256 B to 64 KiB")]
     [InlineData("actors-io.udp.receive-batch-size = 0", "actors-io.udp.receive-batch-size", "0", "an integer from 1 to 1024")]
@@ -101,6 +106,17 @@ public sealed class ActorsIoSettingsTests
     {
         ActorsIoSettings settings = ActorsIoSettings.Create(WithReference($"actors-io.loop-stall-warning = {value}"));
         Assert.Equal(TimeSpan.Zero, settings.LoopStallWarning);
+    }
+
+    [Fact]
+    public void Idle_timeout_reads_each_side_and_the_action()
+    {
+        ActorsIoSettings settings = ActorsIoSettings.Create(WithReference("actors-io.tcp.idle-timeout { reader = 30s, writer = 1m, both = 0, action = close }"));
+        Tcp.IdleTimeout idle = settings.Tcp.IdleTimeout;
+        Assert.Equal(TimeSpan.FromSeconds(30), idle.Reader);
+        Assert.Equal(TimeSpan.FromMinutes(1), idle.Writer);
+        Assert.Equal(TimeSpan.Zero, idle.Both);
+        Assert.Equal(Tcp.IdleAction.Close, idle.Action);
     }
 
     [Fact]

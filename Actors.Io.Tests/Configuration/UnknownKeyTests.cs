@@ -23,6 +23,7 @@ public sealed class UnknownKeyTests
     [InlineData("actors-io.max-recieved-message-size = 1 MiB", "actors-io.max-recieved-message-size", "1 MiB", "actors-io.tcp.max-received-message-size")]
     [InlineData("actors-io.udp { max-queued-send = 5 }", "actors-io.udp.max-queued-send", "5", "actors-io.udp.max-queued-sends")]
     [InlineData("actors-io.loop-dispatcher.througput = 8", "actors-io.loop-dispatcher.througput", "8", "actors-io.loop-dispatcher.throughput")]
+    [InlineData("actors-io.tcp.idle-timeout.readr = 1s", "actors-io.tcp.idle-timeout.readr", "1s", "actors-io.tcp.idle-timeout.reader")]
     [InlineData("actors-io.tcp.close-linger-max-byte = 1 MiB", "actors-io.tcp.close-linger-max-byte", "1 MiB", "actors-io.tcp.close-linger-max-bytes")]
     public void A_typo_fails_naming_the_key_and_the_key_it_likely_meant(string hocon, string key, string value, string nearest)
     {

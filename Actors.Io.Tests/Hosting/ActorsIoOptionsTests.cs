@@ -40,6 +40,7 @@ public sealed class ActorsIoOptionsTests
         options.Tcp.CloseLinger = TimeSpan.Zero;
         options.Tcp.CloseLingerMaxBytes = 1 << 20;
         options.Tcp.ProxyProtocolTimeout = TimeSpan.FromSeconds(2);
+        options.Tcp.IdleTimeout = new Tcp.IdleTimeout(reader: TimeSpan.FromSeconds(30), both: TimeSpan.FromMinutes(2), action: Tcp.IdleAction.Close);
         options.Udp.MaxDatagramSize = 9000;
         options.Udp.ReceiveBatchSize = 4;
         options.Udp.ReceiveBudgetPerEvent = 32;
@@ -72,6 +73,10 @@ public sealed class ActorsIoOptionsTests
             "actors-io.tcp.close-linger = 0ms",
             "actors-io.tcp.close-linger-max-bytes = 1048576",
             "actors-io.tcp.proxy-protocol-timeout = 2000ms",
+            "actors-io.tcp.idle-timeout.reader = 30000ms",
+            "actors-io.tcp.idle-timeout.writer = 0ms",
+            "actors-io.tcp.idle-timeout.both = 120000ms",
+            "actors-io.tcp.idle-timeout.action = close",
             "actors-io.udp.max-datagram-size = 9000",
             "actors-io.udp.receive-batch-size = 4",
             "actors-io.udp.receive-budget-per-event = 32",
@@ -105,6 +110,10 @@ public sealed class ActorsIoOptionsTests
         Assert.Equal(TimeSpan.Zero, settings.Tcp.CloseLinger);
         Assert.Equal(1 << 20, settings.Tcp.CloseLingerMaxBytes);
         Assert.Equal(TimeSpan.FromSeconds(2), settings.Tcp.ProxyProtocolTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(30), settings.Tcp.IdleTimeout.Reader);
+        Assert.Equal(TimeSpan.Zero, settings.Tcp.IdleTimeout.Writer);
+        Assert.Equal(TimeSpan.FromMinutes(2), settings.Tcp.IdleTimeout.Both);
+        Assert.Equal(Tcp.IdleAction.Close, settings.Tcp.IdleTimeout.Action);
         Assert.Equal(9000, settings.Udp.MaxDatagramSize);
         Assert.Equal(4, settings.Udp.ReceiveBatchSize);
         Assert.Equal(32, settings.Udp.ReceiveBudgetPerEvent);

@@ -44,11 +44,24 @@ public sealed class TcpAllocationTests : Akka.TestKit.Xunit2.TestKit
         Sys.Stop(server);
     }
 
+    [Fact]
+    public void Leased_echo_round_trips_with_an_idle_timeout_allocate_nothing()
+    {
+        // Each read and write stamps the idle entry: a field store, no clock read, no allocation.
+        var idle = new TcpMsg.IdleTimeout(TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        IActorRef server = EchoRoundTrips(TcpMsg.ReceiveMode.Leased, idle);
+        double perRoundTrip = (double)ExpectMsg<long>(TimeSpan.FromSeconds(10)) / LoopAllocations.Measured;
+        _output.WriteLine($"loop thread: {perRoundTrip:F2} B per leased round trip with an idle timeout");
+        Assert.True(perRoundTrip < 1, $"{perRoundTrip:F2} B per leased round trip with an idle timeout");
+        Assert.Equal(1, ActorsIo.Get(Sys).Selector(0).IdleSweep.Count);
+        Sys.Stop(server);
+    }
+
     /// <summary>Drives the measured round trips through an echo handler on the loop; the handler reports the bytes.</summary>
-    private IActorRef EchoRoundTrips(TcpMsg.ReceiveMode mode)
+    private IActorRef EchoRoundTrips(TcpMsg.ReceiveMode mode, TcpMsg.IdleTimeout? idleTimeout = null)
     {
         ActorsIo io = ActorsIo.Get(Sys);
-        IActorRef server = Sys.ActorOf(Props.Create(() => new Server(TestActor, io.LoopDispatcherIds[0], mode)));
+        IActorRef server = Sys.ActorOf(Props.Create(() => new Server(TestActor, io.LoopDispatcherIds[0], mode, idleTimeout)));
         int port = ((IPEndPoint)ExpectMsg<TcpMsg.Bound>().LocalAddress).Port;
 
         using var client = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, ReceiveTimeout = TestWaits.ExpectMilliseconds };
@@ -94,14 +107,14 @@ public sealed class TcpAllocationTests : Akka.TestKit.Xunit2.TestKit
 
     private sealed class Server : ReceiveActor
     {
-        public Server(IActorRef probe, string loopDispatcher, TcpMsg.ReceiveMode mode)
+        public Server(IActorRef probe, string loopDispatcher, TcpMsg.ReceiveMode mode, TcpMsg.IdleTimeout? idleTimeout)
         {
             Context.System.Io().Tell(new TcpMsg.Bind(Self, new IPEndPoint(IPAddress.Loopback, 0)));
             Receive<TcpMsg.Bound>(bound => probe.Tell(bound));
             Receive<TcpMsg.Connected>(_ =>
             {
                 IActorRef handler = Context.ActorOf(Props.Create(() => new MeasuringEcho(Sender, probe)).WithDispatcher(loopDispatcher));
-                Sender.Tell(new TcpMsg.Register(handler, receiveMode: mode));
+                Sender.Tell(new TcpMsg.Register(handler, receiveMode: mode, idleTimeout: idleTimeout));
             });
         }
     }

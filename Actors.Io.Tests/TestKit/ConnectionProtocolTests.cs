@@ -187,4 +187,39 @@ public abstract class ConnectionProtocolTests(ITestOutputHelper output)
         Assert.Equal("again"u8.ToArray(), connection.ReadFromPeer(5));
         handler.ExpectMsg(new Ack(100), TestWaits.Expect);
     }
+
+    [Fact]
+    public void An_idle_side_is_told_once_per_period_and_activity_starts_a_new_one()
+    {
+        TestProbe handler = CreateTestProbe();
+        TimeSpan timeout = TimeSpan.FromMilliseconds(300);
+        IConnectionUnderTest connection = Open(handler, new ConnectionOptions(IdleTimeout: new TcpMsg.IdleTimeout(reader: timeout)));
+        connection.LetIdle(timeout);
+        Assert.Same(TcpMsg.Idle.Reader, handler.ExpectMsg<TcpMsg.Idle>(TestWaits.Expect));
+
+        connection.LetIdle(timeout * 2);
+        handler.ExpectNoMsg(timeout * 2);
+
+        connection.SendFromPeer("ping"u8.ToArray());
+        handler.ExpectMsg<TcpMsg.Received>(TestWaits.Expect);
+        connection.LetIdle(timeout);
+        Assert.Same(TcpMsg.Idle.Reader, handler.ExpectMsg<TcpMsg.Idle>(TestWaits.Expect));
+    }
+
+    [Fact]
+    public void Close_on_idle_reports_IdleClosed_after_the_writes_and_the_peer_sees_the_end()
+    {
+        TestProbe handler = CreateTestProbe();
+        TimeSpan timeout = TimeSpan.FromMilliseconds(300);
+        IConnectionUnderTest connection = Open(handler, new ConnectionOptions(IdleTimeout: new TcpMsg.IdleTimeout(both: timeout, action: TcpMsg.IdleAction.Close)));
+        connection.Connection.Tell(AckedWrite("bye"u8.ToArray(), 1), handler);
+        handler.ExpectMsg(new Ack(1), TestWaits.Expect);
+        connection.LetIdle(timeout);
+
+        var closed = handler.ExpectMsg<TcpMsg.IdleClosed>(TestWaits.Expect);
+        Assert.Equal(TcpMsg.IdleSide.Both, closed.Side);
+        Assert.Equal(timeout, closed.Timeout);
+        Assert.Equal("bye"u8.ToArray(), connection.ReadFromPeer(3));
+        connection.AssertPeerSawClose();
+    }
 }

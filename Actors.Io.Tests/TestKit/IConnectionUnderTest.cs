@@ -22,10 +22,17 @@ public interface IConnectionUnderTest
 
     /// <summary>Asserts the peer saw the connection closed in order (EOF after everything written).</summary>
     void AssertPeerSawClose();
+
+    /// <summary>
+    /// <paramref name="time"/> passes with no activity, for the idle timeout: on a real connection it passes by itself
+    /// (this returns at once and the expectation that follows waits), on a test connection it is elapsed on demand.
+    /// </summary>
+    void LetIdle(TimeSpan time);
 }
 
 /// <summary>How to open the connection under test.</summary>
 /// <param name="PullMode">Opened in pull mode.</param>
 /// <param name="KeepOpenOnPeerClosed">The handler's Register keeps the connection open after the peer's close.</param>
 /// <param name="SlowPeer">The peer reads only when told (<see cref="IConnectionUnderTest.ReadFromPeer"/>), so writes queue.</param>
-public sealed record ConnectionOptions(bool PullMode = false, bool KeepOpenOnPeerClosed = false, bool SlowPeer = false);
+/// <param name="IdleTimeout">The Register's idle timeout.</param>
+public sealed record ConnectionOptions(bool PullMode = false, bool KeepOpenOnPeerClosed = false, bool SlowPeer = false, Actors.Io.Tcp.IdleTimeout? IdleTimeout = null);

@@ -23,8 +23,8 @@ public sealed class RealConnectionProtocolTests(ITestOutputHelper output) : Conn
         TcpMsg.SocketOption[] serverOptions = options.SlowPeer ? [new TcpMsg.SO.SendBufferSize(SmallBuffer)] : [];
         (EndPoint bound, IActorRef listener) = BindTo(new IPEndPoint(IPAddress.Loopback, 0), TestActor, options.PullMode, serverOptions);
         if (options.PullMode) listener.Tell(new TcpMsg.ResumeAccepting(1));
-        (Socket client, IActorRef connection) = Accept(
-            bound, handler, options.KeepOpenOnPeerClosed, clientReceiveBufferSize: options.SlowPeer ? SmallBuffer : 0);
+        (Socket client, IActorRef connection) = AcceptUnregistered(bound, clientReceiveBufferSize: options.SlowPeer ? SmallBuffer : 0);
+        connection.Tell(new TcpMsg.Register(handler, options.KeepOpenOnPeerClosed, idleTimeout: options.IdleTimeout));
         return new Real(this, client, connection);
     }
 
@@ -43,5 +43,9 @@ public sealed class RealConnectionProtocolTests(ITestOutputHelper output) : Conn
         public void CloseFromPeer() => peer.Shutdown(SocketShutdown.Send);
 
         public void AssertPeerSawClose() => Loopback.AssertEof(peer);
+
+        public void LetIdle(TimeSpan time)
+        {
+        }
     }
 }

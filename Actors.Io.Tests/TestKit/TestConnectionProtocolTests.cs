@@ -23,7 +23,7 @@ public sealed class TestConnectionProtocolTests(ITestOutputHelper output) : Conn
             PullMode = options.PullMode,
             KernelTakesWrites = !options.SlowPeer,
         });
-        connection.Connection.Tell(new TcpMsg.Register(handler, options.KeepOpenOnPeerClosed));
+        connection.Connection.Tell(new TcpMsg.Register(handler, options.KeepOpenOnPeerClosed, idleTimeout: options.IdleTimeout));
         connection.ExpectRegistered(TestWaits.Expect);
         return new Simulated(connection, options.SlowPeer);
     }
@@ -41,6 +41,8 @@ public sealed class TestConnectionProtocolTests(ITestOutputHelper output) : Conn
         }
 
         public void CloseFromPeer() => connection.PushPeerClosed();
+
+        public void LetIdle(TimeSpan time) => connection.ElapseIdle(time);
 
         public void AssertPeerSawClose()
         {

@@ -40,6 +40,7 @@ public sealed class TestConnectionTests(ITestOutputHelper output) : Akka.TestKit
         TcpSettings reference = ActorsIoSettings.Create(ActorsIo.ReferenceConfig).Tcp;
         Assert.Equal(reference.MaxPendingWriteBytes, TestConnectionSettings.Default.MaxPendingWriteBytes);
         Assert.Equal(reference.RegisterTimeout, TestConnectionSettings.Default.RegisterTimeout);
+        Assert.Same(reference.IdleTimeout, TestConnectionSettings.Default.IdleTimeout);
         Assert.True(TestConnectionSettings.Default.KernelTakesWrites);
         Assert.False(TestConnectionSettings.Default.PullMode);
     }
@@ -231,5 +232,58 @@ public sealed class TestConnectionTests(ITestOutputHelper output) : Akka.TestKit
     private sealed class Acked(string id) : TcpMsg.Event
     {
         public string Id { get; } = id;
+    }
+
+    [Fact]
+    public void ElapseIdle_tells_each_side_once_and_a_write_or_a_read_starts_its_new_period()
+    {
+        var idle = new TcpMsg.IdleTimeout(reader: TimeSpan.FromSeconds(10), writer: TimeSpan.FromSeconds(20), both: TimeSpan.FromSeconds(30));
+        TestConnection connection = TestConnection.Create(this, TestConnectionSettings.Default with { IdleTimeout = idle });
+        TestProbe handler = CreateTestProbe();
+        connection.Connection.Tell(new TcpMsg.Register(handler), handler);
+        connection.ExpectRegistered(TestWaits.Expect);
+
+        connection.ElapseIdle(TimeSpan.FromSeconds(9));
+        handler.ExpectNoMsg(Quiet);
+        connection.ElapseIdle(TimeSpan.FromSeconds(1));
+        Assert.Same(TcpMsg.Idle.Reader, handler.ExpectMsg<TcpMsg.Idle>(TestWaits.Expect));
+        connection.ElapseIdle(TimeSpan.FromSeconds(20));
+        Assert.Same(TcpMsg.Idle.Writer, handler.ExpectMsg<TcpMsg.Idle>(TestWaits.Expect));
+        Assert.Same(TcpMsg.Idle.Both, handler.ExpectMsg<TcpMsg.Idle>(TestWaits.Expect));
+        connection.ElapseIdle(TimeSpan.FromMinutes(5));
+        handler.ExpectNoMsg(Quiet);
+
+        // A write starts a new writer period, and a new both-sides one; the reader stays told.
+        connection.Connection.Tell(TcpMsg.Write.Create(ByteString.FromString("x")), handler);
+        connection.ExpectWrittenText("x", TestWaits.Expect);
+        connection.ElapseIdle(TimeSpan.FromSeconds(30));
+        Assert.Same(TcpMsg.Idle.Writer, handler.ExpectMsg<TcpMsg.Idle>(TestWaits.Expect));
+        Assert.Same(TcpMsg.Idle.Both, handler.ExpectMsg<TcpMsg.Idle>(TestWaits.Expect));
+
+        connection.PushReceived("y");
+        handler.ExpectMsg<TcpMsg.Received>(TestWaits.Expect);
+        connection.ElapseIdle(TimeSpan.FromSeconds(10));
+        Assert.Same(TcpMsg.Idle.Reader, handler.ExpectMsg<TcpMsg.Idle>(TestWaits.Expect));
+        handler.ExpectNoMsg(Quiet);
+        connection.AssertNoViolations();
+    }
+
+    [Fact]
+    public void Without_a_timeout_or_once_closed_ElapseIdle_does_nothing()
+    {
+        TestConnection connection = TestConnection.Create(this);
+        TestProbe handler = CreateTestProbe();
+        connection.Connection.Tell(new TcpMsg.Register(handler, idleTimeout: new TcpMsg.IdleTimeout(reader: TimeSpan.FromSeconds(1), action: TcpMsg.IdleAction.Close)), handler);
+        connection.Connection.Tell(TcpMsg.Close.Instance, handler);
+        handler.ExpectMsg<TcpMsg.Closed>(TestWaits.Expect);
+        connection.ElapseIdle(TimeSpan.FromHours(1));
+        handler.ExpectNoMsg(Quiet);
+
+        TestConnection untimed = TestConnection.Create(this);
+        untimed.Connection.Tell(new TcpMsg.Register(handler), handler);
+        untimed.ElapseIdle(TimeSpan.FromDays(300));
+        handler.ExpectNoMsg(Quiet);
+        Assert.Throws<ArgumentOutOfRangeException>(() => untimed.ElapseIdle(TimeSpan.FromSeconds(-1)));
+        untimed.AssertNoViolations();
     }
 }

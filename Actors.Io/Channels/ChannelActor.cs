@@ -100,7 +100,7 @@ internal abstract class ChannelActor : UntypedActor
     {
         if (Selector.Loop.InLoop)
         {
-            Selector.Loop.ScheduleTellOnce(delay, Self, message);
+            _ = Selector.Loop.ScheduleTellOnce(delay, Self, message);
             return;
         }
 

@@ -142,6 +142,12 @@ public sealed class ActorsIoTcpOptions
     /// </summary>
     public TimeSpan? ProxyProtocolTimeout { get; set; }
 
+    /// <summary>
+    /// <c>actors-io.tcp.idle-timeout</c> (<c>reader</c>, <c>writer</c>, <c>both</c> and <c>action</c>, all four): the idle
+    /// timeout of every connection registered without one (off by default).
+    /// </summary>
+    public Tcp.IdleTimeout? IdleTimeout { get; set; }
+
     internal void Render(HoconLines hocon)
     {
         hocon.Add("tcp.batch-accept-limit", BatchAcceptLimit);
@@ -159,6 +165,13 @@ public sealed class ActorsIoTcpOptions
         hocon.Add("tcp.close-linger", CloseLinger);
         hocon.Add("tcp.close-linger-max-bytes", CloseLingerMaxBytes);
         hocon.Add("tcp.proxy-protocol-timeout", ProxyProtocolTimeout);
+        if (IdleTimeout is { } idle)
+        {
+            hocon.Add("tcp.idle-timeout.reader", idle.Reader);
+            hocon.Add("tcp.idle-timeout.writer", idle.Writer);
+            hocon.Add("tcp.idle-timeout.both", idle.Both);
+            hocon.Add("tcp.idle-timeout.action", idle.Action == Tcp.IdleAction.Close ? "close" : "notify");
+        }
     }
 }
 

@@ -146,13 +146,14 @@ internal sealed class EventLoop : ExecutorService, ISelectorLoop
     /// <summary>
     /// Tells <paramref name="target"/> <paramref name="message"/> after <paramref name="delay"/>, from this loop. Loop
     /// thread only (see <see cref="InLoop"/>); there is no cancelling, so the target must ignore a message it no longer
-    /// waits for.
+    /// waits for. Returns the <see cref="Stopwatch"/> timestamp it is due at.
     /// </summary>
-    public void ScheduleTellOnce(TimeSpan delay, IActorRef target, object message)
+    public long ScheduleTellOnce(TimeSpan delay, IActorRef target, object message)
     {
         Debug.Assert(InLoop, "loop timers are for the loop's own thread");
         long due = Stopwatch.GetTimestamp() + (long)(delay.TotalSeconds * Stopwatch.Frequency);
         _timers.Enqueue((target, message), due);
+        return due;
     }
 
     /// <summary>Stops the thread after the work queued so far; later work runs on the thread pool.</summary>

@@ -1,4 +1,5 @@
 using Actors.Io.Native;
+using Akka.Actor;
 using Akka.Dispatch;
 
 namespace Actors.Io.Loop;
@@ -33,4 +34,9 @@ internal interface ISelectorLoop
 
     /// <summary>Queues <paramref name="run"/> behind all the work waiting now.</summary>
     void ExecuteLast(IRunnable run);
+
+    /// <summary>Tells <paramref name="target"/> <paramref name="message"/> after <paramref name="delay"/>, from the loop's own
+    /// timers (the idle sweep's tick). Returns the <see cref="System.Diagnostics.Stopwatch"/> timestamp it is due at: it is
+    /// told no earlier.</summary>
+    long ScheduleTellOnce(TimeSpan delay, IActorRef target, object message);
 }

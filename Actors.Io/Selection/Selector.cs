@@ -33,6 +33,9 @@ internal sealed class Selector(int index, EventLoop loop, ChannelBudget budget, 
     /// <summary>Resolves host names for this selector's channels (set at start from the settings; tests get the system's).</summary>
     public Func<string, CancellationToken, Task<System.Net.IPAddress[]>> Resolver { get; set; } = System.Net.Dns.GetHostAddressesAsync;
 
+    /// <summary>The idle timeouts of this selector's connections (loop thread; survives the selector actor's restarts).</summary>
+    public IdleSweep IdleSweep { get; } = new();
+
     /// <summary>Trace logger; null unless <c>actors-io.trace-logging = on</c>.</summary>
     public Akka.Event.ILoggingAdapter? Trace { get; set; }
 

@@ -116,6 +116,12 @@ internal sealed class SelectorActor : UntypedActor
             case ReleaseRegistration release:
                 Release(release.Registration);
                 break;
+            case IdleSweep.SweepTick:
+                _selector.IdleSweep.Run(_loop, Self);
+                break;
+            case WatchIdle watch:
+                _selector.IdleSweep.Add(watch.Entry, _loop, Self);
+                break;
             case WatchHandler watch:
                 WatchHandlerFor(Sender, watch.Handler);
                 break;

@@ -42,6 +42,7 @@ internal abstract partial class TcpConnection
             {
                 case ReadEnd.Drained or ReadEnd.BudgetSpent:
                     SelectorCounters.Add(ref Selector.Counters.InlineReads, 1);
+                    _idle?.MarkRead();
                     Registration!.Arm(Interest.Read);
                     return true;
                 case ReadEnd.Failed:
@@ -88,7 +89,9 @@ internal abstract partial class TcpConnection
             return;
         }
 
-        switch (ReadAvailable(PullMode ? Settings.MaxReceivedMessageSize : Settings.ReceiveBudgetPerEvent, Self, out int errno))
+        ReadEnd end = ReadAvailable(PullMode ? Settings.MaxReceivedMessageSize : Settings.ReceiveBudgetPerEvent, Self, out int errno);
+        _idle?.MarkRead();
+        switch (end)
         {
             case ReadEnd.Drained or ReadEnd.BudgetSpent:
                 // Drained: level-triggered re-arm catches the rest. Budget spent: still readable, the next round resumes here.

@@ -43,6 +43,7 @@ internal abstract partial class TcpConnection : ChannelActor, IInlineReader
     private Tcp.ConnectionClosed? _closedEvent;
     private IActorRef? _closer;
     private IActorRef? _self;
+    private IdleEntry? _idle;
     private Akka.Dispatch.MessageQueues.IMessageQueue? _queue;
 
     protected TcpConnection(TcpSettings settings, Selector selector, bool placementHeld, bool pullMode, IReadOnlyList<Tcp.SocketOption> options)
@@ -92,6 +93,9 @@ internal abstract partial class TcpConnection : ChannelActor, IInlineReader
                 return;
             case DrainSignal signal:
                 OnDrainSignal(signal);
+                return;
+            case IdleFired fired:
+                OnIdle(fired.Side);
                 return;
         }
 
@@ -290,6 +294,12 @@ internal abstract partial class TcpConnection : ChannelActor, IInlineReader
         if (_state == ConnectionState.AwaitingRegister) _state = ConnectionState.Open;
         Selector.Actor.Tell(new WatchHandler(_handler), Self);
         if (Selector.Draining is not null) TellDraining();
+        if ((register.IdleTimeout ?? Settings.IdleTimeout) is { IsOff: false } idleTimeout)
+        {
+            _idle = new IdleEntry(Self, idleTimeout);
+            Selector.Actor.Tell(new WatchIdle(_idle), Self);
+        }
+
         if (Registration is null) return;
 
         // A close that came before Register: in pull mode it is reported now when nothing is left unread; otherwise the
@@ -361,6 +371,21 @@ internal abstract partial class TcpConnection : ChannelActor, IInlineReader
     /// <summary>The drain's deadline found the connection still connecting; nobody has heard of it but its commander.</summary>
     protected virtual void OnDrainDeadlineWhileConnecting() => Abandon();
 
+    /// <summary>The idle sweep found <paramref name="side"/> idle: tell the handler, or close, as registered; only while open.</summary>
+    private void OnIdle(Tcp.IdleSide side)
+    {
+        if (_idle is not { } idle || _state is not (ConnectionState.Open or ConnectionState.PeerClosed)) return;
+        if (idle.Timeout.Action == Tcp.IdleAction.Notify)
+        {
+            _handler.Tell(Tcp.Idle.For(side), Self);
+            return;
+        }
+
+        TimeSpan timeout = idle.Timeout.Of(side);
+        Log.Debug("Connection to {0} was idle ({1}) for {2}; closing it", RemoteAddress, side, timeout);
+        BeginClose(Tcp.Close.Instance, new Tcp.IdleClosed(side, timeout), closer: null);
+    }
+
     private void OnWrite(Tcp.WriteCommand write)
     {
         if (_state >= ConnectionState.Closing) RefuseClosing(write);
@@ -414,6 +439,7 @@ internal abstract partial class TcpConnection : ChannelActor, IInlineReader
     private void Flush()
     {
         if (IsClosed || Handle is null || Registration is null) return;
+        _idle?.MarkWritten();
         if (_writes.Flush(Handle, Settings.MaxWritesPerSyscall, Registration, Self, out SocketError error))
         {
             if (_state == ConnectionState.Closing) CompleteClose();
@@ -476,6 +502,7 @@ internal abstract partial class TcpConnection : ChannelActor, IInlineReader
     {
         if (IsClosed) return;
         _state = ConnectionState.Finished;
+        _idle?.Closed = true;
         if (_closer is { } closer && !closer.IsNobody()) closer.Tell(closedEvent, Self);
         if (Registered && !_handlerStopped && !_handler.Equals(_closer)) _handler.Tell(closedEvent, Self);
         if (!closedEvent.IsAborted && !_eofRead && Settings.CloseLinger > TimeSpan.Zero && Registration is { Failure: null })
@@ -547,6 +574,7 @@ internal abstract partial class TcpConnection : ChannelActor, IInlineReader
     protected override void PostStop()
     {
         base.PostStop();
+        _idle?.Closed = true;
         if (_announcedAt != 0)
         {
             SelectorCounters.Add(ref Selector.Counters.OpenConnections, -1);
