@@ -185,7 +185,7 @@ public static partial class Tcp
     {
         /// <summary>Creates the command.</summary>
         [OverloadResolutionPriority(1)]
-        public Bind(IActorRef handler, EndPoint localAddress, int backlog = 1024, IEnumerable<SocketOption>? options = null, bool pullMode = false)
+        public Bind(IActorRef handler, EndPoint localAddress, int backlog = 1024, IEnumerable<SocketOption>? options = null, bool pullMode = false, TlsServerSettings? tls = null)
         {
             ArgumentNullException.ThrowIfNull(handler);
             ArgumentNullException.ThrowIfNull(localAddress);
@@ -194,6 +194,7 @@ public static partial class Tcp
             Backlog = backlog;
             Options = options?.ToArray() ?? [];
             PullMode = pullMode;
+            Tls = tls;
         }
 
         /// <summary>
@@ -201,8 +202,8 @@ public static partial class Tcp
         /// Akka.NET code that builds this message with a list of <see cref="Inet.SocketOption"/> compiles unchanged;
         /// <paramref name="backlog"/> defaults to 100, as in Akka.NET.
         /// </summary>
-        public Bind(IActorRef handler, EndPoint localAddress, int backlog = 100, IEnumerable<Inet.SocketOption>? options = null, bool pullMode = false)
-            : this(handler, localAddress, backlog, Inet.SocketOption.ToTcp(options), pullMode)
+        public Bind(IActorRef handler, EndPoint localAddress, int backlog = 100, IEnumerable<Inet.SocketOption>? options = null, bool pullMode = false, TlsServerSettings? tls = null)
+            : this(handler, localAddress, backlog, Inet.SocketOption.ToTcp(options), pullMode, tls)
         {
         }
 
@@ -221,6 +222,9 @@ public static partial class Tcp
         /// <summary>Accept only when asked with <see cref="ResumeAccepting"/>.</summary>
         public bool PullMode { get; }
 
+        /// <summary>TLS for every accepted connection; null for plain connections.</summary>
+        public TlsServerSettings? Tls { get; }
+
         /// <inheritdoc />
         public override string ToString() => $"Bind({LocalAddress}, handler {Handler.Path}, backlog {Backlog}{(PullMode ? ", pull mode" : string.Empty)})";
     }
@@ -237,7 +241,7 @@ public static partial class Tcp
     {
         /// <summary>Creates the command.</summary>
         [OverloadResolutionPriority(1)]
-        public Connect(EndPoint remoteAddress, EndPoint? localAddress = null, IEnumerable<SocketOption>? options = null, TimeSpan? timeout = null, bool pullMode = false)
+        public Connect(EndPoint remoteAddress, EndPoint? localAddress = null, IEnumerable<SocketOption>? options = null, TimeSpan? timeout = null, bool pullMode = false, TlsClientSettings? tls = null)
         {
             ArgumentNullException.ThrowIfNull(remoteAddress);
             RemoteAddress = remoteAddress;
@@ -245,14 +249,15 @@ public static partial class Tcp
             Options = options?.ToArray() ?? [];
             Timeout = timeout;
             PullMode = pullMode;
+            Tls = tls;
         }
 
         /// <summary>
         /// Creates the command from Akka.IO-shaped options (<see cref="Inet.SO"/>, or <see cref="SO"/> options converted), so
         /// Akka.NET code that builds this message with a list of <see cref="Inet.SocketOption"/> compiles unchanged.
         /// </summary>
-        public Connect(EndPoint remoteAddress, EndPoint? localAddress = null, IEnumerable<Inet.SocketOption>? options = null, TimeSpan? timeout = null, bool pullMode = false)
-            : this(remoteAddress, localAddress, Inet.SocketOption.ToTcp(options), timeout, pullMode)
+        public Connect(EndPoint remoteAddress, EndPoint? localAddress = null, IEnumerable<Inet.SocketOption>? options = null, TimeSpan? timeout = null, bool pullMode = false, TlsClientSettings? tls = null)
+            : this(remoteAddress, localAddress, Inet.SocketOption.ToTcp(options), timeout, pullMode, tls)
         {
         }
 
@@ -270,6 +275,9 @@ public static partial class Tcp
 
         /// <summary>Start in pull mode: nothing is read until <see cref="ResumeReading"/>.</summary>
         public bool PullMode { get; }
+
+        /// <summary>TLS for the connection (the handshake completes before <see cref="Connected"/>); null for a plain one.</summary>
+        public TlsClientSettings? Tls { get; }
 
         /// <inheritdoc />
         public override string ToString() => $"Connect({RemoteAddress})";
@@ -541,6 +549,16 @@ public static partial class Tcp
     /// </summary>
     public sealed class Connected(EndPoint remoteAddress, EndPoint localAddress) : Event
     {
+        /// <summary>Creates the event for a TLS connection.</summary>
+        public Connected(EndPoint remoteAddress, EndPoint localAddress, TlsSession? tls)
+            : this(remoteAddress, localAddress)
+        {
+            Tls = tls;
+        }
+
+        /// <summary>What the TLS handshake agreed on; null on a plain connection.</summary>
+        public TlsSession? Tls { get; }
+
         /// <summary>The peer's address.</summary>
         public EndPoint RemoteAddress { get; } = remoteAddress;
 
