@@ -166,6 +166,12 @@ public sealed class TcpSettings
     /// </summary>
     public Tcp.IdleTimeout IdleTimeout { get; private init; } = Tcp.IdleTimeout.Off;
 
+    /// <summary><c>tls.handshake-timeout</c>: how long a TLS handshake may take unless its settings say otherwise.</summary>
+    public TimeSpan TlsHandshakeTimeout { get; private init; }
+
+    /// <summary><c>tls.max-concurrent-handshakes</c>: TLS handshakes one listener runs at once; the rest wait in the backlog.</summary>
+    public int TlsMaxConcurrentHandshakes { get; private init; }
+
     internal static TcpSettings Create(SettingsReader root)
     {
         const string Durations = "a duration from 1ms to 1h";
@@ -187,6 +193,8 @@ public sealed class TcpSettings
             AcceptBackoffMax = root.Duration("tcp.accept-backoff-max", backoffMin, hour, "a duration from accept-backoff-min to 1h"),
             LeasedReceivePoolSize = root.Bytes("tcp.leased-receive.pool-size", 0, 1L << 30, "a size from 0 B to 1 GiB"),
             LeasedReceiveDebugChecks = root.Bool("tcp.leased-receive.debug-checks"),
+            TlsHandshakeTimeout = root.Duration("tcp.tls.handshake-timeout", ms, hour, Durations),
+            TlsMaxConcurrentHandshakes = root.Int("tcp.tls.max-concurrent-handshakes", 1, 1_000_000),
             CloseLinger = root.Duration("tcp.close-linger", TimeSpan.Zero, TimeSpan.FromMinutes(10), "a duration from 0s (no linger) to 10min"),
             CloseLingerMaxBytes = root.Bytes("tcp.close-linger-max-bytes", 0, 1L << 30, "a size from 0 B to 1 GiB"),
             ProxyProtocolTimeout = root.Duration("tcp.proxy-protocol-timeout", ms, TimeSpan.FromMinutes(10), "a duration from 1ms to 10min"),

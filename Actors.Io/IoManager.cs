@@ -141,7 +141,15 @@ internal sealed class IoManager : UntypedActor, IWithTimers
                 break;
             case Tcp.Connect connect:
                 // A child of its selector, as the connections a listener accepts are.
-                selector.Actor.Tell(new SpawnChannel(TcpOutgoingConnection.Props(_settings.Tcp, selector, Sender, connect), null, Interest.None));
+                selector.Actor.Tell(connect.Tls is { } tls
+                    ? new SpawnChannel(TcpOutgoingConnection.Props(_settings.Tcp, selector, Sender, connect), null, Interest.None)
+                    {
+                        Front = Tls.TlsStage.Props(_settings.Tcp, selector, null, tls, Sender, connect, connect.PullMode),
+                        // The stage reads for the handshake and holds reading back itself: the plain connection never pulls.
+                        Behind = stage => TcpOutgoingConnection.Props(
+                            _settings.Tcp, selector, stage, new Tcp.Connect(connect.RemoteAddress, connect.LocalAddress, connect.Options, connect.Timeout)),
+                    }
+                    : new SpawnChannel(TcpOutgoingConnection.Props(_settings.Tcp, selector, Sender, connect), null, Interest.None));
                 break;
             case Udp.Bind bind:
                 Context.ActorOf(UdpListener.Props(_settings.Udp, selector, Sender, bind));

@@ -220,7 +220,7 @@ public static partial class Tcp
     {
         /// <summary>Creates the command.</summary>
         [OverloadResolutionPriority(1)]
-        public Bind(IActorRef handler, EndPoint localAddress, int backlog = 1024, IEnumerable<SocketOption>? options = null, bool pullMode = false)
+        public Bind(IActorRef handler, EndPoint localAddress, int backlog = 1024, IEnumerable<SocketOption>? options = null, bool pullMode = false, TlsServerSettings? tls = null)
         {
             ArgumentNullException.ThrowIfNull(handler);
             ArgumentNullException.ThrowIfNull(localAddress);
@@ -229,6 +229,7 @@ public static partial class Tcp
             Backlog = backlog;
             Options = options?.ToArray() ?? [];
             PullMode = pullMode;
+            Tls = tls;
         }
 
         /// <summary>
@@ -236,8 +237,8 @@ public static partial class Tcp
         /// Akka.NET code that builds this message with a list of <see cref="Inet.SocketOption"/> compiles unchanged;
         /// <paramref name="backlog"/> defaults to 100, as in Akka.NET.
         /// </summary>
-        public Bind(IActorRef handler, EndPoint localAddress, int backlog = 100, IEnumerable<Inet.SocketOption>? options = null, bool pullMode = false)
-            : this(handler, localAddress, backlog, Inet.SocketOption.ToTcp(options), pullMode)
+        public Bind(IActorRef handler, EndPoint localAddress, int backlog = 100, IEnumerable<Inet.SocketOption>? options = null, bool pullMode = false, TlsServerSettings? tls = null)
+            : this(handler, localAddress, backlog, Inet.SocketOption.ToTcp(options), pullMode, tls)
         {
         }
 
@@ -256,6 +257,9 @@ public static partial class Tcp
         /// <summary>Accept only when asked with <see cref="ResumeAccepting"/>.</summary>
         public bool PullMode { get; }
 
+        /// <summary>TLS for every accepted connection; null for plain connections.</summary>
+        public TlsServerSettings? Tls { get; }
+
         /// <inheritdoc />
         public override string ToString() => $"Bind({LocalAddress}, handler {Handler.Path}, backlog {Backlog}{(PullMode ? ", pull mode" : string.Empty)})";
     }
@@ -272,7 +276,7 @@ public static partial class Tcp
     {
         /// <summary>Creates the command.</summary>
         [OverloadResolutionPriority(1)]
-        public Connect(EndPoint remoteAddress, EndPoint? localAddress = null, IEnumerable<SocketOption>? options = null, TimeSpan? timeout = null, bool pullMode = false)
+        public Connect(EndPoint remoteAddress, EndPoint? localAddress = null, IEnumerable<SocketOption>? options = null, TimeSpan? timeout = null, bool pullMode = false, TlsClientSettings? tls = null)
         {
             ArgumentNullException.ThrowIfNull(remoteAddress);
             RemoteAddress = remoteAddress;
@@ -280,14 +284,15 @@ public static partial class Tcp
             Options = options?.ToArray() ?? [];
             Timeout = timeout;
             PullMode = pullMode;
+            Tls = tls;
         }
 
         /// <summary>
         /// Creates the command from Akka.IO-shaped options (<see cref="Inet.SO"/>, or <see cref="SO"/> options converted), so
         /// Akka.NET code that builds this message with a list of <see cref="Inet.SocketOption"/> compiles unchanged.
         /// </summary>
-        public Connect(EndPoint remoteAddress, EndPoint? localAddress = null, IEnumerable<Inet.SocketOption>? options = null, TimeSpan? timeout = null, bool pullMode = false)
-            : this(remoteAddress, localAddress, Inet.SocketOption.ToTcp(options), timeout, pullMode)
+        public Connect(EndPoint remoteAddress, EndPoint? localAddress = null, IEnumerable<Inet.SocketOption>? options = null, TimeSpan? timeout = null, bool pullMode = false, TlsClientSettings? tls = null)
+            : this(remoteAddress, localAddress, Inet.SocketOption.ToTcp(options), timeout, pullMode, tls)
         {
         }
 
@@ -305,6 +310,9 @@ public static partial class Tcp
 
         /// <summary>Start in pull mode: nothing is read until <see cref="ResumeReading"/>.</summary>
         public bool PullMode { get; }
+
+        /// <summary>TLS for the connection (the handshake completes before <see cref="Connected"/>); null for a plain one.</summary>
+        public TlsClientSettings? Tls { get; }
 
         /// <inheritdoc />
         public override string ToString() => $"Connect({RemoteAddress})";
@@ -615,19 +623,26 @@ public static partial class Tcp
     /// </summary>
     public sealed class Connected : Event
     {
-        /// <summary>Creates the event for a connection without a proxy (<see cref="ProxyAddress"/> null).</summary>
+        /// <summary>Creates the event for a plain connection without a proxy.</summary>
         public Connected(EndPoint remoteAddress, EndPoint localAddress)
             : this(remoteAddress, localAddress, null)
         {
         }
 
-        /// <summary>Creates the event; <paramref name="proxyAddress"/> is the socket's peer when it sent a PROXY header.</summary>
-        public Connected(EndPoint remoteAddress, EndPoint localAddress, EndPoint? proxyAddress)
+        /// <summary>
+        /// Creates the event; <paramref name="proxyAddress"/> is the socket's peer when it sent a PROXY header, and
+        /// <paramref name="tls"/> what the TLS handshake agreed on for a TLS connection.
+        /// </summary>
+        public Connected(EndPoint remoteAddress, EndPoint localAddress, EndPoint? proxyAddress, TlsSession? tls = null)
         {
             RemoteAddress = remoteAddress;
             LocalAddress = localAddress;
             ProxyAddress = proxyAddress;
+            Tls = tls;
         }
+
+        /// <summary>What the TLS handshake agreed on; null on a plain connection.</summary>
+        public TlsSession? Tls { get; }
 
         /// <summary>
         /// The peer's address; on a listener with <see cref="SO.ProxyProtocol"/>, the client's address the proxy's header

@@ -65,6 +65,8 @@ public sealed class ActorsIoSettingsTests
     [InlineData("actors-io.tcp.connect-timeout = 0s", "actors-io.tcp.connect-timeout", "0s", "a duration from 1ms to 1h")]
     [InlineData("actors-io.tcp.connection-attempt-delay = 5ms", "actors-io.tcp.connection-attempt-delay", "5ms", "a duration from 10ms to 2s")]
     [InlineData("actors-io.tcp.connection-attempt-delay = 3s", "actors-io.tcp.connection-attempt-delay", "3s", "a duration from 10ms to 2s")]
+    [InlineData("actors-io.tcp.tls.handshake-timeout = 0s", "actors-io.tcp.tls.handshake-timeout", "0s", "a duration from 1ms to 1h")]
+    [InlineData("actors-io.tcp.tls.max-concurrent-handshakes = 0", "actors-io.tcp.tls.max-concurrent-handshakes", "0", "an integer from 1 to 1000000")]
     [InlineData("actors-io.tcp.leased-receive.pool-size = 2 GiB", "actors-io.tcp.leased-receive.pool-size", "2 GiB", "a size from 0 B to 1 GiB")]
     [InlineData("actors-io.tcp.leased-receive.debug-checks = sometimes", "actors-io.tcp.leased-receive.debug-checks", "sometimes", "on or off")]
     [InlineData("actors-io.tcp.close-linger = -1s", "actors-io.tcp.close-linger", "-1s", "a duration from 0s (no linger) to 10min")]

@@ -35,6 +35,8 @@ public sealed class ActorsIoOptionsTests
         options.Tcp.ConnectionAttemptDelay = TimeSpan.FromMilliseconds(100);
         options.Tcp.AcceptBackoffMin = TimeSpan.FromMilliseconds(10);
         options.Tcp.AcceptBackoffMax = TimeSpan.FromMinutes(1);
+        options.Tcp.TlsHandshakeTimeout = TimeSpan.FromSeconds(4);
+        options.Tcp.TlsMaxConcurrentHandshakes = 64;
         options.Tcp.LeasedReceivePoolSize = 1L << 20;
         options.Tcp.LeasedReceiveDebugChecks = true;
         options.Tcp.CloseLinger = TimeSpan.Zero;
@@ -68,6 +70,8 @@ public sealed class ActorsIoOptionsTests
             "actors-io.tcp.connection-attempt-delay = 100ms",
             "actors-io.tcp.accept-backoff-min = 10ms",
             "actors-io.tcp.accept-backoff-max = 60000ms",
+            "actors-io.tcp.tls.handshake-timeout = 4000ms",
+            "actors-io.tcp.tls.max-concurrent-handshakes = 64",
             "actors-io.tcp.leased-receive.pool-size = 1048576",
             "actors-io.tcp.leased-receive.debug-checks = on",
             "actors-io.tcp.close-linger = 0ms",
@@ -105,6 +109,8 @@ public sealed class ActorsIoOptionsTests
         Assert.Equal(TimeSpan.FromMilliseconds(100), settings.Tcp.ConnectionAttemptDelay);
         Assert.Equal(TimeSpan.FromMilliseconds(10), settings.Tcp.AcceptBackoffMin);
         Assert.Equal(TimeSpan.FromMinutes(1), settings.Tcp.AcceptBackoffMax);
+        Assert.Equal(TimeSpan.FromSeconds(4), settings.Tcp.TlsHandshakeTimeout);
+        Assert.Equal(64, settings.Tcp.TlsMaxConcurrentHandshakes);
         Assert.Equal(1L << 20, settings.Tcp.LeasedReceivePoolSize);
         Assert.True(settings.Tcp.LeasedReceiveDebugChecks);
         Assert.Equal(TimeSpan.Zero, settings.Tcp.CloseLinger);

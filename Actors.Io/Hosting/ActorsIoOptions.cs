@@ -148,6 +148,12 @@ public sealed class ActorsIoTcpOptions
     /// </summary>
     public Tcp.IdleTimeout? IdleTimeout { get; set; }
 
+    /// <summary><c>actors-io.tcp.tls.handshake-timeout</c>: how long a TLS handshake may take unless its settings say otherwise (1ms to 1h).</summary>
+    public TimeSpan? TlsHandshakeTimeout { get; set; }
+
+    /// <summary><c>actors-io.tcp.tls.max-concurrent-handshakes</c>: TLS handshakes one listener runs at once (1 to 1000000).</summary>
+    public int? TlsMaxConcurrentHandshakes { get; set; }
+
     internal void Render(HoconLines hocon)
     {
         hocon.Add("tcp.batch-accept-limit", BatchAcceptLimit);
@@ -160,6 +166,8 @@ public sealed class ActorsIoTcpOptions
         hocon.Add("tcp.connection-attempt-delay", ConnectionAttemptDelay);
         hocon.Add("tcp.accept-backoff-min", AcceptBackoffMin);
         hocon.Add("tcp.accept-backoff-max", AcceptBackoffMax);
+        hocon.Add("tcp.tls.handshake-timeout", TlsHandshakeTimeout);
+        hocon.Add("tcp.tls.max-concurrent-handshakes", TlsMaxConcurrentHandshakes);
         hocon.Add("tcp.leased-receive.pool-size", LeasedReceivePoolSize);
         hocon.Add("tcp.leased-receive.debug-checks", LeasedReceiveDebugChecks is { } debug ? (debug ? "on" : "off") : null);
         hocon.Add("tcp.close-linger", CloseLinger);

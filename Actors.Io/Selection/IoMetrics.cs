@@ -37,6 +37,8 @@ internal sealed class IoMetrics : IDisposable
     private static readonly double[] DurationBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
 
     private readonly Counter<long> _failures;
+    private readonly Counter<long> _handshakes;
+    private readonly Histogram<double> _handshakeDuration;
     private readonly Histogram<double> _connectionDuration;
     private readonly KeyValuePair<string, object?> _systemTag;
 
@@ -65,6 +67,13 @@ internal sealed class IoMetrics : IDisposable
             tags: null,
             new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
         _failures = _meter.CreateCounter<long>("actors-io.connections.failures", "{connection}", "Connections closed by an error, by cause");
+        _handshakes = _meter.CreateCounter<long>("actors-io.tls.handshakes", "{handshake}", "TLS handshakes finished, by result (succeeded, failed, timed-out) and side (server, client)");
+        _handshakeDuration = _meter.CreateHistogram<double>(
+            "actors-io.tls.handshake.duration",
+            "s",
+            "How long TLS handshakes took, from the connection to the end of the handshake",
+            tags: null,
+            new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
     }
 
     /// <summary>Counts a connection that failed; <paramref name="cause"/> is a short, bounded name (a socket error).</summary>
@@ -73,6 +82,15 @@ internal sealed class IoMetrics : IDisposable
 
     /// <summary>Records how long a connection was open, in seconds.</summary>
     public void ConnectionEnded(double seconds) => _connectionDuration.Record(seconds, _systemTag);
+
+    /// <summary>Counts a finished TLS handshake and records how long it took.</summary>
+    public void TlsHandshake(string result, bool server, double seconds)
+    {
+        var resultTag = new KeyValuePair<string, object?>("result", result);
+        var sideTag = new KeyValuePair<string, object?>("side", server ? "server" : "client");
+        _handshakes.Add(1, _systemTag, resultTag, sideTag);
+        _handshakeDuration.Record(seconds, _systemTag, resultTag, sideTag);
+    }
 
     public void Dispose() => _meter.Dispose();
 

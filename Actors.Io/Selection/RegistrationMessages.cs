@@ -21,7 +21,17 @@ internal sealed record ChannelRegistered(IChannelRegistration Registration) : IN
 /// sender has already placed the channel (<see cref="SelectorPool.TryPlace"/>).
 /// </summary>
 internal sealed record SpawnChannel(Props Props, System.Runtime.InteropServices.SafeHandle? Handle, Interest InitialInterest)
-    : INoSerializationVerificationNeeded;
+    : INoSerializationVerificationNeeded
+{
+    /// <summary>
+    /// An actor to create first, also a child of the selector, that stands between the channel and its user (a TLS
+    /// stage); <see cref="Props"/> is then made by <see cref="Behind"/> from its ref. Null for a plain channel.
+    /// </summary>
+    public Props? Front { get; init; }
+
+    /// <summary>Makes the channel's props from <see cref="Front"/>'s ref.</summary>
+    public Func<IActorRef, Props>? Behind { get; init; }
+}
 
 /// <summary>The channel could not be registered; its handle has been closed.</summary>
 internal sealed record RegistrationFailed(Exception Cause) : INoSerializationVerificationNeeded;

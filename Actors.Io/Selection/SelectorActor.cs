@@ -215,12 +215,21 @@ internal sealed class SelectorActor : UntypedActor
     private void Spawn(SpawnChannel spawn)
     {
         IActorRef child;
+        IActorRef? front = null;
         try
         {
-            child = Context.ActorOf(spawn.Props is ChannelProps ? spawn.Props : spawn.Props.WithDispatcher(_loop.Id));
+            Props props = spawn.Props;
+            if (spawn is { Front: { } frontProps, Behind: { } behind })
+            {
+                front = Context.ActorOf(frontProps.WithDispatcher(_loop.Id));
+                props = behind(front);
+            }
+
+            child = Context.ActorOf(props is ChannelProps ? props : props.WithDispatcher(_loop.Id));
         }
         catch (Exception e)
         {
+            if (front is not null) Context.Stop(front);
             spawn.Handle?.Dispose();
             _selector.Removed();
             _log.Error(e, "Could not start a channel actor");

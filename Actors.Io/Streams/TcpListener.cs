@@ -27,6 +27,8 @@ internal sealed class TcpListener : ChannelActor
     private bool _backingOff;
     private bool _limitLogged;
     private EndPoint _localAddress;
+    private Tls.HandshakeGate? _handshakes;
+    private bool _parked;
 
     public TcpListener(SelectorPool pool, Selector selector, TcpSettings settings, IActorRef commander, Tcp.Bind bind)
         : base(selector, placementHeld: true)
@@ -93,7 +95,7 @@ internal sealed class TcpListener : ChannelActor
                 break;
             case Tcp.ResumeAccepting resume:
                 _acceptsAllowed = Math.Max(0, resume.BatchSize);
-                if (_acceptsAllowed > 0 && !_backingOff) Registration?.Arm(Interest.Accept);
+                if (_acceptsAllowed > 0 && !_backingOff && !_parked) Registration?.Arm(Interest.Accept);
                 break;
             case Tcp.Unbind:
                 ReleaseChannel(_socket);
@@ -106,6 +108,10 @@ internal sealed class TcpListener : ChannelActor
                     _announced ? Tcp.Unbound.Instance : new Tcp.CommandFailed(_bind, new InvalidOperationException("Actors.Io is draining: listeners are closed.")),
                     Self);
                 Context.Stop(Self);
+                break;
+            case Tls.HandshakeGate.Freed:
+                _parked = false;
+                if (_acceptsAllowed > 0 && !_backingOff) Registration?.Arm(Interest.Accept);
                 break;
             case RetryAccept when !_backingOff:
                 break;
@@ -157,6 +163,13 @@ internal sealed class TcpListener : ChannelActor
         int limit = Math.Min(_settings.BatchAcceptLimit, _acceptsAllowed);
         for (int i = 0; i < limit; i++)
         {
+            if (_handshakes is { Full: true } gate && gate.Park())
+            {
+                // As many TLS handshakes as allowed are under way: the rest wait in the backlog until one ends.
+                _parked = true;
+                return;
+            }
+
             int fd = Platform.Os == OsFamily.MacOs
                 ? Sockets.Accept(_socket.SafeHandle, null, null)
                 : Sockets.Accept4(_socket.SafeHandle, null, null, Sockets.Accept4Flags);
@@ -201,12 +214,33 @@ internal sealed class TcpListener : ChannelActor
             }
 
             _limitLogged = false;
-            target.Actor.Tell(
-                new SpawnChannel(TcpIncomingConnection.Props(_settings, target, handle, _bind.Handler, _bind.PullMode, _bind.Options, _proxy), handle, Interest.None),
-                Self);
+            target.Actor.Tell(Spawn(target, handle), Self);
         }
 
         if (_acceptsAllowed > 0) Registration.Arm(Interest.Accept);
+    }
+
+    /// <summary>Counts a new TLS connection's handshake in; its stage counts it out.</summary>
+    private Tls.HandshakeGate EnterHandshakeGate()
+    {
+        Tls.HandshakeGate gate = _handshakes ??= new Tls.HandshakeGate(_settings.TlsMaxConcurrentHandshakes, Self);
+        gate.Enter();
+        return gate;
+    }
+
+    /// <summary>The connection for an accepted descriptor; with TLS, behind a TLS stage that announces it after the handshake.</summary>
+    private SpawnChannel Spawn(Selector target, FileDescriptorHandle handle)
+    {
+        if (_bind.Tls is not { } tls)
+        {
+            return new SpawnChannel(TcpIncomingConnection.Props(_settings, target, handle, _bind.Handler, _bind.PullMode, _bind.Options, _proxy), handle, Interest.None);
+        }
+
+        return new SpawnChannel(TcpIncomingConnection.Props(_settings, target, handle, _bind.Handler, _bind.PullMode, _bind.Options, _proxy), handle, Interest.None)
+        {
+            Front = Tls.TlsStage.Props(_settings, target, tls, null, _bind.Handler, null, _bind.PullMode, EnterHandshakeGate()),
+            Behind = stage => TcpIncomingConnection.Props(_settings, target, handle, stage, pullMode: false, _bind.Options, _proxy),
+        };
     }
 
     private void BackOff(int errno, bool log = true)

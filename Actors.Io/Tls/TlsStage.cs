@@ -1,0 +1,710 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using Actors.Io.Selection;
+using Akka.Actor;
+using Akka.Event;
+using Akka.IO;
+
+namespace Actors.Io.Tls;
+
+/// <summary>
+/// TLS in front of one connection: to the connection it is the handler (it registers itself and speaks ciphertext), to
+/// the user it is the connection (it announces <see cref="Tcp.Connected"/> after the handshake, takes
+/// <see cref="Tcp.Register"/>, writes and the close family, and delivers plaintext). An <see cref="SslStream"/> over a
+/// <see cref="TlsTransport"/> does the cryptography on this actor's thread: ciphertext the connection delivers is fed to
+/// the transport, which completes the stream's waiting read inline, and whatever the stream writes goes out as one
+/// connection write per operation.
+/// </summary>
+internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
+{
+    private const int PlainChunk = 16 * 1024;
+
+    private readonly TcpSettings _settings;
+    private readonly Selector _selector;
+    private readonly Tcp.TlsServerSettings? _server;
+    private readonly Tcp.TlsClientSettings? _client;
+    private readonly IActorRef _announceTo;
+    private readonly Tcp.Connect? _connect;
+    private readonly bool _pullMode;
+    private readonly TlsTransport _transport;
+    private readonly SslStream _ssl;
+    private readonly ArrayBufferWriter<byte> _out = new();
+    private readonly Queue<PendingAck> _acks = new();
+    private readonly Action _onRead;
+    private readonly Action _onHandshake;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private HandshakeGate? _gate;
+
+    private StageState _state;
+    private IActorRef _raw = ActorRefs.Nobody;
+    private IActorRef _self = ActorRefs.Nobody;
+    private IActorRef _handler = ActorRefs.Nobody;
+    private IActorRef? _closer;
+    private Tcp.CloseCommand? _closing;
+    private Tcp.Connected? _rawConnected;
+    private Tcp.ConnectionClosed? _unreported;
+    private bool _keepOpenOnPeerClosed;
+    private bool _useResumeWriting = true;
+    private bool _readingSuspended;
+    private bool _pulled;
+    private bool _writeSuspended;
+    private IActorRef? _resumeRequester;
+    private bool _peerClosedNotify;
+    private bool _plainEnded;
+    private long _inFlight;
+    private byte[]? _plain;
+    private ValueTask<int> _read;
+    private bool _readPending;
+    private bool _readCompleted;
+    private Task? _handshake;
+    private bool _handshakeCompleted;
+    private int _actorThread = -1;
+    private long _handshakeStarted;
+
+    public TlsStage(
+        TcpSettings settings, Selector selector, Tcp.TlsServerSettings? server, Tcp.TlsClientSettings? client, IActorRef announceTo, Tcp.Connect? connect, bool pullMode, HandshakeGate? gate)
+    {
+        _gate = gate;
+        _settings = settings;
+        _selector = selector;
+        _server = server;
+        _client = client;
+        _announceTo = announceTo;
+        _connect = connect;
+        _pullMode = pullMode;
+        _transport = new TlsTransport(this);
+        _ssl = new SslStream(_transport, leaveInnerStreamOpen: true);
+        _onRead = OnReadCompleted;
+        _onHandshake = OnHandshakeCompleted;
+    }
+
+    private enum StageState
+    {
+        Connecting,
+        Handshaking,
+        AwaitingRegister,
+        ClosedUnreported,
+        Open,
+        Closing,
+        Finished,
+    }
+
+    public static Props Props(
+        TcpSettings settings, Selector selector, Tcp.TlsServerSettings? server, Tcp.TlsClientSettings? client, IActorRef announceTo, Tcp.Connect? connect, bool pullMode, HandshakeGate? gate = null) =>
+        Akka.Actor.Props.Create(() => new TlsStage(settings, selector, server, client, announceTo, connect, pullMode, gate))
+            .WithDispatcher(selector.Loop.Id)
+            .WithDeploy(Deploy.Local);
+
+    void TlsTransport.ISink.Send(ReadOnlySpan<byte> ciphertext)
+    {
+        lock (_out) _out.Write(ciphertext);
+    }
+
+    protected override void PreStart()
+    {
+        _self = Self;
+        _actorThread = Environment.CurrentManagedThreadId;
+    }
+
+    protected override void OnReceive(object message)
+    {
+        _actorThread = Environment.CurrentManagedThreadId;
+        try
+        {
+            Handle(message);
+        }
+        catch (Exception e) when (_state != StageState.Finished)
+        {
+            Fail($"TLS failed: {e.GetBaseException().Message}", e);
+        }
+        finally
+        {
+            _actorThread = -1;
+        }
+    }
+
+    protected override void PostStop()
+    {
+        LeaveGate();
+        _ssl.Dispose();
+        if (_state is StageState.Open or StageState.Closing or StageState.AwaitingRegister && !_handler.IsNobody())
+        {
+            _handler.Tell(new Tcp.ErrorClosed("The TLS connection was stopped."), _self);
+        }
+    }
+
+    private void Handle(object message)
+    {
+        if (!_raw.IsNobody() && Sender.Equals(_raw) && OnConnectionMessage(message)) return;
+        switch (message)
+        {
+            case Tcp.Connected connected when _state == StageState.Connecting:
+                OnConnected(connected);
+                break;
+            case Tcp.CommandFailed failed when _state == StageState.Connecting:
+                // The connect itself failed: the commander hears it as an answer to its own Connect.
+                _announceTo.Tell(new Tcp.CommandFailed(_connect!, failed.Cause), _self);
+                Stop();
+                break;
+            case HandshakeStep:
+                if (_handshakeCompleted) HandshakeFinished();
+                break;
+            case ReadStep:
+                if (_readCompleted) DrainReads();
+                break;
+            case HandshakeTimedOut when _state == StageState.Handshaking:
+                HandshakeFailed(new TimeoutException($"The TLS handshake with {_rawConnected?.RemoteAddress} did not complete within {HandshakeTimeout}."));
+                break;
+            case RegisterTimedOut when _state == StageState.AwaitingRegister:
+                _log.Warning("No Register for the TLS connection to {0} within {1}; closing it", _rawConnected?.RemoteAddress, _settings.RegisterTimeout);
+                _raw.Tell(Tcp.Abort.Instance, _self);
+                _state = StageState.Finished;
+                Stop();
+                break;
+            case Tcp.Register register when _state == StageState.AwaitingRegister:
+                OnRegister(register);
+                break;
+            case Tcp.Register register when _state == StageState.ClosedUnreported:
+                register.Handler.Tell(_unreported!, _self);
+                Stop();
+                break;
+            case RegisterTimedOut when _state == StageState.ClosedUnreported:
+                Stop();
+                break;
+            case Tcp.Register:
+                _log.Debug("TLS connection to {0} is already registered; ignoring Register from {1}", _rawConnected?.RemoteAddress, Sender);
+                break;
+            case Tcp.WriteCommand write:
+                OnWrite(write, Sender);
+                break;
+            case Tcp.LeasedWrite leased:
+                Sender.Tell(new Tcp.CommandFailed(leased, new NotSupportedException("A TLS connection takes Write and CompoundWrite, not LeasedWrite; the lease is still yours.")), _self);
+                break;
+            case Tcp.SuspendReading:
+                _readingSuspended = true;
+                _raw.Tell(Tcp.SuspendReading.Instance, _self);
+                break;
+            case Tcp.ResumeReading:
+                _readingSuspended = false;
+                _pulled = true;
+                _raw.Tell(Tcp.ResumeReading.Instance, _self);
+                PumpReads();
+                break;
+            case Tcp.ResumeWriting:
+                OnResumeWriting(Sender);
+                break;
+            case Tcp.CloseCommand close:
+                OnClose(close, Sender);
+                break;
+            case Terminated terminated when terminated.ActorRef.Equals(_handler) && _state != StageState.Finished && _closing is null:
+                _log.Warning("Handler {0} of the TLS connection to {1} stopped while the connection was open; aborting the connection", _handler, _rawConnected?.RemoteAddress);
+                _selector.Metrics?.ConnectionFailed(Streams.TcpConnection.HandlerTerminatedCause);
+                _raw.Tell(Tcp.Abort.Instance, _self);
+                _state = StageState.Finished;
+                Stop();
+                break;
+            case HandshakeTimedOut or RegisterTimedOut or Terminated:
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    // ------------------------------------------------------------------ the connection's side
+
+    private bool OnConnectionMessage(object message)
+    {
+        // Closed and waiting for Register: what the connection still says changes nothing.
+        if (_state == StageState.ClosedUnreported) return true;
+        switch (message)
+        {
+            case Tcp.Received received:
+                Feed(received.Data);
+                return true;
+            case CipherWritten:
+                OnCipherWritten();
+                return true;
+            case Tcp.Draining or Tcp.Idle:
+                // Said of the connection: the user's handler is the one to hear it.
+                if (!_handler.IsNobody()) _handler.Tell(message, _self);
+                return true;
+            case Tcp.PeerClosed:
+                OnPeerEof();
+                return true;
+            case Tcp.ErrorClosed error:
+                Ended(new Tcp.ErrorClosed(error.Cause, error.Error));
+                return true;
+            case Tcp.ConnectionClosed closed:
+                OnConnectionClosed(closed);
+                return true;
+            case Tcp.CommandFailed failed when _state != StageState.Connecting:
+                // A ciphertext write refused: the TLS stream would have a hole, so nothing can follow it.
+                Fail($"The connection refused TLS data: {failed.Cause?.Message}", failed.Cause);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private void OnConnected(Tcp.Connected connected)
+    {
+        _raw = Sender;
+        _rawConnected = connected;
+        _raw.Tell(new Tcp.Register(_self, keepOpenOnPeerClosed: true, useResumeWriting: false), _self);
+        _state = StageState.Handshaking;
+        _handshakeStarted = Stopwatch.GetTimestamp();
+        ScheduleTellSelf(HandshakeTimeout, HandshakeTimedOut.Instance);
+        _handshake = _server is { } server
+            ? _ssl.AuthenticateAsServerAsync(ServerOptions(server), CancellationToken.None)
+            : _ssl.AuthenticateAsClientAsync(ClientOptions(_client!), CancellationToken.None);
+        WhenHandshakeDone();
+        FlushCipher(null, _self);
+    }
+
+    private void Feed(ByteString data)
+    {
+        _transport.Feed(data.ToReadOnlySpan());
+
+        AfterFeed();
+    }
+
+    private void AfterFeed()
+    {
+        FlushCipher(null, _self);
+        if (_handshakeCompleted && _state == StageState.Handshaking) HandshakeFinished();
+        if (_readCompleted) DrainReads();
+    }
+
+    private void OnPeerEof()
+    {
+        _transport.End();
+        AfterFeed();
+        if (_state is StageState.Handshaking)
+        {
+            // The handshake's read sees the end of stream and fails; HandshakeFinished reports it.
+            return;
+        }
+
+        if (!_peerClosedNotify && _state != StageState.Finished)
+        {
+            _selector.Metrics?.ConnectionFailed("TlsTruncated");
+            Ended(new Tcp.ErrorClosed($"The TLS stream from {_rawConnected?.RemoteAddress} was truncated: the peer closed the connection without close_notify."));
+        }
+    }
+
+    private void OnConnectionClosed(Tcp.ConnectionClosed closed)
+    {
+        if (_state == StageState.Finished)
+        {
+            Stop();
+            return;
+        }
+
+        // The answer to the close this stage asked for on the user's behalf.
+        Tcp.ConnectionClosed toUser = _closing switch
+        {
+            Tcp.Abort => Tcp.Aborted.Instance,
+            Tcp.ConfirmedClose => Tcp.ConfirmedClosed.Instance,
+            Tcp.Close => Tcp.Closed.Instance,
+            _ => closed,
+        };
+        Ended(toUser);
+    }
+
+    // ------------------------------------------------------------------ the handshake
+
+    private TimeSpan HandshakeTimeout => _server?.HandshakeTimeout ?? _client?.HandshakeTimeout ?? _settings.TlsHandshakeTimeout;
+
+    private void WhenHandshakeDone()
+    {
+        if (_handshake!.IsCompleted)
+        {
+            _handshakeCompleted = true;
+            return;
+        }
+
+        _handshake.GetAwaiter().UnsafeOnCompleted(_onHandshake);
+    }
+
+    private void OnHandshakeCompleted()
+    {
+        _handshakeCompleted = true;
+        if (Environment.CurrentManagedThreadId != _actorThread) _self.Tell(HandshakeStep.Instance, ActorRefs.NoSender);
+    }
+
+    private void HandshakeFinished()
+    {
+        if (_state != StageState.Handshaking) return;
+        if (!_handshake!.IsCompletedSuccessfully)
+        {
+            HandshakeFailed(_handshake.Exception?.GetBaseException() ?? new AuthenticationException("The TLS handshake was cancelled."));
+            return;
+        }
+
+        var session = new Tcp.TlsSession(
+            _ssl.SslProtocol,
+            _ssl.NegotiatedCipherSuite,
+            _ssl.RemoteCertificate is { } remote ? remote as X509Certificate2 ?? new X509Certificate2(remote) : null,
+            _ssl.NegotiatedApplicationProtocol,
+            _server is not null ? _ssl.TargetHostName is { Length: > 0 } name ? name : null : _client!.TargetHost);
+        LeaveGate();
+        _selector.Metrics?.TlsHandshake("succeeded", _server is not null, Stopwatch.GetElapsedTime(_handshakeStarted).TotalSeconds);
+        _state = StageState.AwaitingRegister;
+        ScheduleTellSelf(_settings.RegisterTimeout, RegisterTimedOut.Instance);
+        _announceTo.Tell(new Tcp.Connected(_rawConnected!.RemoteAddress, _rawConnected.LocalAddress, _rawConnected.ProxyAddress, session), _self);
+    }
+
+    private void LeaveGate()
+    {
+        _gate?.Exit();
+        _gate = null;
+    }
+
+    private void HandshakeFailed(Exception cause)
+    {
+        LeaveGate();
+        _selector.Metrics?.ConnectionFailed(cause is TimeoutException ? "TlsHandshakeTimeout" : "TlsHandshakeFailed");
+        if (_handshakeStarted != 0)
+        {
+            _selector.Metrics?.TlsHandshake(cause is TimeoutException ? "timed-out" : "failed", _server is not null, Stopwatch.GetElapsedTime(_handshakeStarted).TotalSeconds);
+        }
+
+        if (_server is not null)
+        {
+            HandshakeWarnings.Report(_log, _rawConnected?.RemoteAddress, cause);
+        }
+        else
+        {
+            _announceTo.Tell(new Tcp.CommandFailed(_connect!, cause), _self);
+        }
+
+        _state = StageState.Finished;
+        _raw.Tell(Tcp.Abort.Instance, _self);
+        Stop();
+    }
+
+    private static SslServerAuthenticationOptions ServerOptions(Tcp.TlsServerSettings tls)
+    {
+        var options = new SslServerAuthenticationOptions
+        {
+            ClientCertificateRequired = tls.ClientCertificateRequired,
+            EnabledSslProtocols = tls.EnabledProtocols,
+            ApplicationProtocols = tls.ApplicationProtocols?.ToList(),
+            AllowRenegotiation = false,
+
+            // A resumed session skips the client's certificate, so mutual TLS does every handshake in full.
+            AllowTlsResume = !tls.ClientCertificateRequired,
+            RemoteCertificateValidationCallback = tls.RemoteCertificateValidation
+                ?? (tls.ClientCertificateRequired ? null : (_, _, _, errors) => errors is SslPolicyErrors.None or SslPolicyErrors.RemoteCertificateNotAvailable),
+        };
+        if (tls.ServerCertificateSelector is { } select) options.ServerCertificateSelectionCallback = (_, name) => select(name);
+        else options.ServerCertificateContext = SslStreamCertificateContext.Create(tls.Certificate, additionalCertificates: null, offline: true);
+        return options;
+    }
+
+    private static SslClientAuthenticationOptions ClientOptions(Tcp.TlsClientSettings tls) => new()
+    {
+        TargetHost = tls.TargetHost,
+        ClientCertificates = tls.ClientCertificates,
+        EnabledSslProtocols = tls.EnabledProtocols,
+        ApplicationProtocols = tls.ApplicationProtocols?.ToList(),
+        CertificateRevocationCheckMode = tls.CheckCertificateRevocation ? X509RevocationMode.Online : X509RevocationMode.NoCheck,
+        RemoteCertificateValidationCallback = tls.RemoteCertificateValidation,
+        AllowRenegotiation = false,
+    };
+
+    // ------------------------------------------------------------------ the user's side
+
+    private void OnRegister(Tcp.Register register)
+    {
+        if (register.ReceiveMode == Tcp.ReceiveMode.Leased)
+        {
+            Sender.Tell(new Tcp.CommandFailed(register, new NotSupportedException("A TLS connection delivers Received (copied) only; register without ReceiveMode.Leased.")), _self);
+            return;
+        }
+
+        _handler = register.Handler;
+        _keepOpenOnPeerClosed = register.KeepOpenOnPeerClosed;
+        _useResumeWriting = register.UseResumeWriting;
+        _state = StageState.Open;
+        Context.Watch(_handler);
+        if (_pullMode) _raw.Tell(Tcp.SuspendReading.Instance, _self);
+        PumpReads();
+    }
+
+    private void OnWrite(Tcp.WriteCommand write, IActorRef commander)
+    {
+        if (_state != StageState.Open || _closing is not null)
+        {
+            commander.Tell(new Tcp.CommandFailed(write, new InvalidOperationException($"The TLS connection to {_rawConnected?.RemoteAddress} is {(_state == StageState.Open ? "closing" : "not open")}; the write was dropped.")), _self);
+            return;
+        }
+
+        if (_writeSuspended)
+        {
+            commander.Tell(new Tcp.CommandFailed(write, new InvalidOperationException("Writing is suspended after an earlier NACK; send ResumeWriting and wait for WritingResumed.")), _self);
+            return;
+        }
+
+        // Counted in ciphertext: the plaintext plus what each record adds.
+        long estimate = write.Length + (((write.Length / PlainChunk) + 1) * 64);
+        if (_inFlight > 0 && _inFlight + estimate > _settings.MaxPendingWriteBytes)
+        {
+            _writeSuspended = _useResumeWriting;
+            commander.Tell(
+                new Tcp.CommandFailed(write, new InvalidOperationException(
+                    $"The TLS connection to {_rawConnected?.RemoteAddress} already holds {_inFlight} unsent bytes; {write.Length} more would pass actors-io.tcp.max-pending-write-bytes = {_settings.MaxPendingWriteBytes}.")),
+                _self);
+            return;
+        }
+
+        foreach (Tcp.Write part in write)
+        {
+            if (!part.Data.IsEmpty)
+            {
+                _ssl.Write(part.Data.ToReadOnlySpan());
+            }
+
+            FlushCipher(part.WantsAck ? part.Ack : null, commander, always: part.WantsAck);
+        }
+    }
+
+    private void OnResumeWriting(IActorRef requester)
+    {
+        if (!_writeSuspended || _inFlight == 0)
+        {
+            _writeSuspended = false;
+            requester.Tell(Tcp.WritingResumed.Instance, _self);
+            return;
+        }
+
+        _resumeRequester = requester;
+    }
+
+    private void OnClose(Tcp.CloseCommand close, IActorRef closer)
+    {
+        if (_state is not (StageState.Open or StageState.AwaitingRegister) || (_closing is not null && close is not Tcp.Abort))
+        {
+            closer.Tell(new Tcp.CommandFailed(close, new InvalidOperationException($"The TLS connection to {_rawConnected?.RemoteAddress} is already closing.")), _self);
+            return;
+        }
+
+        _closing = close;
+        _closer = closer;
+        if (close is Tcp.Abort)
+        {
+            // A reset, no close_notify.
+            _raw.Tell(Tcp.Abort.Instance, _self);
+            return;
+        }
+
+        SendCloseNotify();
+        if (close is Tcp.ConfirmedClose && !_peerClosedNotify) return; // the raw close follows the peer's close_notify
+        _raw.Tell(Tcp.Close.Instance, _self);
+    }
+
+    private void SendCloseNotify()
+    {
+        Task shutdown = _ssl.ShutdownAsync();
+        if (!shutdown.IsCompletedSuccessfully) _log.Debug("close_notify to {0} did not complete at once: {1}", _rawConnected?.RemoteAddress, shutdown.Status);
+        FlushCipher(null, _self);
+    }
+
+    // ------------------------------------------------------------------ plaintext reads
+
+    private void PumpReads()
+    {
+        while (_state == StageState.Open && !_readPending && !_readingSuspended && (!_pullMode || _pulled) && !_plainEnded)
+        {
+            _plain ??= new byte[PlainChunk];
+            _read = _ssl.ReadAsync(_plain);
+            if (!_read.IsCompleted)
+            {
+                _readPending = true;
+                _read.GetAwaiter().UnsafeOnCompleted(_onRead);
+                return;
+            }
+
+            Deliver(_read.GetAwaiter().GetResult());
+        }
+    }
+
+    private void OnReadCompleted()
+    {
+        _readCompleted = true;
+        if (Environment.CurrentManagedThreadId != _actorThread) _self.Tell(ReadStep.Instance, ActorRefs.NoSender);
+    }
+
+    private void DrainReads()
+    {
+        _readCompleted = false;
+        _readPending = false;
+        int n;
+        try
+        {
+            n = _read.GetAwaiter().GetResult();
+        }
+        catch (Exception e)
+        {
+            _selector.Metrics?.ConnectionFailed("TlsError");
+            Fail($"Reading TLS from {_rawConnected?.RemoteAddress} failed: {e.GetBaseException().Message}", e);
+            return;
+        }
+
+        Deliver(n);
+        PumpReads();
+    }
+
+    private void Deliver(int n)
+    {
+        FlushCipher(null, _self);
+        if (n > 0)
+        {
+            _handler.Tell(new Tcp.Received(ByteString.CopyFrom(_plain!, 0, n)), _self);
+            if (_pullMode)
+            {
+                // One Received per ResumeReading; the ciphertext waits in the kernel meanwhile.
+                _pulled = false;
+                _raw.Tell(Tcp.SuspendReading.Instance, _self);
+            }
+
+            return;
+        }
+
+        _plainEnded = true;
+        if (_transport.Ended) return; // the connection's end of stream: OnPeerEof decides
+        _peerClosedNotify = true;
+        OnPeerCloseNotify();
+    }
+
+    private void OnPeerCloseNotify()
+    {
+        if (_closing is Tcp.ConfirmedClose)
+        {
+            _raw.Tell(Tcp.Close.Instance, _self);
+            return;
+        }
+
+        if (_closing is not null) return;
+        _handler.Tell(Tcp.PeerClosed.Instance, _self);
+        if (_keepOpenOnPeerClosed) return;
+        _closing = Tcp.Close.Instance;
+        _state = StageState.Finished;
+        SendCloseNotify();
+        _raw.Tell(Tcp.Close.Instance, _self);
+    }
+
+    // ------------------------------------------------------------------ ciphertext writes
+
+    /// <summary>Sends what the stream wrote as one connection write, acked so the stage counts it in flight.</summary>
+    private void FlushCipher(Tcp.Event? ack, IActorRef commander, bool always = false)
+    {
+        ByteString data;
+        lock (_out)
+        {
+            if (_out.WrittenCount == 0 && !always) return;
+            data = _out.WrittenCount == 0 ? ByteString.Empty : ByteString.CopyFrom(_out.WrittenSpan.ToArray());
+            _out.ResetWrittenCount();
+        }
+
+        _inFlight += data.Count;
+        _acks.Enqueue(new PendingAck(data.Count, ack, commander));
+        _raw.Tell(Tcp.Write.Create(data, CipherWritten.Instance), _self);
+    }
+
+    private void OnCipherWritten()
+    {
+        PendingAck done = _acks.Dequeue();
+        _inFlight -= done.Bytes;
+        if (done.Ack is not null) done.Commander.Tell(done.Ack, _self);
+        if (_inFlight == 0 && _resumeRequester is { } requester)
+        {
+            _resumeRequester = null;
+            _writeSuspended = false;
+            requester.Tell(Tcp.WritingResumed.Instance, _self);
+        }
+    }
+
+    // ------------------------------------------------------------------ endings
+
+    private void Ended(Tcp.ConnectionClosed closed)
+    {
+        if (_state == StageState.Finished)
+        {
+            Stop();
+            return;
+        }
+
+        bool registered = !_handler.IsNobody();
+        if (_state == StageState.AwaitingRegister)
+        {
+            // Announced and closed before anyone registered: kept for the Register (or its timeout), as a plain
+            // connection does, so the handler still learns how it ended.
+            _unreported = closed;
+            _state = StageState.ClosedUnreported;
+            if (closed is Tcp.ErrorClosed && !_raw.IsNobody()) _raw.Tell(Tcp.Abort.Instance, _self);
+            return;
+        }
+
+        _state = StageState.Finished;
+        if (_closer is { } closer && !closer.Equals(_handler)) closer.Tell(closed, _self);
+        if (registered) _handler.Tell(closed, _self);
+        if (closed is Tcp.ErrorClosed && !_raw.IsNobody()) _raw.Tell(Tcp.Abort.Instance, _self);
+        Stop();
+    }
+
+    private void Fail(string cause, Exception? error)
+    {
+        _log.Debug("TLS connection to {0}: {1}", _rawConnected?.RemoteAddress, error?.ToString() ?? cause);
+        if (_state is StageState.Connecting or StageState.Handshaking)
+        {
+            HandshakeFailed(error ?? new AuthenticationException(cause));
+            return;
+        }
+
+        Ended(new Tcp.ErrorClosed(cause));
+    }
+
+    private void Stop()
+    {
+        _state = StageState.Finished;
+        Context.Stop(_self);
+    }
+
+    private void ScheduleTellSelf(TimeSpan delay, object message)
+    {
+        if (_selector.Loop.InLoop) _selector.Loop.ScheduleTellOnce(delay, _self, message);
+        else Context.System.Scheduler.ScheduleTellOnce(delay, _self, message, ActorRefs.NoSender);
+    }
+
+    private readonly record struct PendingAck(long Bytes, Tcp.Event? Ack, IActorRef Commander);
+
+    private sealed class CipherWritten : Tcp.Event, INoSerializationVerificationNeeded, IDeadLetterSuppression
+    {
+        public static readonly CipherWritten Instance = new();
+    }
+
+    private sealed class HandshakeStep : INoSerializationVerificationNeeded
+    {
+        public static readonly HandshakeStep Instance = new();
+    }
+
+    private sealed class ReadStep : INoSerializationVerificationNeeded
+    {
+        public static readonly ReadStep Instance = new();
+    }
+
+    private sealed class HandshakeTimedOut : INoSerializationVerificationNeeded, IDeadLetterSuppression
+    {
+        public static readonly HandshakeTimedOut Instance = new();
+    }
+
+    private sealed class RegisterTimedOut : INoSerializationVerificationNeeded, IDeadLetterSuppression
+    {
+        public static readonly RegisterTimedOut Instance = new();
+    }
+}
