@@ -101,9 +101,12 @@ public sealed class ActorsIo : IExtension
             drainTimeout = fits;
         }
 
-        shutdown.AddTask(CoordinatedShutdown.PhaseServiceUnbind, "actors-io-unbind", () => StepAsync(IoManager.Unbind.Instance, CancellationToken.None));
-        shutdown.AddTask(CoordinatedShutdown.PhaseServiceRequestsDone, "actors-io-drain", () => StepAsync(new IoManager.Drain(drainTimeout), CancellationToken.None));
-        shutdown.AddTask(CoordinatedShutdown.PhaseServiceStop, "actors-io-close", () => StepAsync(IoManager.CloseRest.Instance, CancellationToken.None));
+        // A plain Terminate() resets at once unless drain-on-terminate: tests and tools terminate systems all the time.
+        bool skip() => shutdown.ShutdownReason is CoordinatedShutdown.ActorSystemTerminateReason && !Settings.CoordinatedShutdown.DrainOnTerminate;
+        Task<Done> done = Task.FromResult(Done.Instance);
+        shutdown.AddTask(CoordinatedShutdown.PhaseServiceUnbind, "actors-io-unbind", () => skip() ? done : StepAsync(IoManager.Unbind.Instance, CancellationToken.None));
+        shutdown.AddTask(CoordinatedShutdown.PhaseServiceRequestsDone, "actors-io-drain", () => skip() ? done : StepAsync(new IoManager.Drain(drainTimeout), CancellationToken.None));
+        shutdown.AddTask(CoordinatedShutdown.PhaseServiceStop, "actors-io-close", () => skip() ? done : StepAsync(IoManager.CloseRest.Instance, CancellationToken.None));
     }
 
     /// <summary>The readiness backend in use (<c>actors-io.backend = auto</c> resolved for this platform).</summary>

@@ -276,9 +276,17 @@ public sealed class CoordinatedShutdownSettings
     /// <summary><c>on-timeout</c>: what happens to the connections still open when the drain's deadline passes.</summary>
     public DrainTimeoutAction OnTimeout { get; private init; }
 
+    /// <summary>
+    /// <c>drain-on-terminate</c>: drain when <c>CoordinatedShutdown</c> runs because of <c>ActorSystem.Terminate()</c>;
+    /// off (the default) resets the connections at once there, as before, and drains for every other reason (a hosted
+    /// application stopping, SIGTERM, a cluster node leaving, an explicit <c>CoordinatedShutdown.Run</c>).
+    /// </summary>
+    public bool DrainOnTerminate { get; private init; }
+
     internal static CoordinatedShutdownSettings Create(SettingsReader root) => new()
     {
         Enabled = root.Bool("coordinated-shutdown.enabled"),
+        DrainOnTerminate = root.Bool("coordinated-shutdown.drain-on-terminate"),
         DrainTimeout = root.Duration("coordinated-shutdown.drain-timeout", TimeSpan.Zero, TimeSpan.FromHours(1), "a duration from 0s to 1h"),
         OnTimeout = root.Enum("coordinated-shutdown.on-timeout", new Dictionary<string, DrainTimeoutAction>
         {

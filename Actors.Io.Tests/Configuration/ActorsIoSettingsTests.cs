@@ -84,6 +84,7 @@ public sealed class ActorsIoSettingsTests
     [InlineData("actors-io.udp.receive-budget-per-event = 4", "actors-io.udp.receive-budget-per-event", "4", "an integer from 8 to 1000000")]
     [InlineData("actors-io.udp.max-queued-sends = none", "actors-io.udp.max-queued-sends", "none", "an integer from 1 to 1000000")]
     [InlineData("actors-io.coordinated-shutdown.enabled = perhaps", "actors-io.coordinated-shutdown.enabled", "perhaps", "on or off")]
+    [InlineData("actors-io.coordinated-shutdown.drain-on-terminate = sometimes", "actors-io.coordinated-shutdown.drain-on-terminate", "sometimes", "on or off")]
     [InlineData("actors-io.coordinated-shutdown.drain-timeout = -1s", "actors-io.coordinated-shutdown.drain-timeout", "-1s", "a duration from 0s to 1h")]
     [InlineData("actors-io.coordinated-shutdown.drain-timeout = 2h", "actors-io.coordinated-shutdown.drain-timeout", "2h", "a duration from 0s to 1h")]
     [InlineData("actors-io.coordinated-shutdown.drain-timeout = forever", "actors-io.coordinated-shutdown.drain-timeout", "forever", "a duration from 0s to 1h")]

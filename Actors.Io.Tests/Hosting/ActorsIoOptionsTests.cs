@@ -48,6 +48,7 @@ public sealed class ActorsIoOptionsTests
         options.Udp.ReceiveBudgetPerEvent = 32;
         options.Udp.MaxQueuedSends = 100;
         options.CoordinatedShutdown.Enabled = false;
+        options.CoordinatedShutdown.DrainOnTerminate = true;
         options.CoordinatedShutdown.DrainTimeout = TimeSpan.FromSeconds(20);
         options.CoordinatedShutdown.OnTimeout = DrainTimeoutAction.Abort;
 
@@ -86,6 +87,7 @@ public sealed class ActorsIoOptionsTests
             "actors-io.udp.receive-budget-per-event = 32",
             "actors-io.udp.max-queued-sends = 100",
             "actors-io.coordinated-shutdown.enabled = off",
+            "actors-io.coordinated-shutdown.drain-on-terminate = on",
             "actors-io.coordinated-shutdown.drain-timeout = 20000ms",
             "actors-io.coordinated-shutdown.on-timeout = abort",
         ];
@@ -125,6 +127,7 @@ public sealed class ActorsIoOptionsTests
         Assert.Equal(32, settings.Udp.ReceiveBudgetPerEvent);
         Assert.Equal(100, settings.Udp.MaxQueuedSends);
         Assert.False(settings.CoordinatedShutdown.Enabled);
+        Assert.True(settings.CoordinatedShutdown.DrainOnTerminate);
         Assert.Equal(TimeSpan.FromSeconds(20), settings.CoordinatedShutdown.DrainTimeout);
         Assert.Equal(DrainTimeoutAction.Abort, settings.CoordinatedShutdown.OnTimeout);
     }

@@ -250,6 +250,30 @@ public sealed class CoordinatedShutdownDrainTests(ITestOutputHelper output) : Lo
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_plain_Terminate_drains_only_with_drain_on_terminate(bool drainOnTerminate)
+    {
+        ActorSystem system = ActorSystem.Create(
+            "terminated",
+            TestConfigs.With($"actors-io.coordinated-shutdown {{ drain-timeout = 300ms, drain-on-terminate = {(drainOnTerminate ? "on" : "off")} }}\n" + TestConfigs.Quiet));
+        (TestProbe commander, TestProbe handler, Socket client) = Serve(system);
+        using Socket owned = client;
+        Task terminated = system.Terminate();
+        if (drainOnTerminate)
+        {
+            commander.ExpectMsg<TcpMsg.Unbound>(TestWaits.Expect);
+            handler.ExpectMsg<TcpMsg.Draining>(TestWaits.Expect);
+        }
+        else
+        {
+            handler.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        }
+
+        await terminated.WaitAsync(TestWaits.Expect);
+    }
+
     [Fact]
     public async Task A_drain_timeout_longer_than_the_phase_timeout_is_cut_to_fit_in_the_phase()
     {

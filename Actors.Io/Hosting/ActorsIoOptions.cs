@@ -222,9 +222,13 @@ public sealed class ActorsIoCoordinatedShutdownOptions
     /// <summary><c>actors-io.coordinated-shutdown.on-timeout</c>: close or abort the connections still open at the deadline (rendered lower-case).</summary>
     public DrainTimeoutAction? OnTimeout { get; set; }
 
+    /// <summary><c>actors-io.coordinated-shutdown.drain-on-terminate</c>: drain on a plain <c>ActorSystem.Terminate()</c> too (rendered on / off).</summary>
+    public bool? DrainOnTerminate { get; set; }
+
     internal void Render(HoconLines hocon)
     {
         hocon.Add("coordinated-shutdown.enabled", Enabled is { } enabled ? (enabled ? "on" : "off") : null);
+        hocon.Add("coordinated-shutdown.drain-on-terminate", DrainOnTerminate is { } onTerminate ? (onTerminate ? "on" : "off") : null);
         hocon.Add("coordinated-shutdown.drain-timeout", DrainTimeout);
         hocon.Add("coordinated-shutdown.on-timeout", OnTimeout is { } action ? action.ToString().ToLowerInvariant() : null);
     }
