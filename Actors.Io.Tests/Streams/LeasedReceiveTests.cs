@@ -208,24 +208,29 @@ public sealed class LeasedReceiveTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// Echoes leases; on a NACK suspends reading and keeps the refused write (the buffer is its own again), then after
-    /// WritingResumed sends it again and resumes reading. On its connection's close it gives back what it holds.
+    /// Echoes leases; on a NACK suspends reading, asks for ResumeWriting and keeps the refused writes (each buffer is its
+    /// own again) in the order they were refused, which is the order they were sent; leases that arrive meanwhile wait
+    /// behind them. After WritingResumed (which the connection sends only once every earlier write was taken or refused)
+    /// it sends both, in that order, and resumes reading. On its connection's close it gives back what it holds.
     /// </summary>
     private sealed class ResendingEcho : ReceiveActor
     {
         public ResendingEcho(IActorRef connection, NackCounter stats)
         {
             var refused = new Queue<TcpMsg.LeasedWrite>();
+            var waiting = new Queue<TcpMsg.LeasedWrite>();
+            bool resuming = false;
             Receive<TcpMsg.LeasedReceived>(lease =>
             {
-                if (refused.Count > 0) refused.Enqueue(lease.Write());
+                if (resuming) waiting.Enqueue(lease.Write());
                 else connection.Tell(lease.Write());
             });
             Receive<TcpMsg.CommandFailed>(failed =>
             {
                 stats.OnNack();
-                if (refused.Count == 0)
+                if (!resuming)
                 {
+                    resuming = true;
                     connection.Tell(TcpMsg.SuspendReading.Instance);
                     connection.Tell(TcpMsg.ResumeWriting.Instance);
                 }
@@ -234,12 +239,14 @@ public sealed class LeasedReceiveTests(ITestOutputHelper output)
             });
             Receive<TcpMsg.WritingResumed>(_ =>
             {
+                resuming = false;
                 while (refused.TryDequeue(out TcpMsg.LeasedWrite? write)) connection.Tell(write);
+                while (waiting.TryDequeue(out TcpMsg.LeasedWrite? write)) connection.Tell(write);
                 connection.Tell(TcpMsg.ResumeReading.Instance);
             });
             Receive<TcpMsg.ConnectionClosed>(_ =>
             {
-                while (refused.TryDequeue(out TcpMsg.LeasedWrite? write)) write.Lease.Return();
+                foreach (TcpMsg.LeasedWrite write in refused.Concat(waiting)) write.Lease.Return();
                 Context.Stop(Self);
             });
         }
