@@ -5,6 +5,7 @@ using Actors.Io.Tests.Streams;
 using Actors.Io.Tests.Support;
 using Akka.Actor;
 using Akka.IO;
+using Akka.TestKit;
 using Xunit.Abstractions;
 using TcpMsg = Actors.Io.Tcp;
 
@@ -71,6 +72,55 @@ public sealed class TlsLoadTests(ITestOutputHelper output) : LoopbackTestKit(out
 
         byte[] received = await reading.WaitAsync(TimeSpan.FromSeconds(30));
         AssertSameBytes(Pattern(Chunk * Writes), received);
+    }
+
+    [Fact]
+    public async Task Hundreds_of_half_ClientHellos_then_resets_and_garbage_after_a_handshake_leave_the_listener_serving_and_nothing_behind()
+    {
+        TestProbe handler = CreateTestProbe();
+        IPEndPoint server = BindTls(handler);
+        using (SslStream warm = await ConnectAsync(server))
+        {
+            handler.ExpectMsg<TcpMsg.Connected>(TimeSpan.FromSeconds(15));
+            handler.LastSender.Tell(new TcpMsg.Register(handler));
+        }
+
+        handler.FishForMessage(m => m is TcpMsg.ConnectionClosed, TestWaits.Expect);
+        int before = Descriptors.OpenSocketsAndPollers();
+
+        // A ClientHello's first bytes (handshake record, TLS 1.0 record version, a length) and nothing more, then a reset.
+        byte[] half = [0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03];
+        for (int wave = 0; wave < 10; wave++)
+        {
+            await Task.WhenAll(Enumerable.Range(0, 30).Select(async _ =>
+            {
+                using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                await socket.ConnectAsync(server);
+                await socket.SendAsync(half);
+                socket.LingerState = new LingerOption(true, 0);
+            })).WaitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        // Garbage where records should be, after a good handshake: the connection fails, the listener does not.
+        Socket raw = NewClient();
+        await raw.ConnectAsync(server);
+        var tls = new SslStream(new NetworkStream(raw, ownsSocket: false));
+        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+        {
+            TargetHost = "localhost",
+            RemoteCertificateValidationCallback = TestCertificates.TrustTestAuthority,
+        });
+        handler.ExpectMsg<TcpMsg.Connected>(TimeSpan.FromSeconds(15));
+        handler.LastSender.Tell(new TcpMsg.Register(handler));
+        await raw.SendAsync(Pattern(4096));
+        Assert.IsType<TcpMsg.ErrorClosed>(handler.FishForMessage(m => m is TcpMsg.ConnectionClosed, TestWaits.Expect));
+        raw.Dispose();
+
+        handler.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        using SslStream after = await ConnectAsync(server);
+        handler.ExpectMsg<TcpMsg.Connected>(TimeSpan.FromSeconds(15));
+        after.Dispose();
+        AwaitCondition(() => Descriptors.OpenSocketsAndPollers() <= before + 1, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(20), "the descriptors are back at their baseline");
     }
 
     [Fact]
