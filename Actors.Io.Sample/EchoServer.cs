@@ -9,9 +9,9 @@ internal sealed class EchoServer : ReceiveActor
     private Tcp.Event? _binding;
     private readonly List<IActorRef> _waiting = [];
 
-    public EchoServer(EndPoint endpoint, Tcp.ReceiveMode receive = Tcp.ReceiveMode.Copied)
+    public EchoServer(EndPoint endpoint, Tcp.ReceiveMode receive = Tcp.ReceiveMode.Copied, Tcp.TlsServerSettings? tls = null)
     {
-        Context.System.Io().Tell(new Tcp.Bind(Self, endpoint));
+        Context.System.Io().Tell(new Tcp.Bind(Self, endpoint, tls: tls));
         Receive<Tcp.Bound>(Answer);
         Receive<Tcp.CommandFailed>(Answer);
         Receive<GetBinding>(_ =>

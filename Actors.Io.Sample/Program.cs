@@ -1,4 +1,6 @@
 using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Actors.Io;
 using Actors.Io.Hosting;
 using Actors.Io.Sample;
@@ -88,11 +90,27 @@ static async Task<int> RunChat(SampleOptions options)
 static async Task<int> RunEcho(SampleOptions options)
 {
     var endpoint = new IPEndPoint(options.Host ?? IPAddress.Loopback, options.Port ?? 4000);
+    Tcp.TlsServerSettings? tls = null;
+    if (options.TlsCertificate is { } certificateFile)
+    {
+        try
+        {
+            tls = new Tcp.TlsServerSettings(options.TlsKey is { } keyFile
+                ? X509Certificate2.CreateFromPemFile(certificateFile, keyFile)
+                : X509CertificateLoader.LoadPkcs12FromFile(certificateFile, options.TlsPassword));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
+        {
+            Console.Error.WriteLine($"Actors.Io.Sample: cannot load the TLS certificate {certificateFile}: {e.Message}");
+            return 2;
+        }
+    }
+
     HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
     builder.Services.AddAkka("actors-io-echo", akka => akka
         .AddHocon("akka.loglevel = INFO", HoconAddMode.Prepend)
         .WithActorsIo()
-        .WithActors((system, registry) => registry.Register<EchoServer>(system.ActorOf(Props.Create(() => new EchoServer(endpoint, options.Receive)), "echo"))));
+        .WithActors((system, registry) => registry.Register<EchoServer>(system.ActorOf(Props.Create(() => new EchoServer(endpoint, options.Receive, tls)), "echo"))));
     using IHost host = builder.Build();
 
     Tcp.Event? bound = await StartAsync(host, async system =>
@@ -105,8 +123,10 @@ static async Task<int> RunEcho(SampleOptions options)
     }
 
     ActorsIo io = ActorsIo.Get(host.Services.GetRequiredService<ActorSystem>());
-    Console.WriteLine($"Echo server on {address} ({io.Backend.ToString().ToLowerInvariant()}, {io.Settings.NrOfSelectors} selector(s), {options.Receive.ToString().ToLowerInvariant()} receive).");
-    Console.WriteLine($"Try: nc {address.Address} {address.Port}   (Ctrl-C stops the server)");
+    Console.WriteLine($"Echo server on {address} ({io.Backend.ToString().ToLowerInvariant()}, {io.Settings.NrOfSelectors} selector(s), {options.Receive.ToString().ToLowerInvariant()} receive{(tls is null ? string.Empty : ", TLS")}).");
+    Console.WriteLine(tls is null
+        ? $"Try: nc {address.Address} {address.Port}   (Ctrl-C stops the server)"
+        : $"Try: openssl s_client -quiet -connect {address.Address}:{address.Port}   (Ctrl-C stops the server)");
     await host.WaitForShutdownAsync();
     return 0;
 }

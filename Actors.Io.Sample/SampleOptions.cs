@@ -13,12 +13,15 @@ internal sealed record SampleOptions(
     string? ConfigPath,
     bool Help,
     int? MaxClients = null,
-    Tcp.ReceiveMode Receive = Tcp.ReceiveMode.Copied)
+    Tcp.ReceiveMode Receive = Tcp.ReceiveMode.Copied,
+    string? TlsCertificate = null,
+    string? TlsKey = null,
+    string? TlsPassword = null)
 {
     public const string Usage = """
         usage: Actors.Io.Sample [chat] [--port P] [--cluster-port C] [--host H] [--seed HOST:PORT ...] [--max-clients N]
                                 [--config FILE]
-               Actors.Io.Sample echo [--port P] [--host H] [--receive copied|leased]
+               Actors.Io.Sample echo [--port P] [--host H] [--receive copied|leased] [--tls-cert FILE [--tls-key FILE | --tls-password X]]
 
           chat                  a chat node (the default): clients connect with nc or telnet, nodes form an Akka.NET cluster
             --port P            chat port, 0 to 65535 (default 4000; 0 picks a free one)
@@ -33,6 +36,8 @@ internal sealed record SampleOptions(
             --host H            default 127.0.0.1
             --receive M         copied (default: each read copied into a ByteString) or leased (pooled buffers lent to
                                 the handler and written back without a copy; see "Zero-copy receive" in the README)
+            --tls-cert FILE     serve TLS with this certificate: a PEM file with --tls-key FILE (its PEM private
+                                key), or a PKCS#12 file (.pfx, .p12) with --tls-password X if it has one
           --help                this text
         """;
 
@@ -47,6 +52,7 @@ internal sealed record SampleOptions(
         string? config = null;
         int? maxClients = null;
         Tcp.ReceiveMode receive = Tcp.ReceiveMode.Copied;
+        string? tlsCertificate = null, tlsKey = null, tlsPassword = null;
         int i = 0;
         if (args.Count > 0 && !args[0].StartsWith('-'))
         {
@@ -60,7 +66,7 @@ internal sealed record SampleOptions(
             string name = args[i];
             if (name is "--help" or "-h") return new SampleOptions(mode, host, port, clusterPort, seeds, config, Help: true);
             if (mode == "echo" && name is "--cluster-port" or "--seed" or "--config" or "--max-clients") throw new ArgumentException($"{name} is a chat option");
-            if (mode == "chat" && name is "--receive") throw new ArgumentException($"{name} is an echo option");
+            if (mode == "chat" && name is "--receive" or "--tls-cert" or "--tls-key" or "--tls-password") throw new ArgumentException($"{name} is an echo option");
             string value = i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal)
                 ? args[++i]
                 : throw new ArgumentException($"{name} needs a value");
@@ -87,6 +93,15 @@ internal sealed record SampleOptions(
                         ? max
                         : throw new ArgumentException($"bad --max-clients '{value}': 1 to {Chat.ChatSettings.MaxClientsLimit}");
                     break;
+                case "--tls-cert":
+                    tlsCertificate = value;
+                    break;
+                case "--tls-key":
+                    tlsKey = value;
+                    break;
+                case "--tls-password":
+                    tlsPassword = value;
+                    break;
                 case "--receive":
                     receive = value switch
                     {
@@ -100,7 +115,10 @@ internal sealed record SampleOptions(
             }
         }
 
-        return new SampleOptions(mode, host, port, clusterPort, seeds, config, Help: false, maxClients, receive);
+        if (tlsCertificate is null && (tlsKey ?? tlsPassword) is not null) throw new ArgumentException("--tls-key and --tls-password need --tls-cert");
+        if (tlsCertificate is not null && receive == Tcp.ReceiveMode.Leased) throw new ArgumentException("--receive leased does not work with TLS yet");
+        if (tlsKey is not null && tlsPassword is not null) throw new ArgumentException("--tls-key goes with a PEM certificate, --tls-password with a PKCS#12 one: not both");
+        return new SampleOptions(mode, host, port, clusterPort, seeds, config, Help: false, maxClients, receive, tlsCertificate, tlsKey, tlsPassword);
     }
 
     private static int ParsePort(string name, string value) =>

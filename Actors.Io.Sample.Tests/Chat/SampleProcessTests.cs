@@ -70,6 +70,46 @@ public sealed class SampleProcessTests
         Assert.Equal(0, await sample.WaitForExitAsync(TimeSpan.FromSeconds(30)));
     }
 
+    [Fact]
+    public async Task Echo_mode_serves_TLS_with_a_PEM_certificate_and_key()
+    {
+        DirectoryInfo directory = Directory.CreateTempSubdirectory("aio-tls");
+        try
+        {
+            using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+            var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=localhost", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+            using System.Security.Cryptography.X509Certificates.X509Certificate2 certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+            string certFile = Path.Combine(directory.FullName, "cert.pem"), keyFile = Path.Combine(directory.FullName, "key.pem");
+            await File.WriteAllTextAsync(certFile, certificate.ExportCertificatePem());
+            await File.WriteAllTextAsync(keyFile, key.ExportPkcs8PrivateKeyPem());
+
+            int port = SampleProcess.FreePort();
+            using SampleProcess sample = SampleProcess.Start("echo", "--port", $"{port}", "--tls-cert", certFile, "--tls-key", keyFile);
+            string listening = await sample.WaitForLineAsync(l => l.StartsWith("Echo server on", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
+            Assert.Contains(", TLS)", listening);
+
+            using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            await client.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port));
+            using var tls = new System.Net.Security.SslStream(new NetworkStream(client));
+            await tls.AuthenticateAsClientAsync(new System.Net.Security.SslClientAuthenticationOptions
+            {
+                TargetHost = "localhost",
+                RemoteCertificateValidationCallback = (_, presented, _, _) => presented?.GetCertHashString() == certificate.GetCertHashString(),
+            });
+            byte[] sent = Encoding.UTF8.GetBytes("ping over tls\n");
+            await tls.WriteAsync(sent);
+            byte[] echoed = new byte[sent.Length];
+            await tls.ReadExactlyAsync(echoed).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.Equal(sent, echoed);
+            sample.Interrupt();
+            Assert.Equal(0, await sample.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData("--bogus")]
     [InlineData("chat", "--port", "70000")]
