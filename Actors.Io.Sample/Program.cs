@@ -62,7 +62,8 @@ static async Task<int> RunChat(SampleOptions options)
         }
     }
 
-    var overrides = new ChatNodeOverrides(options.Host, options.Port, options.ClusterPort, options.Seeds, options.MaxClients);
+    if (!TryLoadTls(options, out Tcp.TlsServerSettings? tls)) return 2;
+    var overrides = new ChatNodeOverrides(options.Host, options.Port, options.ClusterPort, options.Seeds, options.MaxClients, tls);
     HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
     builder.Services.AddAkka(ChatNode.SystemName, akka => akka.WithChatNode(nodeConfig, overrides));
     using IHost host = builder.Build();
@@ -80,7 +81,9 @@ static async Task<int> RunChat(SampleOptions options)
     Akka.Actor.Address self = Akka.Cluster.Cluster.Get(system).SelfAddress;
     bool seedsItself = Akka.Cluster.Cluster.Get(system).Settings.SeedNodes.Count == 0;
     Console.WriteLine($"Chat node {self} ({(seedsItself ? "a cluster of one, seeding itself" : "joining its seeds")}).");
-    Console.WriteLine($"Chat clients connect to {address}: nc {address.Address} {address.Port}");
+    Console.WriteLine(tls is null
+        ? $"Chat clients connect to {address}: nc {address.Address} {address.Port}"
+        : $"Chat clients connect to {address} over TLS: openssl s_client -quiet -connect {address.Address}:{address.Port}");
     Console.WriteLine($"Another node joins with: dotnet run --project Actors.Io.Sample -- chat --port {NextPort(address.Port)} --cluster-port {NextPort(self.Port ?? 4053)} --seed {self.Host}:{self.Port}");
     Console.WriteLine("Ctrl-C says goodbye to the clients, leaves the cluster and stops the node.");
     await host.WaitForShutdownAsync();
@@ -90,22 +93,7 @@ static async Task<int> RunChat(SampleOptions options)
 static async Task<int> RunEcho(SampleOptions options)
 {
     var endpoint = new IPEndPoint(options.Host ?? IPAddress.Loopback, options.Port ?? 4000);
-    Tcp.TlsServerSettings? tls = null;
-    if (options.TlsCertificate is { } certificateFile)
-    {
-        try
-        {
-            tls = new Tcp.TlsServerSettings(options.TlsKey is { } keyFile
-                ? X509Certificate2.CreateFromPemFile(certificateFile, keyFile)
-                : X509CertificateLoader.LoadPkcs12FromFile(certificateFile, options.TlsPassword));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
-        {
-            Console.Error.WriteLine($"Actors.Io.Sample: cannot load the TLS certificate {certificateFile}: {e.Message}");
-            return 2;
-        }
-    }
-
+    if (!TryLoadTls(options, out Tcp.TlsServerSettings? tls)) return 2;
     HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
     builder.Services.AddAkka("actors-io-echo", akka => akka
         .AddHocon("akka.loglevel = INFO", HoconAddMode.Prepend)
@@ -129,6 +117,25 @@ static async Task<int> RunEcho(SampleOptions options)
         : $"Try: openssl s_client -quiet -connect {address.Address}:{address.Port}   (Ctrl-C stops the server)");
     await host.WaitForShutdownAsync();
     return 0;
+}
+
+// The --tls-cert certificate (PEM with --tls-key, or PKCS#12 with an optional --tls-password); false after saying why.
+static bool TryLoadTls(SampleOptions options, out Tcp.TlsServerSettings? tls)
+{
+    tls = null;
+    if (options.TlsCertificate is not { } certificateFile) return true;
+    try
+    {
+        tls = new Tcp.TlsServerSettings(options.TlsKey is { } keyFile
+            ? X509Certificate2.CreateFromPemFile(certificateFile, keyFile)
+            : X509CertificateLoader.LoadPkcs12FromFile(certificateFile, options.TlsPassword));
+        return true;
+    }
+    catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
+    {
+        Console.Error.WriteLine($"Actors.Io.Sample: cannot load the TLS certificate {certificateFile}: {e.Message}");
+        return false;
+    }
 }
 
 // Starts the host and asks the started system; null when the actor system did not start (Akka.Hosting logged why).

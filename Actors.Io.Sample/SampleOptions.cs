@@ -21,6 +21,7 @@ internal sealed record SampleOptions(
     public const string Usage = """
         usage: Actors.Io.Sample [chat] [--port P] [--cluster-port C] [--host H] [--seed HOST:PORT ...] [--max-clients N]
                                 [--config FILE]
+                                [--tls-cert FILE [--tls-key FILE | --tls-password X]]
                Actors.Io.Sample echo [--port P] [--host H] [--receive copied|leased] [--tls-cert FILE [--tls-key FILE | --tls-password X]]
 
           chat                  a chat node (the default): clients connect with nc or telnet, nodes form an Akka.NET cluster
@@ -30,6 +31,7 @@ internal sealed record SampleOptions(
             --seed HOST:PORT    the cluster port of a node to join; repeat or list several (default: none, the node
                                 seeds itself and others join it)
             --max-clients N     clients served at once, 1 to 1000000 (default 1000); one more gets "ERR server full"
+            --tls-cert FILE     serve the chat over TLS (as for echo, below)
             --config FILE       the node's HOCON (default HOCON/chat-node.conf beside the program); options win over it
           echo                  a TCP echo server: every byte comes back in order
             --port P            default 4000
@@ -66,7 +68,7 @@ internal sealed record SampleOptions(
             string name = args[i];
             if (name is "--help" or "-h") return new SampleOptions(mode, host, port, clusterPort, seeds, config, Help: true);
             if (mode == "echo" && name is "--cluster-port" or "--seed" or "--config" or "--max-clients") throw new ArgumentException($"{name} is a chat option");
-            if (mode == "chat" && name is "--receive" or "--tls-cert" or "--tls-key" or "--tls-password") throw new ArgumentException($"{name} is an echo option");
+            if (mode == "chat" && name is "--receive") throw new ArgumentException($"{name} is an echo option");
             string value = i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal)
                 ? args[++i]
                 : throw new ArgumentException($"{name} needs a value");

@@ -67,7 +67,6 @@ public sealed class SampleOptionsTests
     [InlineData("echo", "--tls-key", "k.pem")]
     [InlineData("echo", "--tls-cert", "c.pem", "--tls-key", "k.pem", "--tls-password", "x")]
     [InlineData("echo", "--tls-cert", "c.pem", "--tls-key", "k.pem", "--receive", "leased")]
-    [InlineData("chat", "--tls-cert", "c.pem")]
     public void A_bad_argument_says_what_is_wrong(params string[] args) =>
         Assert.Throws<ArgumentException>(() => SampleOptions.Parse(args));
 

@@ -70,8 +70,10 @@ public sealed class SampleProcessTests
         Assert.Equal(0, await sample.WaitForExitAsync(TimeSpan.FromSeconds(30)));
     }
 
-    [Fact]
-    public async Task Echo_mode_serves_TLS_with_a_PEM_certificate_and_key()
+    [Theory]
+    [InlineData("echo")]
+    [InlineData("chat")]
+    public async Task Serves_TLS_with_a_PEM_certificate_and_key(string mode)
     {
         DirectoryInfo directory = Directory.CreateTempSubdirectory("aio-tls");
         try
@@ -84,9 +86,11 @@ public sealed class SampleProcessTests
             await File.WriteAllTextAsync(keyFile, key.ExportPkcs8PrivateKeyPem());
 
             int port = SampleProcess.FreePort();
-            using SampleProcess sample = SampleProcess.Start("echo", "--port", $"{port}", "--tls-cert", certFile, "--tls-key", keyFile);
-            string listening = await sample.WaitForLineAsync(l => l.StartsWith("Echo server on", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
-            Assert.Contains(", TLS)", listening);
+            using SampleProcess sample = mode == "echo"
+                ? SampleProcess.Start("echo", "--port", $"{port}", "--tls-cert", certFile, "--tls-key", keyFile)
+                : SampleProcess.Start("chat", "--port", $"{port}", "--cluster-port", $"{SampleProcess.FreePort()}", "--tls-cert", certFile, "--tls-key", keyFile);
+            string listening = await sample.WaitForLineAsync(l => l.StartsWith(mode == "echo" ? "Echo server on" : "Chat clients connect to", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
+            Assert.Contains(mode == "echo" ? ", TLS)" : "over TLS: openssl s_client", listening);
 
             using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
             await client.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port));
@@ -96,11 +100,21 @@ public sealed class SampleProcessTests
                 TargetHost = "localhost",
                 RemoteCertificateValidationCallback = (_, presented, _, _) => presented?.GetCertHashString() == certificate.GetCertHashString(),
             });
-            byte[] sent = Encoding.UTF8.GetBytes("ping over tls\n");
-            await tls.WriteAsync(sent);
-            byte[] echoed = new byte[sent.Length];
-            await tls.ReadExactlyAsync(echoed).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
-            Assert.Equal(sent, echoed);
+            if (mode == "echo")
+            {
+                byte[] sent = Encoding.UTF8.GetBytes("ping over tls\n");
+                await tls.WriteAsync(sent);
+                byte[] echoed = new byte[sent.Length];
+                await tls.ReadExactlyAsync(echoed).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+                Assert.Equal(sent, echoed);
+            }
+            else
+            {
+                using var reader = new StreamReader(tls, Encoding.UTF8, leaveOpen: true);
+                string? greeting = await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
+                Assert.StartsWith("WELCOME guest-", greeting);
+            }
+
             sample.Interrupt();
             Assert.Equal(0, await sample.WaitForExitAsync(TimeSpan.FromSeconds(30)));
         }

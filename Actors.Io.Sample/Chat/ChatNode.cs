@@ -17,7 +17,8 @@ internal sealed record ChatNodeOverrides(
     int? Port = null,
     int? ClusterPort = null,
     IReadOnlyList<DnsEndPoint>? Seeds = null,
-    int? MaxClients = null);
+    int? MaxClients = null,
+    Tcp.TlsServerSettings? Tls = null);
 
 /// <summary>Sets up one chat node on an Akka.Hosting builder: the program and the tests start nodes with this.</summary>
 internal static class ChatNode
@@ -75,7 +76,7 @@ internal static class ChatNode
                 var cluster = Akka.Cluster.Cluster.Get(system);
                 string node = ClusterNotices.Node(cluster.SelfAddress);
                 IActorRef server = system.ActorOf(
-                    ChatServer.Props(settings, registry.Get<ChatRegistry>(), registry.Get<DistributedPubSub>(), node),
+                    ChatServer.Props(settings, registry.Get<ChatRegistry>(), registry.Get<DistributedPubSub>(), node, overrides.Tls),
                     ChatServer.ActorName);
                 registry.Register<ChatServer>(server);
                 system.ActorOf(ClusterNotices.Props(server), "cluster-notices");

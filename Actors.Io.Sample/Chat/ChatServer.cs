@@ -17,6 +17,7 @@ internal sealed class ChatServer : ReceiveActor
     /// <summary>The actor's name, the same on every node: the registry finds the servers by it.</summary>
     public const string ActorName = "chat";
 
+    private readonly Tcp.TlsServerSettings? _tls;
     private readonly ChatSettings _settings;
     private readonly IActorRef _registry;
     private readonly IActorRef _mediator;
@@ -30,9 +31,10 @@ internal sealed class ChatServer : ReceiveActor
     private long _connections;
     private bool _full;
 
-    public ChatServer(ChatSettings settings, IActorRef registry, IActorRef mediator, string node)
+    public ChatServer(ChatSettings settings, IActorRef registry, IActorRef mediator, string node, Tcp.TlsServerSettings? tls = null)
     {
         _settings = settings;
+        _tls = tls;
         _idleTimeout = new Tcp.IdleTimeout(reader: settings.IdleTimeout);
         _registry = registry;
         _mediator = mediator;
@@ -72,15 +74,15 @@ internal sealed class ChatServer : ReceiveActor
         Receive<Tcp.Draining>(_ => { }); // a refused connection's, already closing
     }
 
-    public static Props Props(ChatSettings settings, IActorRef registry, IActorRef mediator, string node) =>
-        Akka.Actor.Props.Create(() => new ChatServer(settings, registry, mediator, node));
+    public static Props Props(ChatSettings settings, IActorRef registry, IActorRef mediator, string node, Tcp.TlsServerSettings? tls = null) =>
+        Akka.Actor.Props.Create(() => new ChatServer(settings, registry, mediator, node, tls));
 
     protected override void PreStart()
     {
         // No Tcp.SO.ReuseAddress: on Linux .NET turns it into SO_REUSEADDR and SO_REUSEPORT, and a second node started on
         // the same port would then share it silently instead of failing.
         IEnumerable<Tcp.SocketOption> options = _settings.SendBufferSize is { } size ? [new Tcp.SO.SendBufferSize(size)] : [];
-        Context.System.Io().Tell(new Tcp.Bind(Self, new IPEndPoint(_settings.Host, _settings.Port), options: options));
+        Context.System.Io().Tell(new Tcp.Bind(Self, new IPEndPoint(_settings.Host, _settings.Port), options: options, tls: _tls));
     }
 
     private void OnConnected(Tcp.Connected connected)
