@@ -125,15 +125,19 @@ public sealed class IdleTimeoutTests(ITestOutputHelper output) : LoopbackTestKit
         TimeSpan timeout = Paced;
         (Socket client, _) = AcceptWith("tcp", new TcpMsg.IdleTimeout(reader: timeout, action: TcpMsg.IdleAction.Close));
         long last = Stopwatch.GetTimestamp();
-        for (int i = 0; i < PacedTurns; i++)
+        bool closed = false;
+        for (int i = 0; i < PacedTurns && !closed; i++)
         {
             client.Send("k"u8);
             ExpectMsg<TcpMsg.Received>(TestWaits.Expect);
             last = Stopwatch.GetTimestamp();
-            ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+
+            // A test thread held up longer than the timeout (a loaded machine) is idle for real: then the close may come
+            // here, but never sooner than the timeout after the last read.
+            closed = ReceiveOne(TimeSpan.FromMilliseconds(100)) is TcpMsg.IdleClosed;
         }
 
-        ExpectMsg<TcpMsg.IdleClosed>(TestWaits.Expect);
+        if (!closed) ExpectMsg<TcpMsg.IdleClosed>(TestWaits.Expect);
         Assert.True(Stopwatch.GetElapsedTime(last) >= timeout - TimeSpan.FromMilliseconds(50), $"closed {Stopwatch.GetElapsedTime(last)} after the last read");
         AssertEof(client);
     }
