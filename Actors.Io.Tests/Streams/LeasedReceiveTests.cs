@@ -170,14 +170,13 @@ public sealed class LeasedReceiveTests(ITestOutputHelper output)
         client.Connect(server);
         ExpectMsg<TcpMsg.Connected>(TestWaits.Expect);
         IActorRef connection = LastSender;
-        var stats = new NackCounter();
-        IActorRef handler = Sys.ActorOf(Props.Create(() => new ResendingEcho(connection, stats)));
+        IActorRef handler = Sys.ActorOf(Props.Create(() => new AbortingEcho(connection)));
+        Watch(handler);
         connection.Tell(new TcpMsg.Register(handler, receiveMode: TcpMsg.ReceiveMode.Leased));
 
-        // The client never reads: the echo fills its queue up to the NACK.
+        // The client never reads: the echo fills the connection's queue up to the NACK, and the handler aborts.
         _ = Task.Run(() => client.Send(Pattern(1 << 20)));
-        AwaitTrue(() => stats.Nacks > 0, "the queue is full");
-        connection.Tell(TcpMsg.Abort.Instance, handler);
+        ExpectTerminated(handler, TimeSpan.FromSeconds(10));
 
         AwaitTrue(() => Outstanding() == 0, "the queued and the NACKed leases are back in their pool");
     }
@@ -250,6 +249,31 @@ public sealed class LeasedReceiveTests(ITestOutputHelper output)
                 Context.Stop(Self);
             });
         }
+    }
+}
+
+/// <summary>
+/// Echoes leases until the first NACK, then aborts its connection: the leases queued in the connection go back with the
+/// abort, and the handler gives back the refused one and any that reach it before <c>Aborted</c>.
+/// </summary>
+internal sealed class AbortingEcho : ReceiveActor
+{
+    public AbortingEcho(IActorRef connection)
+    {
+        bool aborting = false;
+        Receive<TcpMsg.LeasedReceived>(lease =>
+        {
+            if (aborting) lease.Return();
+            else connection.Tell(lease.Write());
+        });
+        Receive<TcpMsg.CommandFailed>(failed =>
+        {
+            ((TcpMsg.LeasedWrite)failed.Cmd).Lease.Return();
+            if (aborting) return;
+            aborting = true;
+            connection.Tell(TcpMsg.Abort.Instance);
+        });
+        Receive<TcpMsg.ConnectionClosed>(_ => Context.Stop(Self));
     }
 }
 
