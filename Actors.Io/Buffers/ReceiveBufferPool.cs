@@ -43,8 +43,6 @@ internal sealed class ReceiveBufferPool
     /// <summary>The class of a connection's first leased read.</summary>
     public int FirstClass { get; }
 
-    public int ClassCount => _classes.Length;
-
     /// <summary>Buffers rented and not given back (a forgotten one counts until the end).</summary>
     public long Outstanding => Volatile.Read(ref _outstanding);
 
@@ -58,8 +56,6 @@ internal sealed class ReceiveBufferPool
             return total;
         }
     }
-
-    public int ClassSize(int sizeClass) => _classes[sizeClass].Size;
 
     /// <summary>The smallest class holding <paramref name="bytes"/> (the largest class when none does).</summary>
     public int ClassFor(int bytes)

@@ -15,8 +15,6 @@ internal sealed class HandshakeGate(int limit, IActorRef listener)
 
     public bool Full => Volatile.Read(ref _active) >= limit;
 
-    public int Active => Volatile.Read(ref _active);
-
     public void Enter() => Interlocked.Increment(ref _active);
 
     /// <summary>Called when a handshake ends (or its connection never got one).</summary>

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Net.Security;
+using System.Runtime.InteropServices;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using Actors.Io.Selection;
@@ -607,7 +608,7 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
         lock (_out)
         {
             if (_out.WrittenCount == 0 && !always) return;
-            data = _out.WrittenCount == 0 ? ByteString.Empty : ByteString.CopyFrom(_out.WrittenSpan.ToArray());
+            data = _out.WrittenCount == 0 ? ByteString.Empty : ByteString.CopyFrom(MemoryMarshal.AsMemory(_out.WrittenMemory).Span);
             _out.ResetWrittenCount();
         }
 

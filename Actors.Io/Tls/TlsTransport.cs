@@ -26,9 +26,6 @@ internal sealed class TlsTransport(TlsTransport.ISink sink) : Stream, IValueTask
     /// <summary>The connection's end of stream was fed (the peer closed its side, with or without close_notify).</summary>
     public bool Ended { get; private set; }
 
-    /// <summary>Ciphertext fed and not yet read by the <see cref="System.Net.Security.SslStream"/>.</summary>
-    public int Buffered => _count;
-
     public override bool CanRead => true;
 
     public override bool CanWrite => true;
