@@ -3,7 +3,7 @@ using Akka.Actor;
 
 namespace Actors.Io.Sample;
 
-/// <summary>Binds a port and echoes every connection, the way an Akka.IO user writes it.</summary>
+/// <summary>Binds a port and echoes every connection, the way the README writes it.</summary>
 internal sealed class EchoServer : ReceiveActor
 {
     private Tcp.Event? _binding;
@@ -21,9 +21,10 @@ internal sealed class EchoServer : ReceiveActor
         });
         Receive<Tcp.Connected>(_ =>
         {
-            IActorRef handler = Context.ActorOf(Props.Create(() => new EchoConnection(Sender)));
-            // Keep the connection open after the client's EOF so the echo of its last bytes still goes out.
-            Sender.Tell(new Tcp.Register(handler, keepOpenOnPeerClosed: true, receiveMode: receive));
+            // The connection starts the handler on its own event loop. Kept open after the client's EOF so the echo of
+            // its last bytes still goes out.
+            IActorRef connection = Sender;
+            connection.Tell(new Tcp.Register(Props.Create(() => new EchoConnection(connection)), keepOpenOnPeerClosed: true, receiveMode: receive));
         });
     }
 
@@ -41,7 +42,7 @@ internal sealed class EchoServer : ReceiveActor
     }
 }
 
-/// <summary>Writes back what it receives; stops with its connection.</summary>
+/// <summary>Writes back what it receives; its connection stops it after the final event.</summary>
 internal sealed class EchoConnection : ReceiveActor
 {
     public EchoConnection(IActorRef connection)
@@ -51,7 +52,6 @@ internal sealed class EchoConnection : ReceiveActor
         // Leased receive: the buffer goes back out as it came in, and the connection gives it back to the pool once written.
         Receive<Tcp.LeasedReceived>(leased => connection.Tell(leased.Write()));
         Receive<Tcp.PeerClosed>(_ => connection.Tell(Tcp.Close.Instance));
-        Receive<Tcp.ConnectionClosed>(_ => Context.Stop(Self));
         Receive<Tcp.CommandFailed>(_ => connection.Tell(Tcp.Abort.Instance));
     }
 }

@@ -64,7 +64,11 @@ public sealed class TestConnection
     /// <summary>Tells <paramref name="to"/> <see cref="Connected"/>, sent by the connection, as a listener or a Connect would.</summary>
     public void Announce(IActorRef to) => to.Tell(Connected, Connection);
 
-    /// <summary>Waits for the connection's Register and returns it.</summary>
+    /// <summary>
+    /// Waits for the connection's Register and returns it. A Register of props (<see cref="Tcp.Register.HandlerProps"/>)
+    /// starts the handler as the real connection does, as the connection's child (on the props' own dispatcher, so the
+    /// kit's), and is returned naming it in <see cref="Tcp.Register.Handler"/>.
+    /// </summary>
     public Tcp.Register ExpectRegistered(TimeSpan? timeout = null)
     {
         AssertNoViolations();

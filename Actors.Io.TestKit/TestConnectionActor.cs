@@ -31,6 +31,7 @@ internal sealed class TestConnectionActor(
     private Tcp.ConnectionClosed? _closedEvent;
     private IActorRef? _closer;
     private bool _handlerStopped;
+    private bool _ownsHandler;
     private Tcp.IdleTimeout _idleTimeout = Tcp.IdleTimeout.Off;
     private TimeSpan _readIdle;
     private TimeSpan _writeIdle;
@@ -60,6 +61,12 @@ internal sealed class TestConnectionActor(
     {
         switch (message)
         {
+            case Tcp.Register { HandlerProps: { } props } register when !Registered && _state != State.Finished:
+                // Started as the real connection starts it: its child, told PoisonPill after the final event.
+                IActorRef child = Context.ActorOf(props, "handler");
+                _ownsHandler = true;
+                OnRegister(new Tcp.Register(child, register.KeepOpenOnPeerClosed, register.UseResumeWriting, register.ReceiveMode, register.IdleTimeout));
+                break;
             case Tcp.Register register:
                 OnRegister(register);
                 break;
@@ -127,6 +134,7 @@ internal sealed class TestConnectionActor(
         {
             _handler = register.Handler;
             register.Handler.Tell(_closedEvent!, Self);
+            ReleaseOwnedHandler();
             Timers.Cancel(RegisterTimedOut.Instance);
             _state = State.Finished;
             lifecycle.Tell(new Registered(register), Self);
@@ -299,7 +307,15 @@ internal sealed class TestConnectionActor(
         _state = Registered ? State.Finished : State.ClosedUnreported;
         if (_closer is { } closer && !closer.IsNobody()) closer.Tell(closedEvent, Self);
         if (Registered && !_handlerStopped && !_handler.Equals(_closer)) _handler.Tell(closedEvent, Self);
+        if (Registered) ReleaseOwnedHandler();
         lifecycle.Tell(new ConnectionEnded(closedEvent), Self);
+    }
+
+    private void ReleaseOwnedHandler()
+    {
+        if (!_ownsHandler) return;
+        _ownsHandler = false;
+        _handler.Tell(PoisonPill.Instance, Self);
     }
 
     private void OnHandlerTerminated()
@@ -338,6 +354,7 @@ internal sealed class TestConnectionActor(
             _state = Registered ? State.Finished : State.ClosedUnreported;
             if (Registered) _handler.Tell(closed, Self);
             if (_closer is { } closer && !closer.Equals(_handler) && !closer.IsNobody()) closer.Tell(closed, Self);
+            if (Registered) ReleaseOwnedHandler();
             lifecycle.Tell(new ConnectionEnded(closed), Self);
             return;
         }

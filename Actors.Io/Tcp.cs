@@ -342,38 +342,80 @@ public static partial class Tcp
     // ---------------------------------------------------------------- commands to a connection
 
     /// <summary>
-    /// Answer to <see cref="Connected"/>: <see cref="Handler"/> receives this connection's events. Data that arrived before is
-    /// delivered now. Without it within <c>actors-io.tcp.register-timeout</c> the connection is closed (what was written
-    /// still goes out first). The handler's death aborts an open connection; a close already under way goes on.
+    /// Answer to <see cref="Connected"/>: names the actor that receives this connection's events, either one you made
+    /// (<see cref="Handler"/>) or the <see cref="Props"/> of one the connection starts for you (<see cref="HandlerProps"/>).
+    /// Data that arrived before is delivered now. Without it within <c>actors-io.tcp.register-timeout</c> the connection is
+    /// closed (what was written still goes out first). The handler's death aborts an open connection; a close already
+    /// under way goes on.
     /// </summary>
-    /// <param name="handler">The actor that receives the connection's events.</param>
-    /// <param name="keepOpenOnPeerClosed">After the peer's EOF, keep the connection open for writing.</param>
-    /// <param name="useResumeWriting">After a NACK, refuse every write until <see cref="ResumeWriting"/>.</param>
-    /// <param name="receiveMode">Copied (<see cref="Received"/>) or leased (<see cref="LeasedReceived"/>) reads.</param>
-    /// <param name="idleTimeout">The connection's idle timeout; null takes <c>actors-io.tcp.idle-timeout</c> (off by
-    /// default), <see cref="IdleTimeout.Off"/> turns it off.</param>
-    public sealed class Register(IActorRef handler, bool keepOpenOnPeerClosed = false, bool useResumeWriting = true, ReceiveMode receiveMode = ReceiveMode.Copied, IdleTimeout? idleTimeout = null) : Command
+    public sealed class Register : Command
     {
-        /// <summary>The actor that receives <see cref="Received"/> and the close events.</summary>
-        public IActorRef Handler { get; } = handler ?? throw new ArgumentNullException(nameof(handler));
+        /// <summary>Registers <paramref name="handler"/>, an actor you made, as the connection's handler.</summary>
+        /// <param name="handler">The actor that receives the connection's events.</param>
+        /// <param name="keepOpenOnPeerClosed">After the peer's EOF, keep the connection open for writing.</param>
+        /// <param name="useResumeWriting">After a NACK, refuse every write until <see cref="ResumeWriting"/>.</param>
+        /// <param name="receiveMode">Copied (<see cref="Received"/>) or leased (<see cref="LeasedReceived"/>) reads.</param>
+        /// <param name="idleTimeout">The connection's idle timeout; null takes <c>actors-io.tcp.idle-timeout</c> (off by
+        /// default), <see cref="IdleTimeout.Off"/> turns it off.</param>
+        public Register(IActorRef handler, bool keepOpenOnPeerClosed = false, bool useResumeWriting = true, ReceiveMode receiveMode = ReceiveMode.Copied, IdleTimeout? idleTimeout = null)
+        {
+            Handler = handler ?? throw new ArgumentNullException(nameof(handler));
+            KeepOpenOnPeerClosed = keepOpenOnPeerClosed;
+            UseResumeWriting = useResumeWriting;
+            ReceiveMode = Enum.IsDefined(receiveMode) ? receiveMode : throw new ArgumentOutOfRangeException(nameof(receiveMode), receiveMode, "Copied or Leased.");
+            IdleTimeout = idleTimeout;
+        }
+
+        /// <summary>
+        /// Has the connection start its handler from <paramref name="handler"/>: as the connection's child, on the event
+        /// loop that reads and writes its socket (unless the props name a dispatcher), so no message between the two
+        /// crosses threads. The handler's parent (<c>Context.Parent</c>) is the connection. It is stopped once it has
+        /// read the connection's final event (a <see cref="ConnectionClosed"/>); an exception restarts it, Akka's default.
+        /// The loop runs every connection it serves: give a handler that blocks (synchronous I/O, <c>.Result</c>, long
+        /// computations) a dispatcher of its own, such as <c>.WithDispatcher("akka.actor.default-dispatcher")</c>; the
+        /// loop reports runs over <c>actors-io.loop-stall-warning</c>. If the handler cannot be started (an unknown
+        /// dispatcher, say) the Register is answered with <see cref="CommandFailed"/> and the connection still waits for
+        /// one.
+        /// </summary>
+        /// <param name="handler">The props of the handler the connection starts.</param>
+        /// <param name="keepOpenOnPeerClosed">After the peer's EOF, keep the connection open for writing.</param>
+        /// <param name="useResumeWriting">After a NACK, refuse every write until <see cref="ResumeWriting"/>.</param>
+        /// <param name="receiveMode">Copied (<see cref="Received"/>) or leased (<see cref="LeasedReceived"/>) reads.</param>
+        /// <param name="idleTimeout">The connection's idle timeout; null takes <c>actors-io.tcp.idle-timeout</c> (off by
+        /// default), <see cref="IdleTimeout.Off"/> turns it off.</param>
+        public Register(Props handler, bool keepOpenOnPeerClosed = false, bool useResumeWriting = true, ReceiveMode receiveMode = ReceiveMode.Copied, IdleTimeout? idleTimeout = null)
+            : this(ActorRefs.Nobody, keepOpenOnPeerClosed, useResumeWriting, receiveMode, idleTimeout)
+        {
+            HandlerProps = handler ?? throw new ArgumentNullException(nameof(handler));
+        }
+
+        /// <summary>The actor that receives <see cref="Received"/> and the close events; <see cref="ActorRefs.Nobody"/>
+        /// when the connection starts it from <see cref="HandlerProps"/>.</summary>
+        public IActorRef Handler { get; }
+
+        /// <summary>The props the connection starts its handler from; null when <see cref="Handler"/> names it.</summary>
+        public Props? HandlerProps { get; }
 
         /// <summary>After the peer's EOF (<see cref="PeerClosed"/>), keep the connection open for writing.</summary>
-        public bool KeepOpenOnPeerClosed { get; } = keepOpenOnPeerClosed;
+        public bool KeepOpenOnPeerClosed { get; }
 
         /// <summary>After a NACK, refuse every write until <see cref="ResumeWriting"/>.</summary>
-        public bool UseResumeWriting { get; } = useResumeWriting;
+        public bool UseResumeWriting { get; }
 
         /// <summary>
         /// How reads reach the handler: <see cref="ReceiveMode.Copied"/> (the default, <see cref="Received"/>) or
         /// <see cref="ReceiveMode.Leased"/> (<see cref="LeasedReceived"/>, pooled buffers lent to the handler).
         /// </summary>
-        public ReceiveMode ReceiveMode { get; } = Enum.IsDefined(receiveMode) ? receiveMode : throw new ArgumentOutOfRangeException(nameof(receiveMode), receiveMode, "Copied or Leased.");
+        public ReceiveMode ReceiveMode { get; }
 
         /// <summary>
         /// The connection's idle timeout (<see cref="Idle"/> or <see cref="IdleClosed"/> when it passes); null when the
         /// configured default, <c>actors-io.tcp.idle-timeout</c>, applies.
         /// </summary>
-        public IdleTimeout? IdleTimeout { get; } = idleTimeout;
+        public IdleTimeout? IdleTimeout { get; }
+
+        /// <summary>This registration with <paramref name="handler"/>, the handler started from its props.</summary>
+        internal Register Started(IActorRef handler) => new(handler, KeepOpenOnPeerClosed, UseResumeWriting, ReceiveMode, IdleTimeout);
     }
 
     /// <summary>Stop reading from the socket (the kernel buffers, then the peer waits). A peer close or reset is still reported.</summary>

@@ -33,6 +33,11 @@ public static class TcpMessage
     public static Tcp.Command Register(IActorRef handler, bool keepOpenOnPeerClosed = false, bool useResumeWriting = true) =>
         new Tcp.Register(handler, keepOpenOnPeerClosed, useResumeWriting);
 
+    /// <summary>A <see cref="Tcp.Register"/> that has the connection start its handler from <paramref name="handler"/>
+    /// (see <see cref="Tcp.Register(Props, bool, bool, Tcp.ReceiveMode, Tcp.IdleTimeout?)"/>).</summary>
+    public static Tcp.Command Register(Props handler, bool keepOpenOnPeerClosed = false, bool useResumeWriting = true) =>
+        new Tcp.Register(handler, keepOpenOnPeerClosed, useResumeWriting);
+
     /// <summary><see cref="Tcp.Unbind"/>.</summary>
     public static Tcp.Command Unbind() => Tcp.Unbind.Instance;
 

@@ -63,6 +63,10 @@ internal static class EchoComparison
             if (options.Rounds > 0)
             {
                 report.AppendLine();
+                report.AppendLine("### CPU per message (closed loop; server CPU time per echoed message, median ratio to the bare loop's)");
+                report.AppendLine();
+                report.Append(CpuTable(options, closed));
+                report.AppendLine();
                 report.AppendLine("### Closed loop (each connection keeps `depth` messages in flight)");
                 report.AppendLine();
                 report.Append(ThroughputTable(options, closed));
@@ -112,7 +116,7 @@ internal static class EchoComparison
             }
 
             report.AppendLine();
-            report.AppendLine("### Actors.Io against the targets of issue 6");
+            report.AppendLine("### Actors.Io against its targets (issues 6, 18 and 20)");
             report.AppendLine();
             report.Append(TargetTable(options, closed, open, idle));
             report.AppendLine();
@@ -181,7 +185,7 @@ internal static class EchoComparison
             var m = new Measurement(round, result, cpu1 - cpu0, SchedStat.WaitSecondsSince(wait0, wait1) / result.Seconds, (genWait1 - genWait0) / result.Seconds, probe1.JitMethods - probe0.JitMethods, probe1.JitMilliseconds - probe0.JitMilliseconds, probe1.GcPauseMilliseconds - probe0.GcPauseMilliseconds);
             into.Add(load.Name, kind, m);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  round {round + 1}/{rounds}  {kind,-9}  {load,-40} {result.MessagesPerSecond,10:N0} msg/s  p50 {result.P50,6:N0} us  p99 {result.P99,7:N0} us  server CPU {m.ServerCpu,5:F2} s (waited {m.ServerWait,4:P0}, JIT {m.JitMethods} methods {m.JitMilliseconds:F0} ms, GC paused {m.GcPauseMilliseconds:F1} ms)  generator CPU {result.GeneratorCpuSeconds / result.Seconds,4:P0} (waited {m.GeneratorWait,4:P0}){(result.Behind > 0 ? $"  BEHIND {result.Behind:N0}" : string.Empty)}"));
+                $"  round {round + 1}/{rounds}  {kind,-16}  {load,-40} {result.MessagesPerSecond,10:N0} msg/s  p50 {result.P50,6:N0} us  p99 {result.P99,7:N0} us  server CPU {m.ServerCpu,5:F2} s (waited {m.ServerWait,4:P0}, JIT {m.JitMethods} methods {m.JitMilliseconds:F0} ms, GC paused {m.GcPauseMilliseconds:F1} ms)  generator CPU {result.GeneratorCpuSeconds / result.Seconds,4:P0} (waited {m.GeneratorWait,4:P0}){(result.Behind > 0 ? $"  BEHIND {result.Behind:N0}" : string.Empty)}"));
         }
     }
 
@@ -261,8 +265,36 @@ internal static class EchoComparison
         if (server.HasExited) throw new LoadFailedException($"server {kind} exited while holding idle connections");
         var result = new IdleResult(before, after, heapBefore, heapAfter);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  round {round + 1}/{options.IdleRounds}  {kind,-9}  {options.IdleConnections:N0} idle connections: VmRSS {before / 1024.0:F1} -> {after / 1024.0:F1} MiB, {result.RssKiBPer(options.IdleConnections):F2} KiB per connection (managed heap {result.HeapKiBPer(options.IdleConnections):F2} KiB)"));
+            $"  round {round + 1}/{options.IdleRounds}  {kind,-16}  {options.IdleConnections:N0} idle connections: VmRSS {before / 1024.0:F1} -> {after / 1024.0:F1} MiB, {result.RssKiBPer(options.IdleConnections):F2} KiB per connection (managed heap {result.HeapKiBPer(options.IdleConnections):F2} KiB)"));
         return result;
+    }
+
+    /// <summary>
+    /// CPU per message first: where the load generator's core is full, msg/s measures the generator and only the server's
+    /// CPU per message tells servers apart. Each cell is the median per-round ratio to the bare loop and the median
+    /// microseconds; the last column says how busy the generator was against the bare loop.
+    /// </summary>
+    private static string CpuTable(EchoOptions options, Measurements closed)
+    {
+        List<string> servers = [.. options.Servers.Where(k => k != EchoServers.Epoll)];
+        var table = new MarkdownTable([.. new[] { "workload" }.Concat(servers), "epoll us/msg", "generator busy (epoll run)"]);
+        foreach (LoadSpec load in options.Loads)
+        {
+            List<string> row = [load.ToString()];
+            foreach (string kind in servers)
+            {
+                List<Measurement> ms = closed.Get(load.Name, kind);
+                double? ratio = RatioValue(closed, load.Name, kind, EchoServers.Epoll, m => m.ServerCpu / Math.Max(1, m.Result.Messages));
+                row.Add(ms.Count == 0 ? "-" : $"{(ratio is { } r ? $"{r:F2}x" : "-")} ({F(Median(ms.Select(m => m.ServerCpu * 1e6 / Math.Max(1, m.Result.Messages))), "F2")} us)");
+            }
+
+            List<Measurement> bare = closed.Get(load.Name, EchoServers.Epoll);
+            row.Add(bare.Count == 0 ? "-" : F(Median(bare.Select(m => m.ServerCpu * 1e6 / Math.Max(1, m.Result.Messages))), "F2"));
+            row.Add(bare.Count == 0 ? "-" : F(Median(bare.Select(m => m.Result.GeneratorCpuSeconds / m.Result.Seconds)), "P0"));
+            table.Add([.. row]);
+        }
+
+        return table.ToString();
     }
 
     private static string ThroughputTable(EchoOptions options, Measurements closed)
@@ -361,8 +393,7 @@ internal static class EchoComparison
     {
         const string Us = EchoServers.ActorsIo;
         var table = new MarkdownTable("target", "workload", "measured", "result");
-        if (!options.Servers.Contains(Us)) return "(actors-io was not run)\n";
-        foreach (LoadSpec load in options.Loads)
+        foreach (LoadSpec load in options.Servers.Contains(Us) ? options.Loads : [])
         {
             double goal = load.Name switch
             {
@@ -374,7 +405,7 @@ internal static class EchoComparison
             table.Add($">= {goal:F2} x epoll msg/s", load.ToString(), vsEpoll is { } v ? $"{v:F2} x" : "-", Verdict(vsEpoll, r => r >= goal));
         }
 
-        foreach (LoadSpec load in options.Loads)
+        foreach (LoadSpec load in options.Servers.Contains(Us) ? options.Loads : [])
         {
             Measurements source = open.Get(load.Name, Us).Count > 0 ? open : closed;
             string how = ReferenceEquals(source, open) ? "fixed rate" : "closed loop";
@@ -399,6 +430,30 @@ internal static class EchoComparison
             table.Add("leased: >= 0.95 x epoll msg/s", big.ToString(), rate is { } r ? $"{r:F2} x" : "-", Verdict(rate, x => x >= 0.95));
             table.Add("leased: p99 <= 1.5 x epoll", $"{big} ({how})", p99 is { } p ? $"{p:F2} x" : "-", Verdict(p99, x => x <= 1.5));
             table.Add("leased: CPU/msg <= 1.15 x epoll", big.ToString(), cpu is { } c ? $"{c:F2} x" : "-", Verdict(cpu, x => x <= 1.15));
+        }
+
+        const string Readme = EchoServers.ActorsIoReadme;
+        if (options.Servers.Contains(Readme))
+        {
+            // Fast by default (issue #20): the server the README tells a user to write.
+            foreach (LoadSpec load in options.Loads)
+            {
+                double cpuGoal = load.Name switch
+                {
+                    "1000x64x1" => 1.4,
+                    "50x4Kx4" => 1.6,
+                    _ => 1.3,
+                };
+                double? cpu = RatioValue(closed, load.Name, Readme, EchoServers.Epoll, m => m.ServerCpu / Math.Max(1, m.Result.Messages));
+                table.Add($"readme: CPU/msg <= {cpuGoal:F1} x epoll", load.ToString(), cpu is { } c ? $"{c:F2} x" : "-", Verdict(cpu, x => x <= cpuGoal));
+            }
+
+            foreach (LoadSpec load in options.Loads.Where(l => l.Name is "100x64x16" or "100x64x1"))
+            {
+                double goal = load.Name == "100x64x16" ? 0.85 : 0.70;
+                double? rate = RatioValue(closed, load.Name, Readme, EchoServers.Epoll, m => m.Result.MessagesPerSecond);
+                table.Add($"readme: >= {goal:F2} x epoll msg/s", load.ToString(), rate is { } r ? $"{r:F2} x" : "-", Verdict(rate, x => x >= goal));
+            }
         }
 
         if (idle.TryGetValue(Us, out List<IdleResult>? list))

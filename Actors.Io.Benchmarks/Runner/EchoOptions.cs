@@ -29,7 +29,8 @@ internal sealed class EchoOptions
           --rate-fraction F       fixed rate = F x the slowest server's closed-loop median (default 0.5)
           --idle-rounds N         idle-connection rounds (default 3, quick 1; 0 skips)
           --idle-connections N    idle connections (default 10000)
-          --servers a,b           subset of: actors-io, actors-io-leased, akka-io, sockets, epoll
+          --servers a,b           subset of: actors-io, actors-io-leased, actors-io-readme,
+                                  actors-io-ported, akka-io, sockets, epoll
           --workloads a,b         subset of: 100x64x1, 100x64x16, 1000x64x1, 50x4Kx4
           --markdown FILE         also write the tables to FILE
           --no-pin                do not pin (server on CPU 0 with taskset, generator on CPU 1)

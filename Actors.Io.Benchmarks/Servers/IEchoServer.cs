@@ -12,12 +12,14 @@ internal static class EchoServers
 {
     public const string ActorsIo = "actors-io";
     public const string ActorsIoLeased = "actors-io-leased";
+    public const string ActorsIoReadme = "actors-io-readme";
+    public const string ActorsIoPorted = "actors-io-ported";
     public const string AkkaIo = "akka-io";
     public const string Sockets = "sockets";
     public const string Epoll = "epoll";
 
     /// <summary>Every kind, in the order the tables list them.</summary>
-    public static readonly IReadOnlyList<string> All = [ActorsIo, ActorsIoLeased, AkkaIo, Sockets, Epoll];
+    public static readonly IReadOnlyList<string> All = [ActorsIo, ActorsIoLeased, ActorsIoReadme, ActorsIoPorted, AkkaIo, Sockets, Epoll];
 
     /// <summary>The backlog every server listens with (the kernel caps it at net.core.somaxconn).</summary>
     public const int Backlog = 4096;
@@ -33,6 +35,8 @@ internal static class EchoServers
     {
         ActorsIo => new ActorsIoEchoServer(Tcp.ReceiveMode.Copied),
         ActorsIoLeased => new ActorsIoEchoServer(Tcp.ReceiveMode.Leased),
+        ActorsIoReadme => new ActorsIoEchoServer(Tcp.ReceiveMode.Copied, HandlerPlacement.Props),
+        ActorsIoPorted => new ActorsIoEchoServer(Tcp.ReceiveMode.Copied, HandlerPlacement.DefaultDispatcher),
         AkkaIo => new AkkaIoEchoServer(),
         Sockets => new SocketsEchoServer(),
         Epoll => new EpollEchoServer(),

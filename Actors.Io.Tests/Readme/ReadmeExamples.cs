@@ -19,8 +19,7 @@ public sealed class EchoServer : ReceiveActor
         Receive<Tcp.Connected>(_ =>
         {
             IActorRef connection = Sender;
-            IActorRef handler = Context.ActorOf(Props.Create(() => new EchoHandler(connection)));
-            connection.Tell(new Tcp.Register(handler, keepOpenOnPeerClosed: true));
+            connection.Tell(new Tcp.Register(Props.Create(() => new EchoHandler(connection)), keepOpenOnPeerClosed: true));
         });
     }
 }
@@ -31,7 +30,6 @@ public sealed class EchoHandler : ReceiveActor
     {
         Receive<Tcp.Received>(received => connection.Tell(Tcp.Write.Create(received.Data)));
         Receive<Tcp.PeerClosed>(_ => connection.Tell(Tcp.Close.Instance));
-        Receive<Tcp.ConnectionClosed>(_ => Context.Stop(Self));
     }
 }
 
@@ -43,8 +41,7 @@ public sealed class LeasedEchoServer : ReceiveActor
         Receive<Tcp.Connected>(_ =>
         {
             IActorRef connection = Sender;
-            IActorRef handler = Context.ActorOf(Props.Create(() => new LeasedEchoHandler(connection)));
-            connection.Tell(new Tcp.Register(handler, keepOpenOnPeerClosed: true, receiveMode: Tcp.ReceiveMode.Leased));
+            connection.Tell(new Tcp.Register(Props.Create(() => new LeasedEchoHandler(connection)), keepOpenOnPeerClosed: true, receiveMode: Tcp.ReceiveMode.Leased));
         });
     }
 }
@@ -61,7 +58,6 @@ public sealed class LeasedEchoHandler : ReceiveActor
             connection.Tell(received.Write());             // then hand the buffer to the write: no copy
         });
         Receive<Tcp.PeerClosed>(_ => connection.Tell(Tcp.Close.Instance));
-        Receive<Tcp.ConnectionClosed>(_ => Context.Stop(Self));
     }
 }
 
@@ -97,8 +93,7 @@ public sealed class UnixEchoServer : ReceiveActor
         Receive<Tcp.Connected>(_ =>
         {
             IActorRef connection = Sender;
-            IActorRef handler = Context.ActorOf(Props.Create(() => new EchoHandler(connection)));
-            connection.Tell(new Tcp.Register(handler, keepOpenOnPeerClosed: true));
+            connection.Tell(new Tcp.Register(Props.Create(() => new EchoHandler(connection)), keepOpenOnPeerClosed: true));
         });
     }
 }
@@ -141,14 +136,14 @@ public sealed class EchoHandlerTests : TestKit
     public void Echoes_what_the_peer_sends_and_closes_after_the_peer()
     {
         TestConnection connection = TestConnection.Create(this);
-        IActorRef handler = Sys.ActorOf(Props.Create(() => new EchoHandler(connection.Connection)));
+        connection.Connection.Tell(new Tcp.Register(Props.Create(() => new EchoHandler(connection.Connection)), keepOpenOnPeerClosed: true));
+        IActorRef handler = connection.ExpectRegistered().Handler;
         Watch(handler);
-        connection.Connection.Tell(new Tcp.Register(handler, keepOpenOnPeerClosed: true));
 
         connection.PushReceived("hello");
         connection.ExpectWrittenText("hello");
 
-        // The handler answers the peer's close with Close: the connection ends with Closed.
+        // The handler answers the peer's close with Close: the connection ends with Closed, then stops its handler.
         connection.PushPeerClosed();
         connection.ExpectClosedWith<Tcp.Closed>();
         ExpectTerminated(handler);

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using Actors.Io.TestKit;
 using Actors.Io.Tests.Support;
+using Akka.Actor;
 using Akka.IO;
 using Akka.TestKit;
 using Xunit.Abstractions;
@@ -227,7 +228,36 @@ public sealed class TestConnectionTests(ITestOutputHelper output) : Akka.TestKit
         handler.ExpectMsg<TcpMsg.PeerClosed>(TestWaits.Expect);
     }
 
+    [Fact]
+    public void A_Register_of_props_starts_the_handler_as_the_connections_child_and_stops_it_after_the_final_event()
+    {
+        TestConnection connection = TestConnection.Create(this);
+        TestProbe events = CreateTestProbe();
+        connection.Connection.Tell(new TcpMsg.Register(Akka.Actor.Props.Create(() => new Relay(events.Ref))));
+        IActorRef handler = connection.ExpectRegistered(TestWaits.Expect).Handler;
+        Assert.Equal(connection.Connection, events.ExpectMsg<IActorRef>(TestWaits.Expect));
+        Watch(handler);
+
+        connection.PushReceived("ping");
+        connection.ExpectWrittenText("ping", TestWaits.Expect);
+        connection.PushPeerClosed();
+        events.ExpectMsg<TcpMsg.PeerClosed>(TestWaits.Expect);
+        ExpectTerminated(handler, TestWaits.Expect);
+        connection.AssertNoViolations();
+    }
+
     private static Acked Ack(string id) => new(id);
+
+    /// <summary>Tells the probe its parent, echoes, and tells the probe the close events.</summary>
+    private sealed class Relay : ReceiveActor
+    {
+        public Relay(IActorRef events)
+        {
+            events.Tell(Context.Parent);
+            Receive<TcpMsg.Received>(received => Sender.Tell(TcpMsg.Write.Create(received.Data)));
+            Receive<TcpMsg.ConnectionClosed>(closed => events.Tell(closed));
+        }
+    }
 
     private sealed class Acked(string id) : TcpMsg.Event
     {

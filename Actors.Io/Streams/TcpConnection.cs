@@ -44,6 +44,7 @@ internal abstract partial class TcpConnection : ChannelActor, IInlineReader
     private IActorRef? _closer;
     private IActorRef? _self;
     private IdleEntry? _idle;
+    private OwnedHandler _owned;
     private Akka.Dispatch.MessageQueues.IMessageQueue? _queue;
 
     protected TcpConnection(TcpSettings settings, Selector selector, bool placementHeld, bool pullMode, IReadOnlyList<Tcp.SocketOption> options)
@@ -97,6 +98,15 @@ internal abstract partial class TcpConnection : ChannelActor, IInlineReader
             case IdleFired fired:
                 OnIdle(fired.Side);
                 return;
+            case Tcp.Register { HandlerProps: not null } starting when !Registered && _state != ConnectionState.Finished:
+                if (_owned.Start(Context, starting, Selector.Loop.Id) is not { } started) return;
+                message = started;
+                break;
+            case Terminated terminated when _owned.Is(terminated.ActorRef):
+                _handlerStopped = true;
+                if (_owned.StopPending) Context.Stop(Self);
+                else if (!IsClosed) OnHandlerStopped();
+                return;
         }
 
         bool handled = _state switch
@@ -132,13 +142,14 @@ internal abstract partial class TcpConnection : ChannelActor, IInlineReader
         switch (message)
         {
             case Tcp.Register register:
-                register.Handler.Tell(_closedEvent!, Self);
+                _handler = register.Handler;
+                _handler.Tell(_closedEvent!, Self);
                 _state = ConnectionState.Finished;
-                Context.Stop(Self);
+                StopSelf();
                 break;
             case RegisterTimedOut:
                 _state = ConnectionState.Finished;
-                Context.Stop(Self);
+                StopSelf();
                 break;
         }
 
@@ -161,6 +172,7 @@ internal abstract partial class TcpConnection : ChannelActor, IInlineReader
                 // Closed before anyone registered: the late handler still learns how it ended.
                 _handler = register.Handler;
                 _handler.Tell(_closedEvent!, Self);
+                _owned.Release(Self);
                 break;
             case RegisterTimedOut:
                 _registerWaitOver = true;
@@ -239,7 +251,7 @@ internal abstract partial class TcpConnection : ChannelActor, IInlineReader
         Selector.Metrics?.ConnectionFailed(HandlerTerminatedCause);
         _state = ConnectionState.Finished;
         CloseSocket(abort: true);
-        Context.Stop(Self);
+        StopSelf();
     }
 
     protected override void OnRegistered()
@@ -292,7 +304,7 @@ internal abstract partial class TcpConnection : ChannelActor, IInlineReader
         _useResumeWriting = register.UseResumeWriting;
         if (register.ReceiveMode == Tcp.ReceiveMode.Leased) _leaseClass = Selector.ReceiveBuffers.FirstClass;
         if (_state == ConnectionState.AwaitingRegister) _state = ConnectionState.Open;
-        Selector.Actor.Tell(new WatchHandler(_handler), Self);
+        if (!_owned.Owned) Selector.Actor.Tell(new WatchHandler(_handler), Self);
         if (Selector.Draining is not null) TellDraining();
         if ((register.IdleTimeout ?? Settings.IdleTimeout) is { IsOff: false } idleTimeout)
         {
@@ -349,7 +361,7 @@ internal abstract partial class TcpConnection : ChannelActor, IInlineReader
                 break;
             case ConnectionState.ClosedUnreported:
                 _state = ConnectionState.Finished;
-                Context.Stop(Self);
+                StopSelf();
                 break;
         }
     }
@@ -505,6 +517,7 @@ internal abstract partial class TcpConnection : ChannelActor, IInlineReader
         _idle?.Closed = true;
         if (_closer is { } closer && !closer.IsNobody()) closer.Tell(closedEvent, Self);
         if (Registered && !_handlerStopped && !_handler.Equals(_closer)) _handler.Tell(closedEvent, Self);
+        _owned.Release(Self);
         if (!closedEvent.IsAborted && !_eofRead && Settings.CloseLinger > TimeSpan.Zero && Registration is { Failure: null })
         {
             Linger(closedEvent);
@@ -524,6 +537,7 @@ internal abstract partial class TcpConnection : ChannelActor, IInlineReader
         Selector.Metrics?.ConnectionFailed(error.ToString());
         if (Registered && !_handlerStopped) _handler.Tell(closed, Self);
         if (_closer is { } closer && !closer.Equals(_handler)) closer.Tell(closed, Self);
+        _owned.Release(Self);
         OnErrorClosed(closed);
         CloseSocket(abort: true);
         StopOrAwaitRegister(closed);
@@ -537,7 +551,7 @@ internal abstract partial class TcpConnection : ChannelActor, IInlineReader
     {
         if (Registered || _announcedAt == 0 || _registerWaitOver)
         {
-            Context.Stop(Self);
+            StopSelf();
             return;
         }
 
@@ -550,7 +564,13 @@ internal abstract partial class TcpConnection : ChannelActor, IInlineReader
     {
         _state = ConnectionState.Finished;
         CloseSocket(abort: true);
-        Context.Stop(Self);
+        StopSelf();
+    }
+
+    /// <summary>Stops, or, with a handler of its own still running, stops it first and then itself.</summary>
+    private void StopSelf()
+    {
+        if (!_owned.DeferStop(_handlerStopped, Self)) Context.Stop(Self);
     }
 
     /// <summary>Lets the subclass tell whoever waits on it (an unanswered Connect) about an error close.</summary>

@@ -4,6 +4,7 @@ using System.Net.Security;
 using System.Runtime.InteropServices;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
+using Actors.Io.Channels;
 using Actors.Io.Selection;
 using Akka.Actor;
 using Akka.Event;
@@ -43,6 +44,8 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
     private IActorRef _raw = ActorRefs.Nobody;
     private IActorRef _self = ActorRefs.Nobody;
     private IActorRef _handler = ActorRefs.Nobody;
+    private OwnedHandler _owned;
+    private bool _handlerStopped;
     private IActorRef? _closer;
     private Tcp.CloseCommand? _closing;
     private Tcp.Connected? _rawConnected;
@@ -140,6 +143,19 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
     private void Handle(object message)
     {
         if (!_raw.IsNobody() && Sender.Equals(_raw) && OnConnectionMessage(message)) return;
+        switch (message)
+        {
+            case Tcp.Register { HandlerProps: not null } starting when _state is StageState.AwaitingRegister or StageState.ClosedUnreported && !_owned.Owned:
+                if (_owned.Start(Context, starting, _selector.Loop.Id) is not { } started) return;
+                message = started;
+                break;
+            case Terminated terminated when _owned.Is(terminated.ActorRef):
+                _handlerStopped = true;
+                if (!_owned.StopPending) break;
+                Context.Stop(_self);
+                return;
+        }
+
         switch (message)
         {
             case Tcp.Connected connected when _state == StageState.Connecting:
@@ -673,7 +689,7 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
     private void Stop()
     {
         _state = StageState.Finished;
-        Context.Stop(_self);
+        if (!_owned.DeferStop(_handlerStopped, _self)) Context.Stop(_self);
     }
 
     private void ScheduleTellSelf(TimeSpan delay, object message)

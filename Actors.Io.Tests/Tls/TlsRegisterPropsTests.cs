@@ -1,0 +1,64 @@
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using Actors.Io.Tests.Support;
+using Akka.Actor;
+using Akka.TestKit;
+using Xunit.Abstractions;
+using TcpMsg = Actors.Io.Tcp;
+
+namespace Actors.Io.Tests.Tls;
+
+/// <summary><c>Register(Props)</c> on a TLS connection: the TLS connection starts the handler, on its loop, as its child.</summary>
+public sealed class TlsRegisterPropsTests(ITestOutputHelper output) : LoopbackTestKit(output)
+{
+    private static readonly TimeSpan Handshake = TimeSpan.FromSeconds(15);
+
+    [Fact]
+    public async Task The_TLS_connection_starts_the_handler_on_its_loop_and_stops_it_after_the_final_event()
+    {
+        TestProbe commander = CreateTestProbe();
+        Sys.Io().Tell(new TcpMsg.Bind(TestActor, new IPEndPoint(IPAddress.Loopback, 0), tls: new TcpMsg.TlsServerSettings(TestCertificates.Server)), commander);
+        var server = (IPEndPoint)commander.ExpectMsg<TcpMsg.Bound>(TestWaits.Expect).LocalAddress;
+        Socket socket = NewClient();
+        await socket.ConnectAsync(server);
+        using var client = new SslStream(new NetworkStream(socket, ownsSocket: false));
+        await client.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+        {
+            TargetHost = "localhost",
+            RemoteCertificateValidationCallback = TestCertificates.TrustTestAuthority,
+        }).WaitAsync(Handshake);
+        ExpectMsg<TcpMsg.Connected>(Handshake);
+        IActorRef connection = LastSender;
+        Watch(connection);
+
+        TestProbe probe = CreateTestProbe();
+        connection.Tell(new TcpMsg.Register(Props.Create(() => new PlainEcho(probe.Ref))));
+        (string dispatcher, IActorRef parent) = probe.ExpectMsg<(string, IActorRef)>(TestWaits.Expect);
+        Assert.Contains(dispatcher, ActorsIo.Get(Sys).LoopDispatcherIds);
+        Assert.Equal(connection, parent);
+
+        await client.WriteAsync("secret"u8.ToArray());
+        byte[] echoed = new byte[6];
+        await client.ReadExactlyAsync(echoed).AsTask().WaitAsync(TestWaits.Expect);
+        Assert.Equal("secret"u8.ToArray(), echoed);
+
+        await client.ShutdownAsync();
+        probe.ExpectMsg<TcpMsg.PeerClosed>(TestWaits.Expect);
+        probe.ExpectMsg("stopped", TestWaits.Expect);
+        ExpectTerminated(connection, TestWaits.Expect);
+    }
+
+    private sealed class PlainEcho(IActorRef probe) : UntypedActor
+    {
+        protected override void PreStart() => probe.Tell((Context.Props.Dispatcher, Context.Parent));
+
+        protected override void PostStop() => probe.Tell("stopped");
+
+        protected override void OnReceive(object message)
+        {
+            if (message is TcpMsg.Received received) Sender.Tell(TcpMsg.Write.Create(received.Data));
+            else if (message is TcpMsg.ConnectionClosed) probe.Tell(message);
+        }
+    }
+}
