@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Security;
+using Actors.Io.Tests.Support;
+using Akka.Actor;
+using Akka.IO;
+using Akka.TestKit;
+using Xunit.Abstractions;
+using TcpMsg = Actors.Io.Tcp;
+
+namespace Actors.Io.Tests.Tls;
+
+/// <summary>
+/// A Register's idle timeout on a TLS connection: measured on plaintext at the TLS stage, told or closed (with
+/// close_notify after the pending writes) exactly as on a plain connection.
+/// </summary>
+public sealed class TlsIdleTimeoutTests(ITestOutputHelper output) : TlsTestKit(output)
+{
+    private static readonly TimeSpan Short = TimeSpan.FromMilliseconds(300);
+
+    [Fact]
+    public async Task Reader_idle_is_told_once_per_period_and_plaintext_from_the_peer_starts_a_new_one()
+    {
+        (SslStream client, IActorRef connection) = await AcceptTlsAsync(BindTls());
+        long registered = Stopwatch.GetTimestamp();
+        connection.Tell(new TcpMsg.Register(TestActor, idleTimeout: new TcpMsg.IdleTimeout(reader: Short)));
+
+        Assert.Same(TcpMsg.Idle.Reader, ExpectMsg<TcpMsg.Idle>(TestWaits.Expect));
+        Assert.True(Stopwatch.GetElapsedTime(registered) >= Short, $"told after {Stopwatch.GetElapsedTime(registered)}");
+        ExpectNoMsg(Short * 3);
+
+        await client.WriteAsync("ping"u8.ToArray());
+        Assert.Equal("ping", ExpectMsg<TcpMsg.Received>(TestWaits.Expect).Data.ToString());
+        Assert.Same(TcpMsg.Idle.Reader, ExpectMsg<TcpMsg.Idle>(TestWaits.Expect));
+    }
+
+    [Fact]
+    public async Task Writer_idle_is_told_while_only_the_peer_sends_and_a_write_starts_a_new_period()
+    {
+        (SslStream client, IActorRef connection) = await AcceptTlsAsync(BindTls());
+        connection.Tell(new TcpMsg.Register(TestActor, idleTimeout: new TcpMsg.IdleTimeout(writer: Short)));
+        await client.WriteAsync("hello"u8.ToArray());
+        ExpectMsg<TcpMsg.Received>(TestWaits.Expect);
+        Assert.Same(TcpMsg.Idle.Writer, ExpectMsg<TcpMsg.Idle>(TestWaits.Expect));
+        ExpectNoMsg(Short * 2);
+
+        connection.Tell(TcpMsg.Write.Create(ByteString.FromString("hi")));
+        Assert.Equal("hi", await ReadTextAsync(client, 2));
+        Assert.Same(TcpMsg.Idle.Writer, ExpectMsg<TcpMsg.Idle>(TestWaits.Expect));
+    }
+
+    [Fact]
+    public async Task Close_on_idle_sends_the_queued_answer_then_close_notify_and_tells_the_handler_why()
+    {
+        (SslStream client, IActorRef connection) = await AcceptTlsAsync(BindTls());
+        Watch(connection);
+        connection.Tell(new TcpMsg.Register(TestActor, idleTimeout: new TcpMsg.IdleTimeout(reader: Short, action: TcpMsg.IdleAction.Close)));
+        byte[] welcome = Pattern(50_000);
+        connection.Tell(TcpMsg.Write.Create(ByteString.FromBytes(welcome)));
+
+        var closed = ExpectMsg<TcpMsg.IdleClosed>(TestWaits.Expect);
+        Assert.Equal(TcpMsg.IdleSide.Reader, closed.Side);
+        Assert.Equal(Short, closed.Timeout);
+        Assert.False(closed.IsErrorClosed);
+        byte[] got = await ReadBytesAsync(client, welcome.Length);
+        AssertSameBytes(welcome, got);
+        await AssertEndAsync(client);
+
+        // A normal close: the peer's close ends it, and nothing else reaches the handler.
+        await client.ShutdownAsync();
+        client.Dispose();
+        ExpectTerminated(connection, TestWaits.Expect);
+        ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+    }
+
+    [Fact]
+    public async Task A_TLS_connect_takes_its_Registers_idle_timeout_too()
+    {
+        TestProbe server = CreateTestProbe();
+        EndPoint address = BindTls(server);
+        Sys.Io().Tell(new TcpMsg.Connect(address, tls: ClientTls()));
+        ExpectMsg<TcpMsg.Connected>(Handshake);
+        IActorRef outgoing = LastSender;
+        server.ExpectMsg<TcpMsg.Connected>(Handshake);
+        IActorRef incoming = server.LastSender;
+        incoming.Tell(new TcpMsg.Register(server));
+        outgoing.Tell(new TcpMsg.Register(TestActor, idleTimeout: new TcpMsg.IdleTimeout(both: Short, action: TcpMsg.IdleAction.Close)));
+
+        Assert.Equal(TcpMsg.IdleSide.Both, ExpectMsg<TcpMsg.IdleClosed>(TestWaits.Expect).Side);
+        server.ExpectMsg<TcpMsg.PeerClosed>(TestWaits.Expect);
+    }
+}
+
+/// <summary>The configured default, <c>actors-io.tcp.idle-timeout</c>, for a TLS connection registered without one.</summary>
+public sealed class TlsDefaultIdleTimeoutTests(ITestOutputHelper output)
+    : TlsTestKit(output, "actors-io.tcp.idle-timeout { reader = 300ms, action = close }")
+{
+    [Fact]
+    public async Task A_TLS_connection_registered_without_a_timeout_closes_on_the_configured_one_with_close_notify()
+    {
+        (SslStream client, IActorRef connection) = await AcceptTlsAsync(BindTls());
+        connection.Tell(new TcpMsg.Register(TestActor));
+
+        Assert.Equal(TcpMsg.IdleSide.Reader, ExpectMsg<TcpMsg.IdleClosed>(TestWaits.Expect).Side);
+        await AssertEndAsync(client);
+
+        // Only the stage's timeout runs: the connection under it is told nothing of its own.
+        ExpectNoMsg(TimeSpan.FromMilliseconds(500));
+    }
+}
