@@ -35,6 +35,39 @@ public sealed class TlsIdleTimeoutTests(ITestOutputHelper output) : TlsTestKit(o
     }
 
     [Fact]
+    public async Task A_peer_trickling_an_unfinished_record_is_reader_idle_until_the_record_completes()
+    {
+        EndPoint server = BindTls();
+        System.Net.Sockets.Socket socket = NewClient();
+        await socket.ConnectAsync(server);
+        var held = new HoldingStream(new System.Net.Sockets.NetworkStream(socket, ownsSocket: false));
+        using var client = new SslStream(held);
+        await client.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+        {
+            TargetHost = "localhost",
+            RemoteCertificateValidationCallback = TestCertificates.TrustTestAuthority,
+        }).WaitAsync(Handshake);
+        ExpectMsg<TcpMsg.Connected>(Handshake);
+        LastSender.Tell(new TcpMsg.Register(TestActor, idleTimeout: new TcpMsg.IdleTimeout(reader: Short)));
+
+        // One record, kept back and sent a byte at a time: bytes keep arriving, but no plaintext.
+        held.Holding = true;
+        await client.WriteAsync("x"u8.ToArray());
+        byte[] record = held.Held();
+        object? first = null;
+        int sent = 0;
+        while (sent < record.Length - 1 && first is null)
+        {
+            socket.Send(record.AsSpan(sent++, 1));
+            first = ReceiveOne(TimeSpan.FromMilliseconds(100));
+        }
+
+        Assert.Same(TcpMsg.Idle.Reader, first ?? ExpectMsg<TcpMsg.Idle>(TestWaits.Expect));
+        socket.Send(record.AsSpan(sent));
+        Assert.Equal("x", ExpectMsg<TcpMsg.Received>(TestWaits.Expect).Data.ToString());
+    }
+
+    [Fact]
     public async Task Writer_idle_is_told_while_only_the_peer_sends_and_a_write_starts_a_new_period()
     {
         (SslStream client, IActorRef connection) = await AcceptTlsAsync(BindTls());
@@ -107,4 +140,58 @@ public sealed class TlsDefaultIdleTimeoutTests(ITestOutputHelper output)
         // Only the stage's timeout runs: the connection under it is told nothing of its own.
         ExpectNoMsg(TimeSpan.FromMilliseconds(500));
     }
+}
+
+/// <summary>Passes a TLS client's writes to the socket, or, while <see cref="Holding"/>, keeps them for the test to send.</summary>
+internal sealed class HoldingStream(Stream inner) : Stream
+{
+    private readonly MemoryStream _held = new();
+
+    public bool Holding { get; set; }
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => true;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    public byte[] Held() => _held.ToArray();
+
+    public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => inner.ReadAsync(buffer, offset, count, cancellationToken);
+
+    public override void Write(byte[] buffer, int offset, int count)
+    {
+        if (Holding) _held.Write(buffer, offset, count);
+        else inner.Write(buffer, offset, count);
+    }
+
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (!Holding) return inner.WriteAsync(buffer, cancellationToken);
+        _held.Write(buffer.Span);
+        return ValueTask.CompletedTask;
+    }
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override void Flush() => inner.Flush();
+
+    public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
 }

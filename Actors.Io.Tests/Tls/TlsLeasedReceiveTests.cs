@@ -71,6 +71,24 @@ public sealed class TlsLeasedReceiveTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Pull_mode_lends_one_buffer_of_plaintext_per_ResumeReading()
+    {
+        (SslStream client, IActorRef connection) = await AcceptTlsAsync(BindTls(pullMode: true));
+        connection.Tell(new TcpMsg.Register(TestActor, receiveMode: TcpMsg.ReceiveMode.Leased));
+        await client.WriteAsync(Pattern(1000));
+        ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        Assert.Equal(0, Outstanding());
+
+        connection.Tell(TcpMsg.ResumeReading.Instance);
+
+        var lease = ExpectMsg<TcpMsg.LeasedReceived>(TestWaits.Expect);
+        AssertSameBytes(Pattern(1000), lease.Data.Span);
+        ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        lease.Return();
+        Assert.Equal(0, Outstanding());
+    }
+
+    [Fact]
     public async Task A_lease_from_a_plain_connection_is_written_on_a_TLS_one_and_given_back_by_it()
     {
         EndPoint tls = BindTls();
