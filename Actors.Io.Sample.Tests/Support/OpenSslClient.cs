@@ -80,7 +80,10 @@ internal sealed class OpenSslClient : IDisposable
     public void Dispose()
     {
         if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+
+        // The pumps end with the process's output; the lines go only after they stopped adding.
+        _ = Task.WhenAny(_pump, Task.Delay(TimeSpan.FromSeconds(10))).GetAwaiter().GetResult();
+        if (_pump.IsCompleted) _lines.Dispose();
         _process.Dispose();
-        _lines.Dispose();
     }
 }
