@@ -118,7 +118,6 @@ internal sealed record SampleOptions(
         }
 
         if (tlsCertificate is null && (tlsKey ?? tlsPassword) is not null) throw new ArgumentException("--tls-key and --tls-password need --tls-cert");
-        if (tlsCertificate is not null && receive == Tcp.ReceiveMode.Leased) throw new ArgumentException("--receive leased does not work with TLS yet");
         if (tlsKey is not null && tlsPassword is not null) throw new ArgumentException("--tls-key goes with a PEM certificate, --tls-password with a PKCS#12 one: not both");
         return new SampleOptions(mode, host, port, clusterPort, seeds, config, Help: false, maxClients, receive, tlsCertificate, tlsKey, tlsPassword);
     }

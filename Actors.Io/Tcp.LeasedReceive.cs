@@ -17,7 +17,7 @@ public static partial class Tcp
         /// <summary>
         /// Each read lands in a pooled buffer that is lent to the handler as <see cref="LeasedReceived"/>, with no copy and
         /// no allocation. The handler gives the buffer back with <see cref="LeasedReceived.Return"/> or by writing it
-        /// (<see cref="LeasedReceived.Write"/>).
+        /// (<see cref="LeasedReceived.Write"/>). On a TLS connection the plaintext is decrypted straight into the buffer.
         /// </summary>
         Leased,
     }

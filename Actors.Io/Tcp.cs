@@ -396,7 +396,14 @@ public static partial class Tcp
         /// <summary>The props the connection starts its handler from; null when <see cref="Handler"/> names it.</summary>
         public Props? HandlerProps { get; }
 
-        /// <summary>After the peer's EOF (<see cref="PeerClosed"/>), keep the connection open for writing.</summary>
+        /// <summary>
+        /// After the peer's EOF (<see cref="PeerClosed"/>), keep the connection open for writing. On a TLS connection the
+        /// peer's EOF is its close_notify: the connection stays open and writes are encrypted, sent and acked as before,
+        /// until <see cref="Close"/> sends close_notify in turn. Whether the peer reads them is its choice: TLS 1.3 lets
+        /// each side close only its own direction, and .NET's SslStream reads on under TLS 1.2 too, but many TLS 1.2
+        /// peers close the socket right after their close_notify, and then a later write meets the reset
+        /// (<see cref="ErrorClosed"/>), as on a plain connection whose peer has gone.
+        /// </summary>
         public bool KeepOpenOnPeerClosed { get; }
 
         /// <summary>After a NACK, refuse every write until <see cref="ResumeWriting"/>.</summary>
@@ -410,7 +417,9 @@ public static partial class Tcp
 
         /// <summary>
         /// The connection's idle timeout (<see cref="Idle"/> or <see cref="IdleClosed"/> when it passes); null when the
-        /// configured default, <c>actors-io.tcp.idle-timeout</c>, applies.
+        /// configured default, <c>actors-io.tcp.idle-timeout</c>, applies. On a TLS connection it counts plaintext:
+        /// reading is decrypted bytes delivered, writing is the handler's writes; TLS's own records do not count, and a
+        /// close on idle sends close_notify after the pending writes.
         /// </summary>
         public IdleTimeout? IdleTimeout { get; }
 
@@ -805,7 +814,10 @@ public static partial class Tcp
         public override bool IsAborted => true;
     }
 
-    /// <summary>The peer closed its side (EOF). With <c>keepOpenOnPeerClosed</c> the connection stays open for writing.</summary>
+    /// <summary>
+    /// The peer closed its side (EOF; on a TLS connection, its close_notify). With <c>keepOpenOnPeerClosed</c> the
+    /// connection stays open for writing (see <see cref="Register.KeepOpenOnPeerClosed"/> for TLS).
+    /// </summary>
     public sealed class PeerClosed : ConnectionClosed
     {
         /// <summary>The instance.</summary>

@@ -72,25 +72,23 @@ public sealed class SampleProcessTests
 
     [Theory]
     [InlineData("echo")]
+    [InlineData("echo", "leased")]
     [InlineData("chat")]
-    public async Task Serves_TLS_with_a_PEM_certificate_and_key(string mode)
+    public async Task Serves_TLS_with_a_PEM_certificate_and_key(string mode, string receive = "copied")
     {
         DirectoryInfo directory = Directory.CreateTempSubdirectory("aio-tls");
         try
         {
-            using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
-            var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=localhost", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
-            using System.Security.Cryptography.X509Certificates.X509Certificate2 certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
-            string certFile = Path.Combine(directory.FullName, "cert.pem"), keyFile = Path.Combine(directory.FullName, "key.pem");
-            await File.WriteAllTextAsync(certFile, certificate.ExportCertificatePem());
-            await File.WriteAllTextAsync(keyFile, key.ExportPkcs8PrivateKeyPem());
+            (string certFile, string keyFile) = await WritePemAsync(directory);
+            using var certificate = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(certFile);
 
             int port = SampleProcess.FreePort();
             using SampleProcess sample = mode == "echo"
-                ? SampleProcess.Start("echo", "--port", $"{port}", "--tls-cert", certFile, "--tls-key", keyFile)
+                ? SampleProcess.Start("echo", "--port", $"{port}", "--tls-cert", certFile, "--tls-key", keyFile, "--receive", receive)
                 : SampleProcess.Start("chat", "--port", $"{port}", "--cluster-port", $"{SampleProcess.FreePort()}", "--tls-cert", certFile, "--tls-key", keyFile);
             string listening = await sample.WaitForLineAsync(l => l.StartsWith(mode == "echo" ? "Echo server on" : "Chat clients connect to", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
             Assert.Contains(mode == "echo" ? ", TLS)" : "over TLS: openssl s_client", listening);
+            if (mode == "echo") Assert.Contains($"{receive} receive", listening);
 
             using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
             await client.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port));
@@ -124,6 +122,53 @@ public sealed class SampleProcessTests
         }
     }
 
+    [Fact]
+    public async Task The_chat_over_TLS_serves_openssl_s_client_and_closes_an_idle_one_with_its_goodbye_and_close_notify()
+    {
+        DirectoryInfo directory = Directory.CreateTempSubdirectory("aio-tls");
+        try
+        {
+            (string certFile, string keyFile) = await WritePemAsync(directory);
+
+            // The node's own configuration with a short idle timeout, which a TLS connection honours as a plain one does.
+            string defaults = Path.Combine(Path.GetDirectoryName(SampleProcess.SampleDll())!, "HOCON", "chat-node.conf");
+            string config = Path.Combine(directory.FullName, "chat-node.conf");
+            await File.WriteAllTextAsync(config, await File.ReadAllTextAsync(defaults) + "\nchat.idle-timeout = 4s\n");
+
+            int port = SampleProcess.FreePort();
+            using SampleProcess sample = SampleProcess.Start(
+                "chat", "--port", $"{port}", "--cluster-port", $"{SampleProcess.FreePort()}", "--tls-cert", certFile, "--tls-key", keyFile, "--config", config);
+            await sample.WaitForLineAsync(l => l.StartsWith("Chat clients connect to", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
+
+            using OpenSslClient ann = OpenSslClient.Connect(port);
+            Assert.StartsWith("WELCOME guest-", await ann.ReadLineAsync(TimeSpan.FromSeconds(30)));
+            await ann.SendLineAsync("/nick ann");
+            Assert.Equal("OK you are ann", await ann.ReadLineAsync(TimeSpan.FromSeconds(10)));
+            using OpenSslClient bob = OpenSslClient.Connect(port);
+            Assert.StartsWith("WELCOME guest-", await bob.ReadLineAsync(TimeSpan.FromSeconds(30)));
+            await bob.SendLineAsync("/nick bob");
+            Assert.Equal("OK you are bob", await bob.ReadLineAsync(TimeSpan.FromSeconds(10)));
+
+            await ann.SendLineAsync("hi bob");
+            Assert.Equal("[lobby] ann: hi bob", await bob.ReadLineAsync(TimeSpan.FromSeconds(10)));
+
+            // Both fall silent: each is told why and closed with close_notify, which ends openssl s_client.
+            Assert.Equal("BYE idle for 4 seconds", await bob.ReadLineAsync(TimeSpan.FromSeconds(30)));
+            Assert.Null(await bob.ReadLineAsync(TimeSpan.FromSeconds(10)));
+            Assert.Equal("BYE idle for 4 seconds", await ann.ReadLineAsync(TimeSpan.FromSeconds(30)));
+            Assert.Null(await ann.ReadLineAsync(TimeSpan.FromSeconds(10)));
+            await bob.WaitForExitAsync(TimeSpan.FromSeconds(10));
+            await ann.WaitForExitAsync(TimeSpan.FromSeconds(10));
+
+            sample.Interrupt();
+            Assert.Equal(0, await sample.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData("--bogus")]
     [InlineData("chat", "--port", "70000")]
@@ -134,5 +179,17 @@ public sealed class SampleProcessTests
         using SampleProcess sample = SampleProcess.Start(args);
         Assert.Equal(2, await sample.WaitForExitAsync(TimeSpan.FromSeconds(30)));
         Assert.Contains("usage: Actors.Io.Sample", sample.Output);
+    }
+
+    /// <summary>A self-signed ECDSA certificate for localhost and its key, as PEM files in <paramref name="directory"/>.</summary>
+    private static async Task<(string CertFile, string KeyFile)> WritePemAsync(DirectoryInfo directory)
+    {
+        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=localhost", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        using System.Security.Cryptography.X509Certificates.X509Certificate2 certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        string certFile = Path.Combine(directory.FullName, "cert.pem"), keyFile = Path.Combine(directory.FullName, "key.pem");
+        await File.WriteAllTextAsync(certFile, certificate.ExportCertificatePem());
+        await File.WriteAllTextAsync(keyFile, key.ExportPkcs8PrivateKeyPem());
+        return (certFile, keyFile);
     }
 }

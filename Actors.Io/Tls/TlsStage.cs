@@ -67,6 +67,14 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
     private bool _handshakeCompleted;
     private int _actorThread = -1;
     private long _handshakeStarted;
+    private IdleEntry? _idle;
+    private Tcp.IdleClosed? _idleClosed;
+
+    // Leased receive: the size class of the next read's buffer (-1 in copied mode), the buffer a read is filling, and
+    // whether plaintext (or the end) is known to be waiting, so the next read takes a buffer and completes at once.
+    private int _leaseClass = -1;
+    private Tcp.LeasedReceived? _lease;
+    private bool _plainWaiting;
 
     public TlsStage(
         TcpSettings settings, Selector selector, Tcp.TlsServerSettings? server, Tcp.TlsClientSettings? client, IActorRef announceTo, Tcp.Connect? connect, bool pullMode, HandshakeGate? gate)
@@ -133,6 +141,13 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
     protected override void PostStop()
     {
         LeaveGate();
+        _idle?.Closed = true;
+        if (_lease is { } lease)
+        {
+            _lease = null;
+            _selector.ReceiveBuffers.ReturnUnused(lease);
+        }
+
         _ssl.Dispose();
         if (_state is StageState.Open or StageState.Closing or StageState.AwaitingRegister && !_handler.IsNobody())
         {
@@ -198,7 +213,10 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
                 OnWrite(write, Sender);
                 break;
             case Tcp.LeasedWrite leased:
-                Sender.Tell(new Tcp.CommandFailed(leased, new NotSupportedException("A TLS connection takes Write and CompoundWrite, not LeasedWrite; the lease is still yours.")), _self);
+                OnLeasedWrite(leased, Sender);
+                break;
+            case IdleFired fired:
+                OnIdle(fired.Side);
                 break;
             case Tcp.SuspendReading:
                 _readingSuspended = true;
@@ -245,7 +263,7 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
             case CipherWritten:
                 OnCipherWritten();
                 return true;
-            case Tcp.Draining or Tcp.Idle:
+            case Tcp.Draining:
                 // Said of the connection: the user's handler is the one to hear it.
                 if (!_handler.IsNobody()) _handler.Tell(message, _self);
                 return true;
@@ -271,7 +289,8 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
     {
         _raw = Sender;
         _rawConnected = connected;
-        _raw.Tell(new Tcp.Register(_self, keepOpenOnPeerClosed: true, useResumeWriting: false), _self);
+        // The idle timeout is the stage's, on plaintext (the user's Register or the configured default): none here.
+        _raw.Tell(new Tcp.Register(_self, keepOpenOnPeerClosed: true, useResumeWriting: false, idleTimeout: Tcp.IdleTimeout.Off), _self);
         _state = StageState.Handshaking;
         _handshakeStarted = Stopwatch.GetTimestamp();
         ScheduleTellSelf(HandshakeTimeout, HandshakeTimedOut.Instance);
@@ -326,7 +345,7 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
         {
             Tcp.Abort => Tcp.Aborted.Instance,
             Tcp.ConfirmedClose => Tcp.ConfirmedClosed.Instance,
-            Tcp.Close => Tcp.Closed.Instance,
+            Tcp.Close => _idleClosed ?? (Tcp.ConnectionClosed)Tcp.Closed.Instance,
             _ => closed,
         };
         Ended(toUser);
@@ -438,44 +457,27 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
 
     private void OnRegister(Tcp.Register register)
     {
-        if (register.ReceiveMode == Tcp.ReceiveMode.Leased)
-        {
-            Sender.Tell(new Tcp.CommandFailed(register, new NotSupportedException("A TLS connection delivers Received (copied) only; register without ReceiveMode.Leased.")), _self);
-            return;
-        }
-
         _handler = register.Handler;
         _keepOpenOnPeerClosed = register.KeepOpenOnPeerClosed;
         _useResumeWriting = register.UseResumeWriting;
+        if (register.ReceiveMode == Tcp.ReceiveMode.Leased) _leaseClass = _selector.ReceiveBuffers.FirstClass;
         _state = StageState.Open;
         Context.Watch(_handler);
+        if ((register.IdleTimeout ?? _settings.IdleTimeout) is { IsOff: false } idleTimeout)
+        {
+            _idle = new IdleEntry(_self, idleTimeout);
+            _selector.Actor.Tell(new WatchIdle(_idle), _self);
+        }
+
         if (_pullMode) _raw.Tell(Tcp.SuspendReading.Instance, _self);
         PumpReads();
     }
 
     private void OnWrite(Tcp.WriteCommand write, IActorRef commander)
     {
-        if (_state != StageState.Open || _closing is not null)
+        if (Refusal(write.Length) is { } refused)
         {
-            commander.Tell(new Tcp.CommandFailed(write, new InvalidOperationException($"The TLS connection to {_rawConnected?.RemoteAddress} is {(_state == StageState.Open ? "closing" : "not open")}; the write was dropped.")), _self);
-            return;
-        }
-
-        if (_writeSuspended)
-        {
-            commander.Tell(new Tcp.CommandFailed(write, new InvalidOperationException("Writing is suspended after an earlier NACK; send ResumeWriting and wait for WritingResumed.")), _self);
-            return;
-        }
-
-        // Counted in ciphertext: the plaintext plus what each record adds.
-        long estimate = write.Length + (((write.Length / PlainChunk) + 1) * 64);
-        if (_inFlight > 0 && _inFlight + estimate > _settings.MaxPendingWriteBytes)
-        {
-            _writeSuspended = _useResumeWriting;
-            commander.Tell(
-                new Tcp.CommandFailed(write, new InvalidOperationException(
-                    $"The TLS connection to {_rawConnected?.RemoteAddress} already holds {_inFlight} unsent bytes; {write.Length} more would pass actors-io.tcp.max-pending-write-bytes = {_settings.MaxPendingWriteBytes}.")),
-                _self);
+            commander.Tell(new Tcp.CommandFailed(write, refused), _self);
             return;
         }
 
@@ -488,6 +490,79 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
 
             FlushCipher(part.WantsAck ? part.Ack : null, commander, always: part.WantsAck);
         }
+    }
+
+    /// <summary>Why a write of <paramref name="length"/> bytes is refused now (a NACK suspends writing), or null: accepted.</summary>
+    private InvalidOperationException? Refusal(long length)
+    {
+        if (_state != StageState.Open || _closing is not null)
+        {
+            return new InvalidOperationException($"The TLS connection to {_rawConnected?.RemoteAddress} is {(_state == StageState.Open ? "closing" : "not open")}; the write was dropped.");
+        }
+
+        if (_writeSuspended) return new InvalidOperationException("Writing is suspended after an earlier NACK; send ResumeWriting and wait for WritingResumed.");
+
+        // Counted in ciphertext: the plaintext plus what each record adds.
+        long estimate = length + (((length / PlainChunk) + 1) * 64);
+        if (_inFlight > 0 && _inFlight + estimate > _settings.MaxPendingWriteBytes)
+        {
+            _writeSuspended = _useResumeWriting;
+            return new InvalidOperationException(
+                $"The TLS connection to {_rawConnected?.RemoteAddress} already holds {_inFlight} unsent bytes; {length} more would pass actors-io.tcp.max-pending-write-bytes = {_settings.MaxPendingWriteBytes}.");
+        }
+
+        _idle?.MarkWritten();
+        return null;
+    }
+
+    /// <summary>
+    /// A write of a lease: taken, encrypted at once and given back to the pool (the ciphertext is the stage's own), acked
+    /// as a write is; refused, the lease is the handler's again before it hears why.
+    /// </summary>
+    private void OnLeasedWrite(Tcp.LeasedWrite write, IActorRef commander)
+    {
+        Tcp.LeasedReceived lease = write.Lease;
+        if (!lease.TakeForWrite())
+        {
+            commander.Tell(new Tcp.CommandFailed(write, lease.NotTakenCause()), _self);
+            return;
+        }
+
+        if (Refusal(write.Length) is { } refused)
+        {
+            lease.GiveBackToHandler();
+            commander.Tell(new Tcp.CommandFailed(write, refused), _self);
+            return;
+        }
+
+        try
+        {
+            _ssl.Write(lease.Buffer.AsSpan(0, lease.Count));
+        }
+        finally
+        {
+            lease.ReturnFromWrite();
+        }
+
+        FlushCipher(write.WantsAck ? write.Ack : null, commander, always: write.WantsAck);
+    }
+
+    /// <summary>The idle sweep found <paramref name="side"/> idle: tell the handler, or close as Close does; only while open.</summary>
+    private void OnIdle(Tcp.IdleSide side)
+    {
+        if (_idle is not { } idle || _state != StageState.Open || _closing is not null) return;
+        if (idle.Timeout.Action == Tcp.IdleAction.Notify)
+        {
+            _handler.Tell(Tcp.Idle.For(side), _self);
+            return;
+        }
+
+        TimeSpan timeout = idle.Timeout.Of(side);
+        _log.Debug("TLS connection to {0} was idle ({1}) for {2}; closing it", _rawConnected?.RemoteAddress, side, timeout);
+        _idleClosed = new Tcp.IdleClosed(side, timeout);
+        _closing = Tcp.Close.Instance;
+        SendCloseNotify();
+        _raw.Tell(Tcp.Close.Instance, _self);
     }
 
     private void OnResumeWriting(IActorRef requester)
@@ -537,8 +612,7 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
     {
         while (_state == StageState.Open && !_readPending && !_readingSuspended && (!_pullMode || _pulled) && !_plainEnded)
         {
-            _plain ??= new byte[PlainChunk];
-            _read = _ssl.ReadAsync(_plain);
+            _read = StartRead();
             if (!_read.IsCompleted)
             {
                 _readPending = true;
@@ -546,8 +620,37 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
                 return;
             }
 
-            Deliver(_read.GetAwaiter().GetResult());
+            ReadDone(_read.GetAwaiter().GetResult());
         }
+    }
+
+    /// <summary>
+    /// The next plaintext read. In leased mode a zero-byte read first waits for plaintext (or the end) without holding a
+    /// buffer, so an idle connection holds none; the read that follows takes one and completes at once.
+    /// </summary>
+    private ValueTask<int> StartRead()
+    {
+        if (_leaseClass < 0)
+        {
+            _plain ??= new byte[PlainChunk];
+            return _ssl.ReadAsync(_plain);
+        }
+
+        if (!_plainWaiting) return _ssl.ReadAsync(Memory<byte>.Empty);
+        _lease = _selector.ReceiveBuffers.Rent(_leaseClass);
+        return _ssl.ReadAsync(_lease.Buffer);
+    }
+
+    private void ReadDone(int n)
+    {
+        if (_leaseClass >= 0 && _lease is null)
+        {
+            _plainWaiting = true;
+            return;
+        }
+
+        _plainWaiting = false;
+        Deliver(n);
     }
 
     private void OnReadCompleted()
@@ -572,16 +675,29 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
             return;
         }
 
-        Deliver(n);
+        ReadDone(n);
         PumpReads();
     }
 
     private void Deliver(int n)
     {
         FlushCipher(null, _self);
+        Tcp.LeasedReceived? lease = _lease;
+        _lease = null;
         if (n > 0)
         {
-            _handler.Tell(new Tcp.Received(ByteString.CopyFrom(_plain!, 0, n)), _self);
+            _idle?.MarkRead();
+            if (lease is null)
+            {
+                _handler.Tell(new Tcp.Received(ByteString.CopyFrom(_plain!, 0, n)), _self);
+            }
+            else
+            {
+                _leaseClass = _selector.ReceiveBuffers.NextClass(lease.SizeClass, n);
+                lease.Lend(n);
+                _handler.Tell(lease, _self);
+            }
+
             if (_pullMode)
             {
                 // One Received per ResumeReading; the ciphertext waits in the kernel meanwhile.
@@ -592,6 +708,7 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
             return;
         }
 
+        if (lease is not null) _selector.ReceiveBuffers.ReturnUnused(lease);
         _plainEnded = true;
         if (_transport.Ended) return; // the connection's end of stream: OnPeerEof decides
         _peerClosedNotify = true;
@@ -637,6 +754,7 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
     {
         PendingAck done = _acks.Dequeue();
         _inFlight -= done.Bytes;
+        if (!ReferenceEquals(done.Commander, _self)) _idle?.MarkWritten();
         if (done.Ack is not null) done.Commander.Tell(done.Ack, _self);
         if (_inFlight == 0 && _resumeRequester is { } requester)
         {
