@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Net.Security;
-using System.Runtime.InteropServices;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using Actors.Io.Selection;
@@ -23,6 +22,12 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
 {
     private const int PlainChunk = 16 * 1024;
 
+    /// <summary>
+    /// Plaintext of small writes gathered for one record: under both TLS's 16 KiB record limit and the chunk
+    /// <see cref="SslStream"/> splits a write into, so one gathered batch is one record.
+    /// </summary>
+    internal const int CoalesceLimit = 16_000;
+
     private readonly TcpSettings _settings;
     private readonly Selector _selector;
     private readonly Tcp.TlsServerSettings? _server;
@@ -32,8 +37,9 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
     private readonly bool _pullMode;
     private readonly TlsTransport _transport;
     private readonly SslStream _ssl;
-    private readonly ArrayBufferWriter<byte> _out = new();
+    private readonly Lock _outGate = new();
     private readonly Queue<PendingAck> _acks = new();
+    private readonly Queue<UserAck> _userAcks = new();
     private readonly Action _onRead;
     private readonly Action _onHandshake;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -56,6 +62,13 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
     private bool _peerClosedNotify;
     private bool _plainEnded;
     private long _inFlight;
+    private byte[]? _out;
+    private int _outCount;
+    private byte[]? _staged;
+    private int _stagedCount;
+    private long _accepted;
+    private int _unsentAcks;
+    private Akka.Dispatch.MessageQueues.IMessageQueue? _queue;
     private byte[]? _plain;
     private ValueTask<int> _read;
     private bool _readPending;
@@ -101,13 +114,31 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
 
     void TlsTransport.ISink.Send(ReadOnlySpan<byte> ciphertext)
     {
-        lock (_out) _out.Write(ciphertext);
+        lock (_outGate)
+        {
+            if (_out is null || _outCount + ciphertext.Length > _out.Length)
+            {
+                // Pooled, and given back at each flush: a stage that is not writing holds no output buffer.
+                byte[] grown = ArrayPool<byte>.Shared.Rent(Math.Max(4096, _outCount + ciphertext.Length));
+                if (_out is not null)
+                {
+                    _out.AsSpan(0, _outCount).CopyTo(grown);
+                    ArrayPool<byte>.Shared.Return(_out);
+                }
+
+                _out = grown;
+            }
+
+            ciphertext.CopyTo(_out.AsSpan(_outCount));
+            _outCount += ciphertext.Length;
+        }
     }
 
     protected override void PreStart()
     {
         _self = Self;
         _actorThread = Environment.CurrentManagedThreadId;
+        if (Context is ActorCell { Mailbox: { } mailbox }) _queue = mailbox.MessageQueue;
     }
 
     protected override void OnReceive(object message)
@@ -116,6 +147,12 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
         try
         {
             Handle(message);
+
+            // The end of a round: nothing more in the mailbox, so the writes gathered so far go out as one record.
+            if ((_accepted > 0 || _unsentAcks > 0) && _state != StageState.Finished && (_queue is null || !_queue.HasMessages))
+            {
+                FlushCipher(always: true);
+            }
         }
         catch (Exception e) when (_state != StageState.Finished)
         {
@@ -131,6 +168,7 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
     {
         LeaveGate();
         _ssl.Dispose();
+        ReturnBuffers();
         if (_state is StageState.Open or StageState.Closing or StageState.AwaitingRegister && !_handler.IsNobody())
         {
             _handler.Tell(new Tcp.ErrorClosed("The TLS connection was stopped."), _self);
@@ -263,7 +301,7 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
             ? _ssl.AuthenticateAsServerAsync(ServerOptions(server), CancellationToken.None)
             : _ssl.AuthenticateAsClientAsync(ClientOptions(_client!), CancellationToken.None);
         WhenHandshakeDone();
-        FlushCipher(null, _self);
+        FlushCipher();
     }
 
     private void Feed(ByteString data)
@@ -275,7 +313,7 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
 
     private void AfterFeed()
     {
-        FlushCipher(null, _self);
+        FlushCipher();
         if (_handshakeCompleted && _state == StageState.Handshaking) HandshakeFinished();
         if (_readCompleted) DrainReads();
     }
@@ -403,7 +441,7 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
                 ?? (tls.ClientCertificateRequired ? null : (_, _, _, errors) => errors is SslPolicyErrors.None or SslPolicyErrors.RemoteCertificateNotAvailable),
         };
         if (tls.ServerCertificateSelector is { } select) options.ServerCertificateSelectionCallback = (_, name) => select(name);
-        else options.ServerCertificateContext = SslStreamCertificateContext.Create(tls.Certificate, additionalCertificates: null, offline: true);
+        else options.ServerCertificateContext = tls.CertificateContext;
         return options;
     }
 
@@ -451,32 +489,74 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
             return;
         }
 
-        // Counted in ciphertext: the plaintext plus what each record adds.
+        // Counted in ciphertext: the plaintext plus what each record adds, from acceptance until the connection acks it.
         long estimate = write.Length + (((write.Length / PlainChunk) + 1) * 64);
-        if (_inFlight > 0 && _inFlight + estimate > _settings.MaxPendingWriteBytes)
+        long held = _inFlight + _accepted;
+        if (held > 0 && held + estimate > _settings.MaxPendingWriteBytes)
         {
             _writeSuspended = _useResumeWriting;
             commander.Tell(
                 new Tcp.CommandFailed(write, new InvalidOperationException(
-                    $"The TLS connection to {_rawConnected?.RemoteAddress} already holds {_inFlight} unsent bytes; {write.Length} more would pass actors-io.tcp.max-pending-write-bytes = {_settings.MaxPendingWriteBytes}.")),
+                    $"The TLS connection to {_rawConnected?.RemoteAddress} already holds {held} unsent bytes; {write.Length} more would pass actors-io.tcp.max-pending-write-bytes = {_settings.MaxPendingWriteBytes}.")),
                 _self);
             return;
         }
 
+        _accepted += estimate;
         foreach (Tcp.Write part in write)
         {
-            if (!part.Data.IsEmpty)
+            if (!part.Data.IsEmpty) Stage(part.Data);
+            if (part.WantsAck)
             {
-                _ssl.Write(part.Data.ToReadOnlySpan());
+                _userAcks.Enqueue(new UserAck(part.Ack, commander));
+                _unsentAcks++;
             }
+        }
+    }
 
-            FlushCipher(part.WantsAck ? part.Ack : null, commander, always: part.WantsAck);
+    /// <summary>
+    /// Gathers a write's plaintext for the round's record (<see cref="CoalesceLimit"/>); what would not fit encrypts
+    /// what is gathered first, and a write of a record or more is encrypted from its own bytes. Encrypted output waits
+    /// in the output buffer for the round's flush.
+    /// </summary>
+    private void Stage(ByteString data)
+    {
+        int length = data.Count;
+        if (_stagedCount + length > CoalesceLimit) EncryptStaged();
+        if (length >= CoalesceLimit)
+        {
+            _ssl.Write(data.ToReadOnlySpan());
+            return;
+        }
+
+        _staged ??= ArrayPool<byte>.Shared.Rent(CoalesceLimit);
+        data.CopyTo(_staged, _stagedCount, length);
+        _stagedCount += length;
+    }
+
+    private void EncryptStaged()
+    {
+        if (_stagedCount == 0) return;
+        _ssl.Write(_staged!, 0, _stagedCount);
+        _stagedCount = 0;
+    }
+
+    private void ReturnBuffers()
+    {
+        if (_staged is { } staged) ArrayPool<byte>.Shared.Return(staged);
+        _staged = null;
+        _stagedCount = 0;
+        lock (_outGate)
+        {
+            if (_out is { } output) ArrayPool<byte>.Shared.Return(output);
+            _out = null;
+            _outCount = 0;
         }
     }
 
     private void OnResumeWriting(IActorRef requester)
     {
-        if (!_writeSuspended || _inFlight == 0)
+        if (!_writeSuspended || _inFlight + _accepted == 0)
         {
             _writeSuspended = false;
             requester.Tell(Tcp.WritingResumed.Instance, _self);
@@ -510,9 +590,11 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
 
     private void SendCloseNotify()
     {
+        // The writes before the close go first.
+        EncryptStaged();
         Task shutdown = _ssl.ShutdownAsync();
         if (!shutdown.IsCompletedSuccessfully) _log.Debug("close_notify to {0} did not complete at once: {1}", _rawConnected?.RemoteAddress, shutdown.Status);
-        FlushCipher(null, _self);
+        FlushCipher();
     }
 
     // ------------------------------------------------------------------ plaintext reads
@@ -562,7 +644,7 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
 
     private void Deliver(int n)
     {
-        FlushCipher(null, _self);
+        FlushCipher();
         if (n > 0)
         {
             _handler.Tell(new Tcp.Received(ByteString.CopyFrom(_plain!, 0, n)), _self);
@@ -601,19 +683,40 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
 
     // ------------------------------------------------------------------ ciphertext writes
 
-    /// <summary>Sends what the stream wrote as one connection write, acked so the stage counts it in flight.</summary>
-    private void FlushCipher(Tcp.Event? ack, IActorRef commander, bool always = false)
+    /// <summary>
+    /// Sends what the stream wrote, with the plaintext gathered so far encrypted first, as one connection write, acked so
+    /// the stage counts it in flight; the user acks of every write it completes are told when it is acked. Without
+    /// <paramref name="always"/> nothing is sent unless the stream wrote something (a handshake or read step).
+    /// </summary>
+    private void FlushCipher(bool always = false)
     {
+        if (!always && Volatile.Read(ref _outCount) == 0) return;
+        EncryptStaged();
         ByteString data;
-        lock (_out)
+        lock (_outGate)
         {
-            if (_out.WrittenCount == 0 && !always) return;
-            data = _out.WrittenCount == 0 ? ByteString.Empty : ByteString.CopyFrom(MemoryMarshal.AsMemory(_out.WrittenMemory).Span);
-            _out.ResetWrittenCount();
+            data = _outCount == 0 ? ByteString.Empty : ByteString.CopyFrom(_out.AsSpan(0, _outCount));
+            if (_out is { } output) ArrayPool<byte>.Shared.Return(output);
+            _out = null;
+            _outCount = 0;
+        }
+
+        if (_staged is { } staged)
+        {
+            ArrayPool<byte>.Shared.Return(staged);
+            _staged = null;
+        }
+
+        _accepted = 0;
+        if (data.IsEmpty && _unsentAcks == 0)
+        {
+            ResumeIfDrained();
+            return;
         }
 
         _inFlight += data.Count;
-        _acks.Enqueue(new PendingAck(data.Count, ack, commander));
+        _acks.Enqueue(new PendingAck(data.Count, _unsentAcks));
+        _unsentAcks = 0;
         _raw.Tell(Tcp.Write.Create(data, CipherWritten.Instance), _self);
     }
 
@@ -621,8 +724,18 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
     {
         PendingAck done = _acks.Dequeue();
         _inFlight -= done.Bytes;
-        if (done.Ack is not null) done.Commander.Tell(done.Ack, _self);
-        if (_inFlight == 0 && _resumeRequester is { } requester)
+        for (int i = 0; i < done.Acks; i++)
+        {
+            UserAck ack = _userAcks.Dequeue();
+            ack.Commander.Tell(ack.Ack, _self);
+        }
+
+        ResumeIfDrained();
+    }
+
+    private void ResumeIfDrained()
+    {
+        if (_inFlight + _accepted == 0 && _resumeRequester is { } requester)
         {
             _resumeRequester = null;
             _writeSuspended = false;
@@ -682,7 +795,10 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
         else Context.System.Scheduler.ScheduleTellOnce(delay, _self, message, ActorRefs.NoSender);
     }
 
-    private readonly record struct PendingAck(long Bytes, Tcp.Event? Ack, IActorRef Commander);
+    /// <summary>One connection write in flight: its ciphertext bytes and how many user acks it completes.</summary>
+    private readonly record struct PendingAck(long Bytes, int Acks);
+
+    private readonly record struct UserAck(Tcp.Event Ack, IActorRef Commander);
 
     private sealed class CipherWritten : Tcp.Event, INoSerializationVerificationNeeded, IDeadLetterSuppression
     {
