@@ -103,6 +103,8 @@ internal static class EchoComparison
                 }
             }
 
+            TlsPasses.Handshakes(options, serverCpu, report);
+
             if (options.IdleRounds > 0)
             {
                 report.AppendLine();
@@ -111,6 +113,7 @@ internal static class EchoComparison
                 report.Append(IdleTable(options, idle));
             }
 
+            TlsPasses.Describe(report);
             report.AppendLine();
             report.AppendLine("### Actors.Io against the targets of issue 6");
             report.AppendLine();
@@ -130,6 +133,8 @@ internal static class EchoComparison
         if (options.Markdown is { } path) File.WriteAllText(path, tables);
         return 0;
     }
+
+    private static void NoteTls(string kind, LoadGenerator generator) => TlsPasses.Note(kind, generator.TlsDescription);
 
     private static int? SetUpPinning(EchoOptions options, StringBuilder report)
     {
@@ -165,7 +170,8 @@ internal static class EchoComparison
         WarmUp(server, options, loads);
         foreach (LoadSpec load in loads)
         {
-            using var generator = new LoadGenerator(server.EndPoint, load);
+            using var generator = new LoadGenerator(server.EndPoint, load, tls: server.Tls);
+            NoteTls(kind, generator);
             if (warmup > 0) _ = generator.Run(TimeSpan.FromSeconds(warmup), record: false);
             SettleNewConnections(server, generator, options.Quick ? 0.1 : 0.25);
             ServerProbe probe0 = server.Probe();
@@ -213,7 +219,7 @@ internal static class EchoComparison
         for (int i = 0; clock.Elapsed.TotalSeconds < options.ProcessWarmup; i++)
         {
             LoadSpec load = loads[i % loads.Count];
-            using (var warm = new LoadGenerator(server.EndPoint, load with { Name = "warm-up" }))
+            using (var warm = new LoadGenerator(server.EndPoint, load with { Name = "warm-up" }, tls: server.Tls))
             {
                 _ = warm.Run(TimeSpan.FromSeconds(0.4), record: false);
             }
@@ -240,7 +246,7 @@ internal static class EchoComparison
         long start = server.Probe().Gen0Collections;
         do
         {
-            using var warm = new LoadGenerator(server.EndPoint, new LoadSpec("warm-up", 100, 64, 4));
+            using var warm = new LoadGenerator(server.EndPoint, new LoadSpec("warm-up", 100, 64, 4), tls: server.Tls);
             _ = warm.Run(TimeSpan.FromSeconds(0.25), record: false);
         }
         while (server.Probe().Gen0Collections - start < 3 && clock.Elapsed.TotalSeconds < limit);
@@ -254,7 +260,8 @@ internal static class EchoComparison
         Thread.Sleep(200);
         long heapBefore = server.CollectGarbage();
         long before = server.RssKiB();
-        using var idle = new LoadGenerator(server.EndPoint, new LoadSpec("idle", options.IdleConnections, 16, 1), TimeSpan.FromSeconds(120));
+        using var idle = new LoadGenerator(server.EndPoint, new LoadSpec("idle", options.IdleConnections, 16, 1), TimeSpan.FromSeconds(120), server.Tls);
+        NoteTls(kind, idle);
         Thread.Sleep(500);
         long heapAfter = server.CollectGarbage();
         long after = server.RssKiB();

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using Actors.Io.Benchmarks.Servers;
 
 namespace Actors.Io.Benchmarks.Runner;
 
@@ -56,6 +57,9 @@ internal sealed class ServerProcess : IDisposable
     public string Kind => _kind;
 
     public int Pid => _process.Id;
+
+    /// <summary>True when the server speaks TLS (the load generator must too).</summary>
+    public bool Tls => EchoServers.IsTls(_kind);
 
     public IPEndPoint EndPoint { get; private set; } = new(IPAddress.Loopback, 0);
 
