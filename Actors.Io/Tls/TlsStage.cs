@@ -503,14 +503,23 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
         }
 
         _accepted += estimate;
-        foreach (Tcp.Write part in write)
+        if (write is Tcp.Write single)
         {
-            if (!part.Data.IsEmpty) Stage(part.Data);
-            if (part.WantsAck)
-            {
-                _userAcks.Enqueue(new UserAck(part.Ack, commander));
-                _unsentAcks++;
-            }
+            // Not through the enumerator: a single write's iterator is an allocation per write.
+            Accept(single, commander);
+            return;
+        }
+
+        foreach (Tcp.Write part in write) Accept(part, commander);
+    }
+
+    private void Accept(Tcp.Write part, IActorRef commander)
+    {
+        if (!part.Data.IsEmpty) Stage(part.Data);
+        if (part.WantsAck)
+        {
+            _userAcks.Enqueue(new UserAck(part.Ack, commander));
+            _unsentAcks++;
         }
     }
 
