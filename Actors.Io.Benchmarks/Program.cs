@@ -85,7 +85,7 @@ static int RunLoad(string[] args)
     var spec = new LoadSpec("manual", connections, size, depth, rate);
     try
     {
-        using var generator = new LoadGenerator(new IPEndPoint(IPAddress.Loopback, port), spec, tls: tls);
+        using var generator = new LoadGenerator(new IPEndPoint(IPAddress.Loopback, port), spec, tls: tls ? TlsClient.Options("localhost", trusted: null) : null);
         if (warmup > 0) _ = generator.Run(TimeSpan.FromSeconds(warmup), record: false);
         LoadResult r = generator.Run(TimeSpan.FromSeconds(seconds), record: true);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

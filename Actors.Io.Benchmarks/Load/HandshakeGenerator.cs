@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Security.Authentication;
@@ -24,6 +25,7 @@ internal sealed unsafe class HandshakeGenerator : IDisposable
     private static readonly double TicksPerMicrosecond = Stopwatch.Frequency / 1e6;
 
     private readonly IPEndPoint _server;
+    private readonly SslClientAuthenticationOptions _options;
     private readonly Socket?[] _sockets;
     private readonly TlsClient?[] _clients;
     private readonly long[] _started;
@@ -41,8 +43,9 @@ internal sealed unsafe class HandshakeGenerator : IDisposable
     private bool _recording;
     private bool _disposed;
 
-    public HandshakeGenerator(IPEndPoint server, int concurrency)
+    public HandshakeGenerator(IPEndPoint server, int concurrency, SslClientAuthenticationOptions options)
     {
+        _options = options;
         _server = server;
         Concurrency = concurrency;
         _sockets = new Socket?[concurrency];
@@ -140,7 +143,7 @@ internal sealed unsafe class HandshakeGenerator : IDisposable
         _echoed[slot] = 0;
         _writeArmed[slot] = false;
         if (Control(Epoll.EPOLL_CTL_ADD, slot, Epoll.EPOLLIN) != 0) throw new IOException($"epoll_ctl(ADD) failed: {Errno.Describe(Errno.Last)}");
-        _clients[slot] = new TlsClient(TlsClient.Options("localhost"));
+        _clients[slot] = new TlsClient(_options);
         Flush(slot);
     }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Security.Authentication;
@@ -68,13 +69,18 @@ internal sealed unsafe class LoadGenerator : IDisposable
     private long _dropped;
     private bool _disposed;
     private readonly TlsClient?[]? _tls;
+    private readonly SslClientAuthenticationOptions? _tlsOptions;
     private readonly byte[]? _plain;
     private int _handshaking;
 
-    /// <summary>Opens <paramref name="spec"/>'s connections to <paramref name="server"/> and checks each with one message.</summary>
-    public LoadGenerator(IPEndPoint server, LoadSpec spec, TimeSpan? setupTimeout = null, bool tls = false)
+    /// <summary>
+    /// Opens <paramref name="spec"/>'s connections to <paramref name="server"/> (over TLS with <paramref name="tls"/>) and
+    /// checks each with one message.
+    /// </summary>
+    public LoadGenerator(IPEndPoint server, LoadSpec spec, TimeSpan? setupTimeout = null, SslClientAuthenticationOptions? tls = null)
     {
-        if (tls)
+        _tlsOptions = tls;
+        if (tls is not null)
         {
             _tls = new TlsClient?[spec.Connections];
             _plain = new byte[ReadSize];
@@ -244,7 +250,7 @@ internal sealed unsafe class LoadGenerator : IDisposable
                 if (_tls is not null)
                 {
                     // The first message follows the handshake (AfterFeed).
-                    _tls[c] = new TlsClient(TlsClient.Options("localhost"));
+                    _tls[c] = new TlsClient(_tlsOptions!);
                     _handshaking++;
                     WritePending(c);
                     continue;

@@ -1,5 +1,6 @@
 using System.Net.Security;
 using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using Actors.Io.Tls;
 
 namespace Actors.Io.Benchmarks.Load;
@@ -15,17 +16,30 @@ internal sealed class TlsClient : TlsTransport.ISink, IDisposable
 {
     /// <summary>
     /// What every generator connection asks for: TLS 1.3 only, one AES-GCM suite (OpenSSL's first choice), no session
-    /// resumption (every handshake is a full one). The server's certificate is the benchmark's self-signed one; any
-    /// certificate is accepted.
+    /// resumption (every handshake is a full one). With <paramref name="trusted"/> the server's certificate must be that
+    /// one (a custom root: the system's trust store is never read); without it (a server started by hand, with a
+    /// certificate of its own) any certificate is accepted.
     /// </summary>
-    public static SslClientAuthenticationOptions Options(string targetHost) => new()
+    public static SslClientAuthenticationOptions Options(string targetHost, X509Certificate2? trusted)
     {
-        TargetHost = targetHost,
-        EnabledSslProtocols = SslProtocols.Tls13,
-        CipherSuitesPolicy = OperatingSystem.IsWindows() ? null : new CipherSuitesPolicy([TlsCipherSuite.TLS_AES_256_GCM_SHA384]),
-        AllowTlsResume = false,
-        RemoteCertificateValidationCallback = static (_, _, _, _) => true,
-    };
+        var options = new SslClientAuthenticationOptions
+        {
+            TargetHost = targetHost,
+            EnabledSslProtocols = SslProtocols.Tls13,
+            CipherSuitesPolicy = OperatingSystem.IsWindows() ? null : new CipherSuitesPolicy([TlsCipherSuite.TLS_AES_256_GCM_SHA384]),
+            AllowTlsResume = false,
+        };
+        if (trusted is null)
+        {
+            options.RemoteCertificateValidationCallback = static (_, _, _, _) => true;
+            return options;
+        }
+
+        var policy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck };
+        policy.CustomTrustStore.Add(trusted);
+        options.CertificateChainPolicy = policy;
+        return options;
+    }
 
     private readonly TlsTransport _transport;
     private byte[] _out = new byte[512];

@@ -170,7 +170,7 @@ internal static class EchoComparison
         WarmUp(server, options, loads);
         foreach (LoadSpec load in loads)
         {
-            using var generator = new LoadGenerator(server.EndPoint, load, tls: server.Tls);
+            using var generator = new LoadGenerator(server.EndPoint, load, tls: server.ClientTls);
             NoteTls(kind, generator);
             if (warmup > 0) _ = generator.Run(TimeSpan.FromSeconds(warmup), record: false);
             SettleNewConnections(server, generator, options.Quick ? 0.1 : 0.25);
@@ -219,7 +219,7 @@ internal static class EchoComparison
         for (int i = 0; clock.Elapsed.TotalSeconds < options.ProcessWarmup; i++)
         {
             LoadSpec load = loads[i % loads.Count];
-            using (var warm = new LoadGenerator(server.EndPoint, load with { Name = "warm-up" }, tls: server.Tls))
+            using (var warm = new LoadGenerator(server.EndPoint, load with { Name = "warm-up" }, tls: server.ClientTls))
             {
                 _ = warm.Run(TimeSpan.FromSeconds(0.4), record: false);
             }
@@ -246,7 +246,7 @@ internal static class EchoComparison
         long start = server.Probe().Gen0Collections;
         do
         {
-            using var warm = new LoadGenerator(server.EndPoint, new LoadSpec("warm-up", 100, 64, 4), tls: server.Tls);
+            using var warm = new LoadGenerator(server.EndPoint, new LoadSpec("warm-up", 100, 64, 4), tls: server.ClientTls);
             _ = warm.Run(TimeSpan.FromSeconds(0.25), record: false);
         }
         while (server.Probe().Gen0Collections - start < 3 && clock.Elapsed.TotalSeconds < limit);
@@ -260,7 +260,7 @@ internal static class EchoComparison
         Thread.Sleep(200);
         long heapBefore = server.CollectGarbage();
         long before = server.RssKiB();
-        using var idle = new LoadGenerator(server.EndPoint, new LoadSpec("idle", options.IdleConnections, 16, 1), TimeSpan.FromSeconds(120), server.Tls);
+        using var idle = new LoadGenerator(server.EndPoint, new LoadSpec("idle", options.IdleConnections, 16, 1), TimeSpan.FromSeconds(120), server.ClientTls);
         NoteTls(kind, idle);
         Thread.Sleep(500);
         long heapAfter = server.CollectGarbage();
