@@ -62,6 +62,19 @@ public sealed class TlsWriteCoalescingTests(ITestOutputHelper output) : Loopback
         for (int i = 0; i < pieces.Length; i++) ExpectMsg(new Ack(i), TestWaits.Expect);
     }
 
+    [Fact]
+    public async Task An_Abort_in_the_same_round_as_gathered_writes_drops_them_unacked_and_answers_Aborted()
+    {
+        (IActorRef connection, SslStream _, RecordCounter _) = await ConnectAsync();
+        byte[][] pieces = [.. Enumerable.Range(0, 50).Select(_ => new byte[40])];
+        string loop = ActorsIo.Get(Sys).LoopDispatcherIds[0];
+        IActorRef writer = Sys.ActorOf(Props.Create(() => new Writer(connection, TestActor, pieces)).WithDispatcher(loop));
+        writer.Tell("go, then abort");
+
+        ExpectMsg<TcpMsg.Aborted>(TestWaits.Expect);
+        ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+    }
+
     private async Task<(IActorRef Connection, SslStream Client, RecordCounter Records)> ConnectAsync()
     {
         Akka.TestKit.TestProbe commander = CreateTestProbe();
@@ -100,9 +113,10 @@ public sealed class TlsWriteCoalescingTests(ITestOutputHelper output) : Loopback
     private sealed class Writer : ReceiveActor
     {
         public Writer(IActorRef connection, IActorRef acksTo, byte[][] pieces) =>
-            Receive<string>(_ =>
+            Receive<string>(command =>
             {
                 for (int i = 0; i < pieces.Length; i++) connection.Tell(TcpMsg.Write.Create(ByteString.FromBytes(pieces[i]), new Ack(i)), acksTo);
+                if (command.EndsWith("abort", StringComparison.Ordinal)) connection.Tell(TcpMsg.Abort.Instance, acksTo);
             });
     }
 

@@ -149,7 +149,7 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
             Handle(message);
 
             // The end of a round: nothing more in the mailbox, so the writes gathered so far go out as one record.
-            if ((_accepted > 0 || _unsentAcks > 0) && _state != StageState.Finished && (_queue is null || !_queue.HasMessages))
+            if ((_accepted > 0 || _unsentAcks > 0) && _state != StageState.Finished && _closing is not Tcp.Abort && (_queue is null || !_queue.HasMessages))
             {
                 FlushCipher(always: true);
             }
