@@ -114,6 +114,7 @@ internal static class EchoComparison
             }
 
             TlsPasses.Describe(report);
+            report.Append(TlsTargetTable(options, closed, open, idle));
             report.AppendLine();
             report.AppendLine("### Actors.Io against the targets of issue 6");
             report.AppendLine();
@@ -420,6 +421,39 @@ internal static class EchoComparison
         }
 
         return table.ToString();
+    }
+
+    /// <summary>Issue 15's targets for actors-io-tls against sockets-tls, when both ran.</summary>
+    private static string TlsTargetTable(EchoOptions options, Measurements closed, Measurements open, Dictionary<string, List<IdleResult>> idle)
+    {
+        const string Us = EchoServers.ActorsIoTls, Them = EchoServers.SocketsTls;
+        if (!options.Servers.Contains(Us) || !options.Servers.Contains(Them)) return string.Empty;
+        var table = new MarkdownTable("target", "workload", "measured", "result");
+        foreach (LoadSpec load in options.Loads.Where(l => l.Name is "100x64x16" or "50x4Kx4"))
+        {
+            double? rate = RatioValue(closed, load.Name, Us, Them, m => m.Result.MessagesPerSecond);
+            table.Add(">= 1.0 x sockets-tls msg/s", load.ToString(), rate is { } r ? $"{r:F2} x" : "-", Verdict(rate, x => x >= 1.0));
+        }
+
+        foreach (LoadSpec load in options.Loads)
+        {
+            double? p99 = RatioValue(open, load.Name, Us, Them, m => m.Result.P99);
+            if (p99 is not null) table.Add("p99 <= 1.0 x sockets-tls", $"{load} (fixed rate)", $"{p99:F2} x", Verdict(p99, x => x <= 1.0));
+        }
+
+        if (TlsPasses.HandshakeRatios() is { } handshakes)
+        {
+            table.Add(">= 1.0 x sockets-tls handshakes/s", "new connections", $"{handshakes.Rate:F2} x", Verdict(handshakes.Rate, x => x >= 1.0));
+            table.Add("CPU/handshake <= 1.0 x sockets-tls", "new connections", $"{handshakes.Cpu:F2} x", Verdict(handshakes.Cpu, x => x <= 1.0));
+        }
+
+        if (idle.TryGetValue(Us, out List<IdleResult>? ours) && idle.TryGetValue(Them, out List<IdleResult>? theirs))
+        {
+            double vs = Median(ours.Select(x => x.RssKiBPer(options.IdleConnections))) / Median(theirs.Select(x => x.RssKiBPer(options.IdleConnections)));
+            table.Add("idle RSS <= 1.0 x sockets-tls", $"{options.IdleConnections:N0} idle", $"{vs:F2} x", Verdict(vs, x => x <= 1.0));
+        }
+
+        return $"\n### actors-io-tls against the targets of issue 15\n\n{table}";
     }
 
     private static string Verdict(double? value, Func<double, bool> met) => value is { } v ? met(v) ? "met" : "MISSED" : "-";

@@ -15,6 +15,10 @@ namespace Actors.Io.Benchmarks.Runner;
 internal static class TlsPasses
 {
     private static readonly ConcurrentDictionary<string, string> Negotiated = new();
+    private static (double Rate, double Cpu)? _handshakeRatios;
+
+    /// <summary>actors-io-tls against sockets-tls in the handshake pass (medians of per-round ratios), if both ran.</summary>
+    public static (double Rate, double Cpu)? HandshakeRatios() => _handshakeRatios;
 
     /// <summary>Keeps the first negotiated protocol and suite seen for <paramref name="kind"/>, and prints it once.</summary>
     public static void Note(string kind, string? description)
@@ -66,6 +70,12 @@ internal static class TlsPasses
                 // Rounds pair up by index: each round ran every server once.
                 vs = F(EchoComparison.Median(list.Zip(baseline, (a, b) => a.Result.PerSecond / b.Result.PerSecond)), "F2");
                 cpuVs = F(EchoComparison.Median(list.Zip(baseline, (a, b) => CpuPer(a) / CpuPer(b))), "F2");
+                if (kind == EchoServers.ActorsIoTls)
+                {
+                    _handshakeRatios = (
+                        EchoComparison.Median(list.Zip(baseline, (a, b) => a.Result.PerSecond / b.Result.PerSecond)),
+                        EchoComparison.Median(list.Zip(baseline, (a, b) => CpuPer(a) / CpuPer(b))));
+                }
             }
 
             double cpuPer = EchoComparison.Median(list.Select(CpuPer));

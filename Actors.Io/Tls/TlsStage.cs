@@ -490,7 +490,7 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
         }
 
         // Counted in ciphertext: the plaintext plus what each record adds, from acceptance until the connection acks it.
-        long estimate = write.Length + (((write.Length / PlainChunk) + 1) * 64);
+        long estimate = Estimate(write.Length);
         long held = _inFlight + _accepted;
         if (held > 0 && held + estimate > _settings.MaxPendingWriteBytes)
         {
@@ -502,7 +502,6 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
             return;
         }
 
-        _accepted += estimate;
         if (write is Tcp.Write single)
         {
             // Not through the enumerator: a single write's iterator is an allocation per write.
@@ -513,14 +512,21 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
         foreach (Tcp.Write part in write) Accept(part, commander);
     }
 
+    private static long Estimate(long plaintext) => plaintext + (((plaintext / PlainChunk) + 1) * 64);
+
     private void Accept(Tcp.Write part, IActorRef commander)
     {
+        _accepted += Estimate(part.Data.Count);
         if (!part.Data.IsEmpty) Stage(part.Data);
         if (part.WantsAck)
         {
             _userAcks.Enqueue(new UserAck(part.Ack, commander));
             _unsentAcks++;
         }
+
+        // A record's worth of ciphertext gains nothing by waiting for the round's end, and a burst of big writes would
+        // otherwise all count against max-pending-write-bytes before the first of them is sent.
+        if (Volatile.Read(ref _outCount) >= CoalesceLimit) FlushCipher(always: true);
     }
 
     /// <summary>
