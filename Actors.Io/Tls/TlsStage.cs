@@ -72,6 +72,8 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
     private byte[]? _plain;
     private ValueTask<int> _read;
     private bool _readPending;
+    private bool _zeroRead;
+    private bool _dataReady;
     private bool _readCompleted;
     private Task? _handshake;
     private bool _handshakeCompleted;
@@ -618,8 +620,26 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
     {
         while (_state == StageState.Open && !_readPending && !_readingSuspended && (!_pullMode || _pulled) && !_plainEnded)
         {
-            _plain ??= new byte[PlainChunk];
-            _read = _ssl.ReadAsync(_plain);
+            // Wait with a zero-byte read: until a record arrives the stream holds no read buffer, and this stage rents
+            // its plaintext buffer only for the read that follows, so an idle connection holds neither.
+            if (!_dataReady)
+            {
+                _zeroRead = true;
+                _read = _ssl.ReadAsync(Memory<byte>.Empty);
+                if (!_read.IsCompleted)
+                {
+                    _readPending = true;
+                    _read.GetAwaiter().UnsafeOnCompleted(_onRead);
+                    return;
+                }
+
+                _zeroRead = false;
+                _read.GetAwaiter().GetResult();
+                _dataReady = true;
+            }
+
+            _plain ??= ArrayPool<byte>.Shared.Rent(PlainChunk);
+            _read = _ssl.ReadAsync(_plain.AsMemory(0, PlainChunk));
             if (!_read.IsCompleted)
             {
                 _readPending = true;
@@ -653,16 +673,29 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
             return;
         }
 
-        Deliver(n);
+        if (_zeroRead)
+        {
+            _zeroRead = false;
+            _dataReady = true;
+        }
+        else
+        {
+            Deliver(n);
+        }
+
         PumpReads();
     }
 
     private void Deliver(int n)
     {
         FlushCipher();
+        _dataReady = false;
+        ByteString data = n > 0 ? ByteString.CopyFrom(_plain!, 0, n) : ByteString.Empty;
+        ArrayPool<byte>.Shared.Return(_plain!);
+        _plain = null;
         if (n > 0)
         {
-            _handler.Tell(new Tcp.Received(ByteString.CopyFrom(_plain!, 0, n)), _self);
+            _handler.Tell(new Tcp.Received(data), _self);
             if (_pullMode)
             {
                 // One Received per ResumeReading; the ciphertext waits in the kernel meanwhile.
