@@ -8,15 +8,15 @@ using Actors.Io.Benchmarks.Servers;
 
 // dotnet run -c Release --project Actors.Io.Benchmarks -- <command>
 //   echo [--quick] [options]          the side-by-side comparison of every echo server (docs/benchmarks.md)
-//   server <kind> [--port N]          one echo server: actors-io | akka-io | sockets | epoll
+//   server <kind> [--port N]          one echo server: actors-io | actors-io-leased | akka-io | sockets | epoll | actors-io-tls | sockets-tls
 //   load --port N [options]           the load generator alone against a running server
 //   micro [BenchmarkDotNet args]      the micro benchmarks of the hot paths
 //   idle-cpu [options]                CPU time of idle connections with an idle timeout
 const string Usage = """
     usage: Actors.Io.Benchmarks <command>
       echo [--quick] [options]       compare actors-io, akka-io, sockets and epoll echo servers (echo --help)
-      server <kind> [--port N]       run one echo server (actors-io | akka-io | sockets | epoll)
-      load --port N [--connections N] [--size B] [--depth D] [--rate MSG_PER_S] [--seconds S] [--warmup S] [--percentiles]
+      server <kind> [--port N]       run one echo server (actors-io | actors-io-leased | akka-io | sockets | epoll | actors-io-tls | sockets-tls)
+      load --port N [--connections N] [--size B] [--depth D] [--rate MSG_PER_S] [--seconds S] [--warmup S] [--percentiles] [--tls]
       micro [BenchmarkDotNet args]   micro benchmarks of the selector, read and write paths
       idle-cpu [--connections N] [--seconds S] [--timeout DURATION|off]   CPU of idle connections with an idle timeout
     """;
@@ -55,7 +55,8 @@ static int RunLoad(string[] args)
     int port = 0, connections = 100, size = 64, depth = 1;
     double rate = 0, seconds = 5, warmup = 1;
     bool percentiles = args.Contains("--percentiles");
-    args = [.. args.Where(a => a != "--percentiles")];
+    bool tls = args.Contains("--tls");
+    args = [.. args.Where(a => a is not ("--percentiles" or "--tls"))];
     for (int i = 0; i + 1 < args.Length; i += 2)
     {
         string value = args[i + 1];
@@ -84,7 +85,7 @@ static int RunLoad(string[] args)
     var spec = new LoadSpec("manual", connections, size, depth, rate);
     try
     {
-        using var generator = new LoadGenerator(new IPEndPoint(IPAddress.Loopback, port), spec);
+        using var generator = new LoadGenerator(new IPEndPoint(IPAddress.Loopback, port), spec, tls: tls ? TlsClient.Options("localhost", trusted: null) : null);
         if (warmup > 0) _ = generator.Run(TimeSpan.FromSeconds(warmup), record: false);
         LoadResult r = generator.Run(TimeSpan.FromSeconds(seconds), record: true);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

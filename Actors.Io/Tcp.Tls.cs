@@ -35,6 +35,20 @@ public static partial class Tcp
 
         /// <summary>How long a handshake may take; null: <c>actors-io.tcp.tls.handshake-timeout</c>.</summary>
         public TimeSpan? HandshakeTimeout { get; init; }
+
+        /// <summary>
+        /// <see cref="Certificate"/> with its chain, built once for every handshake of the listener: building it per
+        /// handshake cost as much as the handshake's own cryptography.
+        /// </summary>
+        internal SslStreamCertificateContext CertificateContext
+        {
+            get
+            {
+                if (Volatile.Read(ref field) is { } made) return made;
+                var context = SslStreamCertificateContext.Create(Certificate, additionalCertificates: null, offline: true);
+                return Interlocked.CompareExchange(ref field, context, null) ?? context;
+            }
+        }
     }
 
     /// <summary>

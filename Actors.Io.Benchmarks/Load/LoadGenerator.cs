@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using System.Security.Authentication;
 using Actors.Io.Benchmarks.Native;
 using Actors.Io.Native;
 using HdrHistogram;
@@ -20,6 +22,8 @@ internal sealed class LoadFailedException(string message) : Exception(message);
 /// read are replaced with one write per connection (closed loop), or sent when their time comes (fixed rate: the
 /// latency of a message counts from its intended send time, so a slow server cannot hide its stalls by slowing the
 /// generator down; coordinated omission is avoided). Latencies go into an HdrHistogram in microseconds.
+/// With TLS each connection first completes a handshake (<see cref="TlsClient"/>, on the same thread), then sends the
+/// same stream encrypted and checks the decrypted echo the same way.
 /// </summary>
 internal sealed unsafe class LoadGenerator : IDisposable
 {
@@ -64,10 +68,24 @@ internal sealed unsafe class LoadGenerator : IDisposable
     private long _nextDue;
     private long _dropped;
     private bool _disposed;
+    private readonly TlsClient?[]? _tls;
+    private readonly SslClientAuthenticationOptions? _tlsOptions;
+    private readonly byte[]? _plain;
+    private int _handshaking;
 
-    /// <summary>Opens <paramref name="spec"/>'s connections to <paramref name="server"/> and checks each with one message.</summary>
-    public LoadGenerator(IPEndPoint server, LoadSpec spec, TimeSpan? setupTimeout = null)
+    /// <summary>
+    /// Opens <paramref name="spec"/>'s connections to <paramref name="server"/> (over TLS with <paramref name="tls"/>) and
+    /// checks each with one message.
+    /// </summary>
+    public LoadGenerator(IPEndPoint server, LoadSpec spec, TimeSpan? setupTimeout = null, SslClientAuthenticationOptions? tls = null)
     {
+        _tlsOptions = tls;
+        if (tls is not null)
+        {
+            _tls = new TlsClient?[spec.Connections];
+            _plain = new byte[ReadSize];
+        }
+
         _spec = spec;
         _n = spec.Connections;
         _size = spec.Size;
@@ -114,6 +132,9 @@ internal sealed unsafe class LoadGenerator : IDisposable
     }
 
     public LoadSpec Spec => _spec;
+
+    /// <summary>With TLS: the protocol and cipher suite the first connection negotiated; otherwise null.</summary>
+    public string? TlsDescription { get; private set; }
 
     /// <summary>
     /// Runs the load for <paramref name="duration"/>; with <paramref name="record"/> the window's messages and latencies
@@ -188,6 +209,7 @@ internal sealed unsafe class LoadGenerator : IDisposable
             }
 
             _sockets[c].Dispose();
+            _tls?[c]?.Dispose();
         }
 
         _epoll.Dispose();
@@ -225,11 +247,25 @@ internal sealed unsafe class LoadGenerator : IDisposable
                     throw new IOException($"epoll_ctl(ADD) failed: {Errno.Describe(Errno.Last)}");
                 }
 
+                if (_tls is not null)
+                {
+                    // The first message follows the handshake (AfterFeed).
+                    _tls[c] = new TlsClient(_tlsOptions!);
+                    _handshaking++;
+                    WritePending(c);
+                    continue;
+                }
+
                 // The first message proves the server accepted the connection and echoes on it.
                 Queue(c, 1, Stopwatch.GetTimestamp());
             }
 
             Pump(deadline, untilSettled: true);
+            if (_handshaking != 0)
+            {
+                throw new LoadFailedException($"the TLS handshake did not complete on {_handshaking} of {_open} connections within {timeout.TotalSeconds:F0} s");
+            }
+
             if (_outstanding != 0)
             {
                 throw new LoadFailedException($"the server did not echo the first message on {_outstanding} of {_open} connections within {timeout.TotalSeconds:F0} s");
@@ -245,7 +281,7 @@ internal sealed unsafe class LoadGenerator : IDisposable
         {
             long now = Stopwatch.GetTimestamp();
             if (fixedRate) ScheduleDue(now);
-            if (untilSettled && _outstanding == 0) return;
+            if (untilSettled && _outstanding == 0 && _handshaking == 0) return;
             if (now >= until) return;
 
             long wakeAt = fixedRate ? Math.Min(until, _nextDue) : until;
@@ -300,41 +336,97 @@ internal sealed unsafe class LoadGenerator : IDisposable
 
             if (r == 0) throw new LoadFailedException($"connection {c}: the server closed the connection after echoing {_received[c]} bytes");
 
-            long now = Stopwatch.GetTimestamp();
-            long before = _received[c];
-            long after = before + r;
-            if (after > _sent[c]) throw new LoadFailedException($"connection {c}: {after} bytes came back but only {_sent[c]} were sent");
-            var expected = new ReadOnlySpan<byte>(_pattern + ((_phase[c] + before) % Period), (int)r);
-            var got = new ReadOnlySpan<byte>(_readBuffer, (int)r);
-            if (!got.SequenceEqual(expected))
+            if (_tls?[c] is { } tls)
             {
-                int at = got.CommonPrefixLength(expected);
-                throw new LoadFailedException($"connection {c}: byte {before + at} of the echoed stream is 0x{got[at]:x2}, sent 0x{expected[at]:x2}");
+                tls.Feed(new ReadOnlySpan<byte>(_readBuffer, (int)r));
+                AfterFeed(c, tls);
             }
-
-            _received[c] = after;
-            long first = before / _size;
-            long done = (after / _size) - first;
-            if (done > 0)
+            else
             {
-                long ringBase = (long)c << _ringShift;
-                for (long m = first; m < first + done; m++)
-                {
-                    long latency = now - _sendTimes[ringBase + (m & _ringMask)];
-                    if (_recording) _histogram.RecordValue((long)((latency / TicksPerMicrosecond) + 0.5));
-                }
-
-                if (_recording) _completed += done;
-                _outstanding -= done;
-                if (_started)
-                {
-                    // Setup sends one message per connection and nothing after it.
-                    if (_spec.FixedRate) SendBacklog(c);
-                    else Queue(c, (int)done, now);
-                }
+                Echoed(c, new ReadOnlySpan<byte>(_readBuffer, (int)r));
             }
 
             if (r < ReadSize) return;
+        }
+    }
+
+    /// <summary>TLS: the handshake's end, then every plaintext chunk the fed ciphertext completed.</summary>
+    private void AfterFeed(int c, TlsClient tls)
+    {
+        if (!tls.Open)
+        {
+            if (!tls.Handshake.IsCompleted)
+            {
+                WritePending(c);
+                return;
+            }
+
+            if (!tls.Handshake.IsCompletedSuccessfully)
+            {
+                throw new LoadFailedException($"connection {c}: the TLS handshake failed: {tls.Handshake.Exception?.GetBaseException().Message}");
+            }
+
+            tls.Open = true;
+            _handshaking--;
+            TlsDescription ??= $"{tls.Ssl.SslProtocol}, {tls.Ssl.NegotiatedCipherSuite}";
+            Queue(c, 1, Stopwatch.GetTimestamp());
+        }
+
+        while (true)
+        {
+            int n;
+            try
+            {
+                n = tls.TryRead(_plain!);
+            }
+            catch (Exception e) when (e is IOException or AuthenticationException)
+            {
+                throw new LoadFailedException($"connection {c}: reading TLS failed: {e.GetBaseException().Message}");
+            }
+
+            if (n < 0) break;
+            if (n == 0) throw new LoadFailedException($"connection {c}: the server ended the TLS stream after echoing {_received[c]} bytes");
+            Echoed(c, _plain!.AsSpan(0, n));
+        }
+
+        WritePending(c);
+    }
+
+    /// <summary>Checks echoed bytes against what connection <paramref name="c"/> sent and completes its messages.</summary>
+    private void Echoed(int c, ReadOnlySpan<byte> got)
+    {
+        int r = got.Length;
+        long now = Stopwatch.GetTimestamp();
+        long before = _received[c];
+        long after = before + r;
+        if (after > _sent[c]) throw new LoadFailedException($"connection {c}: {after} bytes came back but only {_sent[c]} were sent");
+        var expected = new ReadOnlySpan<byte>(_pattern + ((_phase[c] + before) % Period), r);
+        if (!got.SequenceEqual(expected))
+        {
+            int at = got.CommonPrefixLength(expected);
+            throw new LoadFailedException($"connection {c}: byte {before + at} of the echoed stream is 0x{got[at]:x2}, sent 0x{expected[at]:x2}");
+        }
+
+        _received[c] = after;
+        long first = before / _size;
+        long done = (after / _size) - first;
+        if (done > 0)
+        {
+            long ringBase = (long)c << _ringShift;
+            for (long m = first; m < first + done; m++)
+            {
+                long latency = now - _sendTimes[ringBase + (m & _ringMask)];
+                if (_recording) _histogram.RecordValue((long)((latency / TicksPerMicrosecond) + 0.5));
+            }
+
+            if (_recording) _completed += done;
+            _outstanding -= done;
+            if (_started)
+            {
+                // Setup sends one message per connection and nothing after it.
+                if (_spec.FixedRate) SendBacklog(c);
+                else Queue(c, (int)done, now);
+            }
         }
     }
 
@@ -392,6 +484,12 @@ internal sealed unsafe class LoadGenerator : IDisposable
 
     private void WritePending(int c)
     {
+        if (_tls?[c] is { } tls)
+        {
+            WriteTls(c, tls);
+            return;
+        }
+
         int fd = _fd[c];
         while (_sent[c] < _queued[c])
         {
@@ -423,6 +521,59 @@ internal sealed unsafe class LoadGenerator : IDisposable
             _writeArmed[c] = false;
             _ = Control(Epoll.EPOLL_CTL_MOD, c, Epoll.EPOLLIN);
         }
+    }
+
+    /// <summary>
+    /// TLS: sends the ciphertext still pending, then encrypts and sends what is queued, one record of up to 16 KiB per
+    /// chunk; plaintext counts as sent once encrypted. What the kernel does not take waits for EPOLLOUT.
+    /// </summary>
+    private void WriteTls(int c, TlsClient tls)
+    {
+        while (true)
+        {
+            if (!FlushCipher(c, tls)) return;
+            if (_sent[c] >= _queued[c] || !tls.Open) break;
+            int length = (int)Math.Min(_queued[c] - _sent[c], 16 * 1024);
+            tls.Ssl.Write(new ReadOnlySpan<byte>(_pattern + ((_phase[c] + _sent[c]) % Period), length));
+            _sent[c] += length;
+        }
+
+        if (_writeArmed[c])
+        {
+            _writeArmed[c] = false;
+            _ = Control(Epoll.EPOLL_CTL_MOD, c, Epoll.EPOLLIN);
+        }
+    }
+
+    /// <summary>Writes the connection's pending ciphertext; false (EPOLLOUT armed) when the kernel did not take it all.</summary>
+    private bool FlushCipher(int c, TlsClient tls)
+    {
+        while (tls.Pending.Length > 0)
+        {
+            nint w;
+            fixed (byte* p = tls.Pending) w = Libc.Write(_fd[c], p, tls.Pending.Length);
+            if (w < 0)
+            {
+                int errno = Errno.Last;
+                if (errno == Errno.EINTR) continue;
+                if (errno != Errno.EAGAIN) throw new LoadFailedException($"connection {c}: write failed: {Errno.Describe(errno)}");
+                w = 0;
+            }
+
+            tls.Consumed((int)w);
+            if (tls.Pending.Length > 0)
+            {
+                if (!_writeArmed[c])
+                {
+                    _writeArmed[c] = true;
+                    _ = Control(Epoll.EPOLL_CTL_MOD, c, Epoll.EPOLLIN | Epoll.EPOLLOUT);
+                }
+
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private int Control(int op, int c, uint mask)

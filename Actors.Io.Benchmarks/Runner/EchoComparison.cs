@@ -107,6 +107,8 @@ internal static class EchoComparison
                 }
             }
 
+            TlsPasses.Handshakes(options, serverCpu, report);
+
             if (options.IdleRounds > 0)
             {
                 report.AppendLine();
@@ -115,6 +117,8 @@ internal static class EchoComparison
                 report.Append(IdleTable(options, idle));
             }
 
+            TlsPasses.Describe(report);
+            report.Append(TlsTargetTable(options, closed, open, idle));
             report.AppendLine();
             report.AppendLine("### Actors.Io against its targets (issues 6, 18 and 20)");
             report.AppendLine();
@@ -134,6 +138,8 @@ internal static class EchoComparison
         if (options.Markdown is { } path) File.WriteAllText(path, tables);
         return 0;
     }
+
+    private static void NoteTls(string kind, LoadGenerator generator) => TlsPasses.Note(kind, generator.TlsDescription);
 
     private static int? SetUpPinning(EchoOptions options, StringBuilder report)
     {
@@ -169,7 +175,8 @@ internal static class EchoComparison
         WarmUp(server, options, loads);
         foreach (LoadSpec load in loads)
         {
-            using var generator = new LoadGenerator(server.EndPoint, load);
+            using var generator = new LoadGenerator(server.EndPoint, load, tls: server.ClientTls);
+            NoteTls(kind, generator);
             if (warmup > 0) _ = generator.Run(TimeSpan.FromSeconds(warmup), record: false);
             SettleNewConnections(server, generator, options.Quick ? 0.1 : 0.25);
             ServerProbe probe0 = server.Probe();
@@ -217,7 +224,7 @@ internal static class EchoComparison
         for (int i = 0; clock.Elapsed.TotalSeconds < options.ProcessWarmup; i++)
         {
             LoadSpec load = loads[i % loads.Count];
-            using (var warm = new LoadGenerator(server.EndPoint, load with { Name = "warm-up" }))
+            using (var warm = new LoadGenerator(server.EndPoint, load with { Name = "warm-up" }, tls: server.ClientTls))
             {
                 _ = warm.Run(TimeSpan.FromSeconds(0.4), record: false);
             }
@@ -244,7 +251,7 @@ internal static class EchoComparison
         long start = server.Probe().Gen0Collections;
         do
         {
-            using var warm = new LoadGenerator(server.EndPoint, new LoadSpec("warm-up", 100, 64, 4));
+            using var warm = new LoadGenerator(server.EndPoint, new LoadSpec("warm-up", 100, 64, 4), tls: server.ClientTls);
             _ = warm.Run(TimeSpan.FromSeconds(0.25), record: false);
         }
         while (server.Probe().Gen0Collections - start < 3 && clock.Elapsed.TotalSeconds < limit);
@@ -258,7 +265,8 @@ internal static class EchoComparison
         Thread.Sleep(200);
         long heapBefore = server.CollectGarbage();
         long before = server.RssKiB();
-        using var idle = new LoadGenerator(server.EndPoint, new LoadSpec("idle", options.IdleConnections, 16, 1), TimeSpan.FromSeconds(120));
+        using var idle = new LoadGenerator(server.EndPoint, new LoadSpec("idle", options.IdleConnections, 16, 1), TimeSpan.FromSeconds(120), server.ClientTls);
+        NoteTls(kind, idle);
         Thread.Sleep(500);
         long heapAfter = server.CollectGarbage();
         long after = server.RssKiB();
@@ -468,6 +476,39 @@ internal static class EchoComparison
         }
 
         return table.ToString();
+    }
+
+    /// <summary>Issue 15's targets for actors-io-tls against sockets-tls, when both ran.</summary>
+    private static string TlsTargetTable(EchoOptions options, Measurements closed, Measurements open, Dictionary<string, List<IdleResult>> idle)
+    {
+        const string Us = EchoServers.ActorsIoTls, Them = EchoServers.SocketsTls;
+        if (!options.Servers.Contains(Us) || !options.Servers.Contains(Them)) return string.Empty;
+        var table = new MarkdownTable("target", "workload", "measured", "result");
+        foreach (LoadSpec load in options.Loads.Where(l => l.Name is "100x64x16" or "50x4Kx4"))
+        {
+            double? rate = RatioValue(closed, load.Name, Us, Them, m => m.Result.MessagesPerSecond);
+            table.Add(">= 1.0 x sockets-tls msg/s", load.ToString(), rate is { } r ? $"{r:F2} x" : "-", Verdict(rate, x => x >= 1.0));
+        }
+
+        foreach (LoadSpec load in options.Loads)
+        {
+            double? p99 = RatioValue(open, load.Name, Us, Them, m => m.Result.P99);
+            if (p99 is not null) table.Add("p99 <= 1.0 x sockets-tls", $"{load} (fixed rate)", $"{p99:F2} x", Verdict(p99, x => x <= 1.0));
+        }
+
+        if (TlsPasses.HandshakeRatios() is { } handshakes)
+        {
+            table.Add(">= 1.0 x sockets-tls handshakes/s", "new connections", $"{handshakes.Rate:F2} x", Verdict(handshakes.Rate, x => x >= 1.0));
+            table.Add("CPU/handshake <= 1.0 x sockets-tls", "new connections", $"{handshakes.Cpu:F2} x", Verdict(handshakes.Cpu, x => x <= 1.0));
+        }
+
+        if (idle.TryGetValue(Us, out List<IdleResult>? ours) && idle.TryGetValue(Them, out List<IdleResult>? theirs))
+        {
+            double vs = Median(ours.Select(x => x.RssKiBPer(options.IdleConnections))) / Median(theirs.Select(x => x.RssKiBPer(options.IdleConnections)));
+            table.Add("idle RSS <= 1.0 x sockets-tls", $"{options.IdleConnections:N0} idle", $"{vs:F2} x", Verdict(vs, x => x <= 1.0));
+        }
+
+        return $"\n### actors-io-tls against the targets of issue 15\n\n{table}";
     }
 
     private static string Verdict(double? value, Func<double, bool> met) => value is { } v ? met(v) ? "met" : "MISSED" : "-";

@@ -29,8 +29,13 @@ internal sealed class EchoOptions
           --rate-fraction F       fixed rate = F x the slowest server's closed-loop median (default 0.5)
           --idle-rounds N         idle-connection rounds (default 3, quick 1; 0 skips)
           --idle-connections N    idle connections (default 10000)
-          --servers a,b           subset of: actors-io, actors-io-leased, actors-io-readme,
-                                  actors-io-ported, akka-io, sockets, epoll
+          --handshake-rounds N    TLS servers only: rounds of new connections per second (connect, full handshake,
+                                  one 64 B echo, reset; default 3, quick 1; 0 skips)
+          --handshake-seconds S   measured window of each handshake round (default 3, quick 0.8)
+          --handshake-concurrency N  connections the generator keeps handshaking at once (default 32)
+          --servers a,b           subset of: actors-io, actors-io-leased, actors-io-readme, actors-io-ported, akka-io,
+                                  sockets, epoll (the default: all seven), or the TLS servers actors-io-tls,
+                                  sockets-tls (named only)
           --workloads a,b         subset of: 100x64x1, 100x64x16, 1000x64x1, 50x4Kx4
           --markdown FILE         also write the tables to FILE
           --no-pin                do not pin (server on CPU 0 with taskset, generator on CPU 1)
@@ -63,6 +68,13 @@ internal sealed class EchoOptions
 
     public int IdleConnections { get; private set; } = 10_000;
 
+    /// <summary>Rounds of the handshake-rate pass (TLS servers only).</summary>
+    public int HandshakeRounds { get; private set; } = 3;
+
+    public double HandshakeSeconds { get; private set; } = 3;
+
+    public int HandshakeConcurrency { get; private set; } = 32;
+
     public IReadOnlyList<string> Servers { get; private set; } = EchoServers.All;
 
     public IReadOnlyList<LoadSpec> Loads { get; private set; } = Workloads;
@@ -85,6 +97,8 @@ internal sealed class EchoOptions
             o.LatencySeconds = 0.6;
             o.LatencyWarmup = 0.2;
             o.IdleRounds = 1;
+            o.HandshakeRounds = 1;
+            o.HandshakeSeconds = 0.8;
         }
 
         for (int i = 0; i < args.Length; i++)
@@ -118,11 +132,20 @@ internal sealed class EchoOptions
                 case "--idle-connections":
                     o.IdleConnections = Positive(int.Parse(Next(), CultureInfo.InvariantCulture), "--idle-connections");
                     break;
+                case "--handshake-rounds":
+                    o.HandshakeRounds = int.Parse(Next(), CultureInfo.InvariantCulture);
+                    break;
+                case "--handshake-seconds":
+                    o.HandshakeSeconds = double.Parse(Next(), CultureInfo.InvariantCulture);
+                    break;
+                case "--handshake-concurrency":
+                    o.HandshakeConcurrency = Positive(int.Parse(Next(), CultureInfo.InvariantCulture), "--handshake-concurrency");
+                    break;
                 case "--servers":
                     o.Servers = Next().Split(',', StringSplitOptions.RemoveEmptyEntries);
                     foreach (string s in o.Servers)
                     {
-                        if (!EchoServers.All.Contains(s)) throw new ArgumentException($"unknown server '{s}'");
+                        if (!EchoServers.Known.Contains(s)) throw new ArgumentException($"unknown server '{s}'");
                     }
 
                     break;
@@ -141,7 +164,8 @@ internal sealed class EchoOptions
             }
         }
 
-        if (o.Rounds < 0 || o.LatencyRounds < 0 || o.IdleRounds < 0) throw new ArgumentException("round counts must not be negative");
+        if (o.HandshakeSeconds <= 0) throw new ArgumentException("--handshake-seconds must be positive");
+        if (o.Rounds < 0 || o.LatencyRounds < 0 || o.IdleRounds < 0 || o.HandshakeRounds < 0) throw new ArgumentException("round counts must not be negative");
         if (o.Seconds <= 0 || o.Warmup < 0 || o.ProcessWarmup < 0) throw new ArgumentException("--seconds must be positive, --warmup and --process-warmup not negative");
         if (o.RateFraction <= 0 || o.RateFraction > 1) throw new ArgumentException("--rate-fraction must be in (0, 1]");
         return o;

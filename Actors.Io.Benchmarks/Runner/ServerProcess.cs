@@ -1,6 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using System.Net.Security;
+using Actors.Io.Benchmarks.Load;
+using Actors.Io.Benchmarks.Servers;
 
 namespace Actors.Io.Benchmarks.Runner;
 
@@ -37,6 +40,11 @@ internal sealed class ServerProcess : IDisposable
             UseShellExecute = false,
         };
         if (Environment.GetEnvironmentVariable(TieringDelayVariable) is null) start.Environment[TieringDelayVariable] = "0";
+        if (EchoServers.IsTls(kind))
+        {
+            start.Environment[BenchCertificate.Variable] = BenchCertificate.Exported;
+            ClientTls = TlsClient.Options("localhost", BenchCertificate.Server);
+        }
         string pin = cpu is { } c ? $"exec taskset -c {c} \"$@\"" : "exec \"$@\"";
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add($"ulimit -n \"$(ulimit -Hn)\" 2>/dev/null; {pin}");
@@ -56,6 +64,9 @@ internal sealed class ServerProcess : IDisposable
     public string Kind => _kind;
 
     public int Pid => _process.Id;
+
+    /// <summary>What a load generator's TLS connection to this server asks for; null for a plain server.</summary>
+    public SslClientAuthenticationOptions? ClientTls { get; }
 
     public IPEndPoint EndPoint { get; private set; } = new(IPAddress.Loopback, 0);
 

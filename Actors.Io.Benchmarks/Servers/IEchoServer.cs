@@ -17,9 +17,20 @@ internal static class EchoServers
     public const string AkkaIo = "akka-io";
     public const string Sockets = "sockets";
     public const string Epoll = "epoll";
+    public const string ActorsIoTls = "actors-io-tls";
+    public const string SocketsTls = "sockets-tls";
 
     /// <summary>Every kind, in the order the tables list them.</summary>
     public static readonly IReadOnlyList<string> All = [ActorsIo, ActorsIoLeased, ActorsIoReadme, ActorsIoPorted, AkkaIo, Sockets, Epoll];
+
+    /// <summary>The TLS servers: run only when named (<c>--servers actors-io-tls,sockets-tls</c>), against each other.</summary>
+    public static readonly IReadOnlyList<string> Tls = [ActorsIoTls, SocketsTls];
+
+    /// <summary>Every kind a command may name.</summary>
+    public static IEnumerable<string> Known => All.Concat(Tls);
+
+    /// <summary>True for a server the load generator must speak TLS to.</summary>
+    public static bool IsTls(string kind) => Tls.Contains(kind);
 
     /// <summary>The backlog every server listens with (the kernel caps it at net.core.somaxconn).</summary>
     public const int Backlog = 4096;
@@ -40,6 +51,8 @@ internal static class EchoServers
         AkkaIo => new AkkaIoEchoServer(),
         Sockets => new SocketsEchoServer(),
         Epoll => new EpollEchoServer(),
-        _ => throw new ArgumentException($"Unknown server kind '{kind}'; known: {string.Join(", ", All)}."),
+        ActorsIoTls => new ActorsIoTlsEchoServer(),
+        SocketsTls => new SocketsTlsEchoServer(),
+        _ => throw new ArgumentException($"Unknown server kind '{kind}'; known: {string.Join(", ", Known)}."),
     };
 }

@@ -18,7 +18,7 @@ internal static class ServerHost
     {
         if (args.Length < 1)
         {
-            Console.Error.WriteLine($"usage: server <{string.Join("|", EchoServers.All)}> [--port N]");
+            Console.Error.WriteLine($"usage: server <{string.Join("|", EchoServers.Known)}> [--port N]");
             return 2;
         }
 

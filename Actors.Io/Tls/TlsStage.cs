@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Net.Security;
-using System.Runtime.InteropServices;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using Actors.Io.Channels;
@@ -24,6 +23,12 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
 {
     private const int PlainChunk = 16 * 1024;
 
+    /// <summary>
+    /// Plaintext of small writes gathered for one record: under both TLS's 16 KiB record limit and the chunk
+    /// <see cref="SslStream"/> splits a write into, so one gathered batch is one record.
+    /// </summary>
+    internal const int CoalesceLimit = 16_000;
+
     private readonly TcpSettings _settings;
     private readonly Selector _selector;
     private readonly Tcp.TlsServerSettings? _server;
@@ -33,8 +38,9 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
     private readonly bool _pullMode;
     private readonly TlsTransport _transport;
     private readonly SslStream _ssl;
-    private readonly ArrayBufferWriter<byte> _out = new();
+    private readonly Lock _outGate = new();
     private readonly Queue<PendingAck> _acks = new();
+    private readonly Queue<UserAck> _userAcks = new();
     private readonly Action _onRead;
     private readonly Action _onHandshake;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -59,6 +65,13 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
     private bool _peerClosedNotify;
     private bool _plainEnded;
     private long _inFlight;
+    private byte[]? _out;
+    private int _outCount;
+    private byte[]? _staged;
+    private int _stagedCount;
+    private long _accepted;
+    private int _unsentAcks;
+    private Akka.Dispatch.MessageQueues.IMessageQueue? _queue;
     private byte[]? _plain;
     private ValueTask<int> _read;
     private bool _readPending;
@@ -112,13 +125,31 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
 
     void TlsTransport.ISink.Send(ReadOnlySpan<byte> ciphertext)
     {
-        lock (_out) _out.Write(ciphertext);
+        lock (_outGate)
+        {
+            if (_out is null || _outCount + ciphertext.Length > _out.Length)
+            {
+                // Pooled, and given back at each flush: a stage that is not writing holds no output buffer.
+                byte[] grown = ArrayPool<byte>.Shared.Rent(Math.Max(4096, _outCount + ciphertext.Length));
+                if (_out is not null)
+                {
+                    _out.AsSpan(0, _outCount).CopyTo(grown);
+                    ArrayPool<byte>.Shared.Return(_out);
+                }
+
+                _out = grown;
+            }
+
+            ciphertext.CopyTo(_out.AsSpan(_outCount));
+            _outCount += ciphertext.Length;
+        }
     }
 
     protected override void PreStart()
     {
         _self = Self;
         _actorThread = Environment.CurrentManagedThreadId;
+        if (Context is ActorCell { Mailbox: { } mailbox }) _queue = mailbox.MessageQueue;
     }
 
     protected override void OnReceive(object message)
@@ -127,6 +158,12 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
         try
         {
             Handle(message);
+
+            // The end of a round: nothing more in the mailbox, so the writes gathered so far go out as one record.
+            if ((_accepted > 0 || _unsentAcks > 0) && _state != StageState.Finished && _closing is not Tcp.Abort && (_queue is null || !_queue.HasMessages))
+            {
+                FlushCipher(always: true);
+            }
         }
         catch (Exception e) when (_state != StageState.Finished)
         {
@@ -149,6 +186,7 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
         }
 
         _ssl.Dispose();
+        ReturnBuffers();
         if (_state is StageState.Open or StageState.Closing or StageState.AwaitingRegister && !_handler.IsNobody())
         {
             _handler.Tell(new Tcp.ErrorClosed("The TLS connection was stopped."), _self);
@@ -298,7 +336,7 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
             ? _ssl.AuthenticateAsServerAsync(ServerOptions(server), CancellationToken.None)
             : _ssl.AuthenticateAsClientAsync(ClientOptions(_client!), CancellationToken.None);
         WhenHandshakeDone();
-        FlushCipher(null, _self);
+        FlushCipher();
     }
 
     private void Feed(ByteString data)
@@ -310,7 +348,7 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
 
     private void AfterFeed()
     {
-        FlushCipher(null, _self);
+        FlushCipher();
         if (_handshakeCompleted && _state == StageState.Handshaking) HandshakeFinished();
         if (_readCompleted) DrainReads();
     }
@@ -438,7 +476,7 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
                 ?? (tls.ClientCertificateRequired ? null : (_, _, _, errors) => errors is SslPolicyErrors.None or SslPolicyErrors.RemoteCertificateNotAvailable),
         };
         if (tls.ServerCertificateSelector is { } select) options.ServerCertificateSelectionCallback = (_, name) => select(name);
-        else options.ServerCertificateContext = SslStreamCertificateContext.Create(tls.Certificate, additionalCertificates: null, offline: true);
+        else options.ServerCertificateContext = tls.CertificateContext;
         return options;
     }
 
@@ -481,14 +519,70 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
             return;
         }
 
-        foreach (Tcp.Write part in write)
+        if (write is Tcp.Write single)
         {
-            if (!part.Data.IsEmpty)
-            {
-                _ssl.Write(part.Data.ToReadOnlySpan());
-            }
+            // Not through the enumerator: a single write's iterator is an allocation per write.
+            Accept(single, commander);
+            return;
+        }
 
-            FlushCipher(part.WantsAck ? part.Ack : null, commander, always: part.WantsAck);
+        foreach (Tcp.Write part in write) Accept(part, commander);
+    }
+
+    private static long Estimate(long plaintext) => plaintext + (((plaintext / PlainChunk) + 1) * 64);
+
+    private void Accept(Tcp.Write part, IActorRef commander)
+    {
+        _accepted += Estimate(part.Data.Count);
+        if (!part.Data.IsEmpty) Stage(part.Data);
+        if (part.WantsAck)
+        {
+            _userAcks.Enqueue(new UserAck(part.Ack, commander));
+            _unsentAcks++;
+        }
+
+        // A record's worth of ciphertext gains nothing by waiting for the round's end, and a burst of big writes would
+        // otherwise all count against max-pending-write-bytes before the first of them is sent.
+        if (Volatile.Read(ref _outCount) >= CoalesceLimit) FlushCipher(always: true);
+    }
+
+    /// <summary>
+    /// Gathers a write's plaintext for the round's record (<see cref="CoalesceLimit"/>); what would not fit encrypts
+    /// what is gathered first, and a write of a record or more is encrypted from its own bytes. Encrypted output waits
+    /// in the output buffer for the round's flush.
+    /// </summary>
+    private void Stage(ByteString data)
+    {
+        int length = data.Count;
+        if (_stagedCount + length > CoalesceLimit) EncryptStaged();
+        if (length >= CoalesceLimit)
+        {
+            _ssl.Write(data.ToReadOnlySpan());
+            return;
+        }
+
+        _staged ??= ArrayPool<byte>.Shared.Rent(CoalesceLimit);
+        data.CopyTo(_staged, _stagedCount, length);
+        _stagedCount += length;
+    }
+
+    private void EncryptStaged()
+    {
+        if (_stagedCount == 0) return;
+        _ssl.Write(_staged!, 0, _stagedCount);
+        _stagedCount = 0;
+    }
+
+    private void ReturnBuffers()
+    {
+        if (_staged is { } staged) ArrayPool<byte>.Shared.Return(staged);
+        _staged = null;
+        _stagedCount = 0;
+        lock (_outGate)
+        {
+            if (_out is { } output) ArrayPool<byte>.Shared.Return(output);
+            _out = null;
+            _outCount = 0;
         }
     }
 
@@ -502,13 +596,13 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
 
         if (_writeSuspended) return new InvalidOperationException("Writing is suspended after an earlier NACK; send ResumeWriting and wait for WritingResumed.");
 
-        // Counted in ciphertext: the plaintext plus what each record adds.
-        long estimate = length + (((length / PlainChunk) + 1) * 64);
-        if (_inFlight > 0 && _inFlight + estimate > _settings.MaxPendingWriteBytes)
+        // Counted in ciphertext: the plaintext plus what each record adds, from acceptance until the connection acks it.
+        long held = _inFlight + _accepted;
+        if (held > 0 && held + Estimate(length) > _settings.MaxPendingWriteBytes)
         {
             _writeSuspended = _useResumeWriting;
             return new InvalidOperationException(
-                $"The TLS connection to {_rawConnected?.RemoteAddress} already holds {_inFlight} unsent bytes; {length} more would pass actors-io.tcp.max-pending-write-bytes = {_settings.MaxPendingWriteBytes}.");
+                $"The TLS connection to {_rawConnected?.RemoteAddress} already holds {held} unsent bytes; {length} more would pass actors-io.tcp.max-pending-write-bytes = {_settings.MaxPendingWriteBytes}.");
         }
 
         _idle?.MarkWritten();
@@ -535,6 +629,8 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
             return;
         }
 
+        // After what the round gathered, so the bytes keep their order; encrypted now, so the lease goes back at once.
+        EncryptStaged();
         try
         {
             _ssl.Write(lease.Buffer.AsSpan(0, lease.Count));
@@ -544,7 +640,14 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
             lease.ReturnFromWrite();
         }
 
-        FlushCipher(write.WantsAck ? write.Ack : null, commander, always: write.WantsAck);
+        _accepted += Estimate(write.Length);
+        if (write.WantsAck)
+        {
+            _userAcks.Enqueue(new UserAck(write.Ack, commander));
+            _unsentAcks++;
+        }
+
+        if (Volatile.Read(ref _outCount) >= CoalesceLimit) FlushCipher(always: true);
     }
 
     /// <summary>The idle sweep found <paramref name="side"/> idle: tell the handler, or close as Close does; only while open.</summary>
@@ -567,7 +670,7 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
 
     private void OnResumeWriting(IActorRef requester)
     {
-        if (!_writeSuspended || _inFlight == 0)
+        if (!_writeSuspended || _inFlight + _accepted == 0)
         {
             _writeSuspended = false;
             requester.Tell(Tcp.WritingResumed.Instance, _self);
@@ -601,9 +704,11 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
 
     private void SendCloseNotify()
     {
+        // The writes before the close go first.
+        EncryptStaged();
         Task shutdown = _ssl.ShutdownAsync();
         if (!shutdown.IsCompletedSuccessfully) _log.Debug("close_notify to {0} did not complete at once: {1}", _rawConnected?.RemoteAddress, shutdown.Status);
-        FlushCipher(null, _self);
+        FlushCipher();
     }
 
     // ------------------------------------------------------------------ plaintext reads
@@ -625,25 +730,26 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
     }
 
     /// <summary>
-    /// The next plaintext read. In leased mode a zero-byte read first waits for plaintext (or the end) without holding a
-    /// buffer, so an idle connection holds none; the read that follows takes one and completes at once.
+    /// The next plaintext read. A zero-byte read first waits for plaintext (or the end) without holding a buffer, so an
+    /// idle connection holds neither the stream's read buffer nor the stage's; the read that follows takes one (a lease,
+    /// or a pooled array in copied mode) and completes at once.
     /// </summary>
     private ValueTask<int> StartRead()
     {
+        if (!_plainWaiting) return _ssl.ReadAsync(Memory<byte>.Empty);
         if (_leaseClass < 0)
         {
-            _plain ??= new byte[PlainChunk];
-            return _ssl.ReadAsync(_plain);
+            _plain ??= ArrayPool<byte>.Shared.Rent(PlainChunk);
+            return _ssl.ReadAsync(_plain.AsMemory(0, PlainChunk));
         }
 
-        if (!_plainWaiting) return _ssl.ReadAsync(Memory<byte>.Empty);
         _lease = _selector.ReceiveBuffers.Rent(_leaseClass);
         return _ssl.ReadAsync(_lease.Buffer);
     }
 
     private void ReadDone(int n)
     {
-        if (_leaseClass >= 0 && _lease is null)
+        if (_lease is null && _plain is null)
         {
             _plainWaiting = true;
             return;
@@ -681,7 +787,7 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
 
     private void Deliver(int n)
     {
-        FlushCipher(null, _self);
+        FlushCipher();
         Tcp.LeasedReceived? lease = _lease;
         _lease = null;
         if (n > 0)
@@ -690,6 +796,7 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
             if (lease is null)
             {
                 _handler.Tell(new Tcp.Received(ByteString.CopyFrom(_plain!, 0, n)), _self);
+                ReturnPlain();
             }
             else
             {
@@ -709,10 +816,18 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
         }
 
         if (lease is not null) _selector.ReceiveBuffers.ReturnUnused(lease);
+        ReturnPlain();
         _plainEnded = true;
         if (_transport.Ended) return; // the connection's end of stream: OnPeerEof decides
         _peerClosedNotify = true;
         OnPeerCloseNotify();
+    }
+
+    private void ReturnPlain()
+    {
+        if (_plain is not { } plain) return;
+        _plain = null;
+        ArrayPool<byte>.Shared.Return(plain);
     }
 
     private void OnPeerCloseNotify()
@@ -734,19 +849,41 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
 
     // ------------------------------------------------------------------ ciphertext writes
 
-    /// <summary>Sends what the stream wrote as one connection write, acked so the stage counts it in flight.</summary>
-    private void FlushCipher(Tcp.Event? ack, IActorRef commander, bool always = false)
+    /// <summary>
+    /// Sends what the stream wrote, with the plaintext gathered so far encrypted first, as one connection write, acked so
+    /// the stage counts it in flight; the user acks of every write it completes are told when it is acked. Without
+    /// <paramref name="always"/> nothing is sent unless the stream wrote something (a handshake or read step).
+    /// </summary>
+    private void FlushCipher(bool always = false)
     {
+        if (!always && Volatile.Read(ref _outCount) == 0) return;
+        EncryptStaged();
         ByteString data;
-        lock (_out)
+        lock (_outGate)
         {
-            if (_out.WrittenCount == 0 && !always) return;
-            data = _out.WrittenCount == 0 ? ByteString.Empty : ByteString.CopyFrom(MemoryMarshal.AsMemory(_out.WrittenMemory).Span);
-            _out.ResetWrittenCount();
+            data = _outCount == 0 ? ByteString.Empty : ByteString.CopyFrom(_out.AsSpan(0, _outCount));
+            if (_out is { } output) ArrayPool<byte>.Shared.Return(output);
+            _out = null;
+            _outCount = 0;
+        }
+
+        if (_staged is { } staged)
+        {
+            ArrayPool<byte>.Shared.Return(staged);
+            _staged = null;
+        }
+
+        bool user = _accepted > 0;
+        _accepted = 0;
+        if (data.IsEmpty && _unsentAcks == 0)
+        {
+            ResumeIfDrained();
+            return;
         }
 
         _inFlight += data.Count;
-        _acks.Enqueue(new PendingAck(data.Count, ack, commander));
+        _acks.Enqueue(new PendingAck(data.Count, _unsentAcks, user));
+        _unsentAcks = 0;
         _raw.Tell(Tcp.Write.Create(data, CipherWritten.Instance), _self);
     }
 
@@ -754,9 +891,19 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
     {
         PendingAck done = _acks.Dequeue();
         _inFlight -= done.Bytes;
-        if (!ReferenceEquals(done.Commander, _self)) _idle?.MarkWritten();
-        if (done.Ack is not null) done.Commander.Tell(done.Ack, _self);
-        if (_inFlight == 0 && _resumeRequester is { } requester)
+        if (done.User) _idle?.MarkWritten();
+        for (int i = 0; i < done.Acks; i++)
+        {
+            UserAck ack = _userAcks.Dequeue();
+            ack.Commander.Tell(ack.Ack, _self);
+        }
+
+        ResumeIfDrained();
+    }
+
+    private void ResumeIfDrained()
+    {
+        if (_inFlight + _accepted == 0 && _resumeRequester is { } requester)
         {
             _resumeRequester = null;
             _writeSuspended = false;
@@ -816,7 +963,10 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
         else Context.System.Scheduler.ScheduleTellOnce(delay, _self, message, ActorRefs.NoSender);
     }
 
-    private readonly record struct PendingAck(long Bytes, Tcp.Event? Ack, IActorRef Commander);
+    /// <summary>One connection write in flight: its ciphertext bytes and how many user acks it completes.</summary>
+    private readonly record struct PendingAck(long Bytes, int Acks, bool User);
+
+    private readonly record struct UserAck(Tcp.Event Ack, IActorRef Commander);
 
     private sealed class CipherWritten : Tcp.Event, INoSerializationVerificationNeeded, IDeadLetterSuppression
     {

@@ -6,9 +6,9 @@ namespace Actors.Io.Tls;
 /// The stream an <see cref="System.Net.Security.SslStream"/> reads ciphertext from and writes it to, on behalf of a
 /// <see cref="TlsStage"/>. Reads take what the connection delivered (<see cref="Feed"/>); with nothing buffered a read
 /// waits, and the next <see cref="Feed"/> or <see cref="End"/> completes it on the caller's thread (the stage's), so the
-/// decryption that follows runs there too. A zero-byte read waits too (and completes with 0, taking nothing): SslStream
-/// issues one before it rents its frame buffer, so a waiting connection holds none. Writes hand the ciphertext to the
-/// stage at once; they never wait.
+/// decryption that follows runs there too. A zero-byte read waits the same way and completes with 0 when ciphertext
+/// arrives (keeping it), which lets <see cref="System.Net.Security.SslStream"/> wait for a record without holding a
+/// buffer. Writes hand the ciphertext to the stage at once; they never wait.
 /// </summary>
 internal sealed class TlsTransport(TlsTransport.ISink sink) : Stream, IValueTaskSource<int>
 {
@@ -47,6 +47,13 @@ internal sealed class TlsTransport(TlsTransport.ISink sink) : Stream, IValueTask
     {
         if (_readPending)
         {
+            if (_pendingBuffer.IsEmpty)
+            {
+                Keep(ciphertext);
+                Complete(0);
+                return;
+            }
+
             int n = Math.Min(ciphertext.Length, _pendingBuffer.Length);
             ciphertext[..n].CopyTo(_pendingBuffer.Span);
             Keep(ciphertext[n..]);
