@@ -23,6 +23,8 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
 {
     private const int PlainChunk = 16 * 1024;
 
+    private static bool _segmentsReadable = true;
+
     /// <summary>
     /// Plaintext of small writes gathered for one record: under both TLS's 16 KiB record limit and the chunk
     /// <see cref="SslStream"/> splits a write into, so one gathered batch is one record.
@@ -43,7 +45,7 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
     private readonly Queue<UserAck> _userAcks = new();
     private readonly Action _onRead;
     private readonly Action _onHandshake;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private ILoggingAdapter? _logAdapter;
     private HandshakeGate? _gate;
 
     private StageState _state;
@@ -69,6 +71,7 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
     private int _outCount;
     private byte[]? _staged;
     private int _stagedCount;
+    private ByteString? _single; // the round's one write so far, not copied: encrypted from its own bytes if no other comes
     private long _accepted;
     private int _unsentAcks;
     private Akka.Dispatch.MessageQueues.IMessageQueue? _queue;
@@ -88,6 +91,9 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
     private int _leaseClass = -1;
     private Tcp.LeasedReceived? _lease;
     private bool _plainWaiting;
+
+    // Made on first use: a logging adapter per connection is memory that most connections never log with.
+    private ILoggingAdapter Log => _logAdapter ??= Context.GetLogger();
 
     public TlsStage(
         TcpSettings settings, Selector selector, Tcp.TlsServerSettings? server, Tcp.TlsClientSettings? client, IActorRef announceTo, Tcp.Connect? connect, bool pullMode, HandshakeGate? gate)
@@ -121,6 +127,7 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
         TcpSettings settings, Selector selector, Tcp.TlsServerSettings? server, Tcp.TlsClientSettings? client, IActorRef announceTo, Tcp.Connect? connect, bool pullMode, HandshakeGate? gate = null) =>
         Akka.Actor.Props.Create(() => new TlsStage(settings, selector, server, client, announceTo, connect, pullMode, gate))
             .WithDispatcher(selector.Loop.Id)
+            .WithMailbox(CompactMailbox.ConfigPath)
             .WithDeploy(Deploy.Local);
 
     void TlsTransport.ISink.Send(ReadOnlySpan<byte> ciphertext)
@@ -229,7 +236,7 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
                 HandshakeFailed(new TimeoutException($"The TLS handshake with {_rawConnected?.RemoteAddress} did not complete within {HandshakeTimeout}."));
                 break;
             case RegisterTimedOut when _state == StageState.AwaitingRegister:
-                _log.Warning("No Register for the TLS connection to {0} within {1}; closing it", _rawConnected?.RemoteAddress, _settings.RegisterTimeout);
+                Log.Warning("No Register for the TLS connection to {0} within {1}; closing it", _rawConnected?.RemoteAddress, _settings.RegisterTimeout);
                 _raw.Tell(Tcp.Abort.Instance, _self);
                 _state = StageState.Finished;
                 Stop();
@@ -245,7 +252,7 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
                 Stop();
                 break;
             case Tcp.Register:
-                _log.Debug("TLS connection to {0} is already registered; ignoring Register from {1}", _rawConnected?.RemoteAddress, Sender);
+                Log.Debug("TLS connection to {0} is already registered; ignoring Register from {1}", _rawConnected?.RemoteAddress, Sender);
                 break;
             case Tcp.WriteCommand write:
                 OnWrite(write, Sender);
@@ -273,7 +280,7 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
                 OnClose(close, Sender);
                 break;
             case Terminated terminated when terminated.ActorRef.Equals(_handler) && _state != StageState.Finished && _closing is null:
-                _log.Warning("Handler {0} of the TLS connection to {1} stopped while the connection was open; aborting the connection", _handler, _rawConnected?.RemoteAddress);
+                Log.Warning("Handler {0} of the TLS connection to {1} stopped while the connection was open; aborting the connection", _handler, _rawConnected?.RemoteAddress);
                 _selector.Metrics?.ConnectionFailed(Streams.TcpConnection.HandlerTerminatedCause);
                 _raw.Tell(Tcp.Abort.Instance, _self);
                 _state = StageState.Finished;
@@ -341,10 +348,34 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
 
     private void Feed(ByteString data)
     {
-        _transport.Feed(data.ToReadOnlySpan());
+        // A connection's read is one array no one writes to again: the transport reads from it rather than copy it.
+        if (SingleSegment(data) is { } only) _transport.Feed(only);
+        else _transport.Feed(data.ToReadOnlySpan());
 
         AfterFeed();
     }
+
+    /// <summary>The one array segment behind <paramref name="data"/>, or null when it has several (or this Akka version
+    /// keeps them otherwise).</summary>
+    private static ArraySegment<byte>? SingleSegment(ByteString data)
+    {
+        if (!_segmentsReadable) return null;
+        try
+        {
+            ArraySegment<byte>[] segments = ByteStringSegments(data);
+            if (segments.Length != 1) return null;
+            return segments[0];
+        }
+        catch (MissingFieldException)
+        {
+            _segmentsReadable = false;
+            return null;
+        }
+    }
+
+    // ByteString's segments are internal to Akka; read only here, with the copying path as the fallback.
+    [System.Runtime.CompilerServices.UnsafeAccessor(System.Runtime.CompilerServices.UnsafeAccessorKind.Field, Name = "_buffers")]
+    private static extern ref ArraySegment<byte>[] ByteStringSegments(ByteString data);
 
     private void AfterFeed()
     {
@@ -449,7 +480,7 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
 
         if (_server is not null)
         {
-            HandshakeWarnings.Report(_log, _rawConnected?.RemoteAddress, cause);
+            HandshakeWarnings.Report(Log, _rawConnected?.RemoteAddress, cause);
         }
         else
         {
@@ -548,26 +579,47 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
 
     /// <summary>
     /// Gathers a write's plaintext for the round's record (<see cref="CoalesceLimit"/>); what would not fit encrypts
-    /// what is gathered first, and a write of a record or more is encrypted from its own bytes. Encrypted output waits
-    /// in the output buffer for the round's flush.
+    /// what is gathered first, and a write of a record or more is encrypted from its own bytes. The round's first write
+    /// is only held (its bytes never change): a round of one write is encrypted from its own bytes too, and a second
+    /// write copies both into the gathering buffer. Encrypted output waits in the output buffer for the round's flush.
     /// </summary>
     private void Stage(ByteString data)
     {
         int length = data.Count;
-        if (_stagedCount + length > CoalesceLimit) EncryptStaged();
+        if (_stagedCount + (_single?.Count ?? 0) + length > CoalesceLimit) EncryptStaged();
         if (length >= CoalesceLimit)
         {
             _ssl.Write(data.ToReadOnlySpan());
             return;
         }
 
+        if (_stagedCount == 0 && _single is null)
+        {
+            _single = data;
+            return;
+        }
+
         _staged ??= ArrayPool<byte>.Shared.Rent(CoalesceLimit);
+        if (_single is { } first)
+        {
+            _single = null;
+            first.CopyTo(_staged, 0, first.Count);
+            _stagedCount = first.Count;
+        }
+
         data.CopyTo(_staged, _stagedCount, length);
         _stagedCount += length;
     }
 
     private void EncryptStaged()
     {
+        if (_single is { } only)
+        {
+            _single = null;
+            _ssl.Write(only.ToReadOnlySpan());
+            return;
+        }
+
         if (_stagedCount == 0) return;
         _ssl.Write(_staged!, 0, _stagedCount);
         _stagedCount = 0;
@@ -578,6 +630,7 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
         if (_staged is { } staged) ArrayPool<byte>.Shared.Return(staged);
         _staged = null;
         _stagedCount = 0;
+        _single = null;
         lock (_outGate)
         {
             if (_out is { } output) ArrayPool<byte>.Shared.Return(output);
@@ -661,7 +714,7 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
         }
 
         TimeSpan timeout = idle.Timeout.Of(side);
-        _log.Debug("TLS connection to {0} was idle ({1}) for {2}; closing it", _rawConnected?.RemoteAddress, side, timeout);
+        Log.Debug("TLS connection to {0} was idle ({1}) for {2}; closing it", _rawConnected?.RemoteAddress, side, timeout);
         _idleClosed = new Tcp.IdleClosed(side, timeout);
         _closing = Tcp.Close.Instance;
         SendCloseNotify();
@@ -707,7 +760,7 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
         // The writes before the close go first.
         EncryptStaged();
         Task shutdown = _ssl.ShutdownAsync();
-        if (!shutdown.IsCompletedSuccessfully) _log.Debug("close_notify to {0} did not complete at once: {1}", _rawConnected?.RemoteAddress, shutdown.Status);
+        if (!shutdown.IsCompletedSuccessfully) Log.Debug("close_notify to {0} did not complete at once: {1}", _rawConnected?.RemoteAddress, shutdown.Status);
         FlushCipher();
     }
 
@@ -795,7 +848,9 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
             _idle?.MarkRead();
             if (lease is null)
             {
-                _handler.Tell(new Tcp.Received(ByteString.CopyFrom(_plain!, 0, n)), _self);
+                byte[] copy = GC.AllocateUninitializedArray<byte>(n);
+                _plain.AsSpan(0, n).CopyTo(copy);
+                _handler.Tell(new Tcp.Received(ByteString.FromBytes(copy)), _self);
                 ReturnPlain();
             }
             else
@@ -858,11 +913,13 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
     {
         if (!always && Volatile.Read(ref _outCount) == 0) return;
         EncryptStaged();
-        ByteString data;
+        ByteString data = ByteString.Empty;
+        byte[]? sent = null;
         lock (_outGate)
         {
-            data = _outCount == 0 ? ByteString.Empty : ByteString.CopyFrom(_out.AsSpan(0, _outCount));
-            if (_out is { } output) ArrayPool<byte>.Shared.Return(output);
+            // The connection writes straight from the pooled buffer; it goes back to the pool when the write is acked.
+            if (_outCount > 0) (data, sent) = (ByteString.FromBytes(_out!, 0, _outCount), _out);
+            else if (_out is { } unused) ArrayPool<byte>.Shared.Return(unused);
             _out = null;
             _outCount = 0;
         }
@@ -882,7 +939,7 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
         }
 
         _inFlight += data.Count;
-        _acks.Enqueue(new PendingAck(data.Count, _unsentAcks, user));
+        _acks.Enqueue(new PendingAck(data.Count, _unsentAcks, user, sent));
         _unsentAcks = 0;
         _raw.Tell(Tcp.Write.Create(data, CipherWritten.Instance), _self);
     }
@@ -891,6 +948,7 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
     {
         PendingAck done = _acks.Dequeue();
         _inFlight -= done.Bytes;
+        if (done.Buffer is { } written) ArrayPool<byte>.Shared.Return(written);
         if (done.User) _idle?.MarkWritten();
         for (int i = 0; i < done.Acks; i++)
         {
@@ -941,7 +999,7 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
 
     private void Fail(string cause, Exception? error)
     {
-        _log.Debug("TLS connection to {0}: {1}", _rawConnected?.RemoteAddress, error?.ToString() ?? cause);
+        Log.Debug("TLS connection to {0}: {1}", _rawConnected?.RemoteAddress, error?.ToString() ?? cause);
         if (_state is StageState.Connecting or StageState.Handshaking)
         {
             HandshakeFailed(error ?? new AuthenticationException(cause));
@@ -963,8 +1021,9 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
         else Context.System.Scheduler.ScheduleTellOnce(delay, _self, message, ActorRefs.NoSender);
     }
 
-    /// <summary>One connection write in flight: its ciphertext bytes and how many user acks it completes.</summary>
-    private readonly record struct PendingAck(long Bytes, int Acks, bool User);
+    /// <summary>A connection write in flight: its bytes, the user acks it completes, whether it carries user data, and the
+    /// pooled buffer it was written from (null for none), which the stage may reuse once the write is acked.</summary>
+    private readonly record struct PendingAck(long Bytes, int Acks, bool User, byte[]? Buffer);
 
     private readonly record struct UserAck(Tcp.Event Ack, IActorRef Commander);
 

@@ -1,14 +1,16 @@
+using System.Buffers;
 using System.Threading.Tasks.Sources;
 
 namespace Actors.Io.Tls;
 
 /// <summary>
 /// The stream an <see cref="System.Net.Security.SslStream"/> reads ciphertext from and writes it to, on behalf of a
-/// <see cref="TlsStage"/>. Reads take what the connection delivered (<see cref="Feed"/>); with nothing buffered a read
-/// waits, and the next <see cref="Feed"/> or <see cref="End"/> completes it on the caller's thread (the stage's), so the
+/// <see cref="TlsStage"/>. Reads take what the connection delivered (<c>Feed</c>); with nothing buffered a read
+/// waits, and the next <c>Feed</c> or <see cref="End"/> completes it on the caller's thread (the stage's), so the
 /// decryption that follows runs there too. A zero-byte read waits the same way and completes with 0 when ciphertext
 /// arrives (keeping it), which lets <see cref="System.Net.Security.SslStream"/> wait for a record without holding a
-/// buffer. Writes hand the ciphertext to the stage at once; they never wait.
+/// buffer. Writes hand the ciphertext to the stage at once; they never wait. Ciphertext kept for a later read waits in a
+/// pooled buffer, given back once it is read out, so a drained transport holds none.
 /// </summary>
 internal sealed class TlsTransport(TlsTransport.ISink sink) : Stream, IValueTaskSource<int>
 {
@@ -16,6 +18,7 @@ internal sealed class TlsTransport(TlsTransport.ISink sink) : Stream, IValueTask
     private Memory<byte> _pendingBuffer;
     private bool _readPending;
     private byte[] _buffer = [];
+    private ArraySegment<byte> _borrowed;
     private int _start;
     private int _count;
 
@@ -42,9 +45,10 @@ internal sealed class TlsTransport(TlsTransport.ISink sink) : Stream, IValueTask
         set => throw new NotSupportedException();
     }
 
-    /// <summary>Ciphertext from the connection: completes a waiting read, the rest is kept for the next.</summary>
+    /// <summary>Ciphertext from the connection: completes a waiting read, the rest is kept (copied) for the next.</summary>
     public void Feed(ReadOnlySpan<byte> ciphertext)
     {
+        KeepBorrowed();
         if (_readPending)
         {
             if (_pendingBuffer.IsEmpty)
@@ -64,17 +68,46 @@ internal sealed class TlsTransport(TlsTransport.ISink sink) : Stream, IValueTask
         Keep(ciphertext);
     }
 
+    /// <summary>
+    /// Ciphertext in an array no one writes to again (a connection's read): what a waiting read does not take is read
+    /// from it later, not copied, unless older ciphertext is still kept or more comes first.
+    /// </summary>
+    public void Feed(ArraySegment<byte> ciphertext)
+    {
+        KeepBorrowed();
+        if (_count > 0)
+        {
+            // Older ciphertext is still kept, so no read waits: this goes behind it.
+            Keep(ciphertext);
+            return;
+        }
+
+        if (!_readPending)
+        {
+            _borrowed = ciphertext;
+            return;
+        }
+
+        // A zero-byte read takes nothing and is told that ciphertext came.
+        int n = Math.Min(ciphertext.Count, _pendingBuffer.Length);
+        ciphertext.AsSpan(0, n).CopyTo(_pendingBuffer.Span);
+        _borrowed = ciphertext[n..];
+        Complete(n);
+    }
+
     /// <summary>The connection's end of stream: a waiting read, and every later one once the buffer is empty, gets 0.</summary>
     public void End()
     {
         Ended = true;
-        if (_readPending && _count == 0) Complete(0);
+        if (_readPending && Buffered == 0) Complete(0);
     }
+
+    private int Buffered => _count + _borrowed.Count;
 
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         if (_readPending) throw new InvalidOperationException("One read at a time.");
-        if (_count > 0) return new ValueTask<int>(Take(buffer.Span));
+        if (Buffered > 0) return new ValueTask<int>(Take(buffer.Span));
         if (Ended) return new ValueTask<int>(0);
         _pendingBuffer = buffer;
         _readPending = true;
@@ -86,7 +119,7 @@ internal sealed class TlsTransport(TlsTransport.ISink sink) : Stream, IValueTask
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override int Read(byte[] buffer, int offset, int count) =>
-        _count > 0 || Ended ? Take(buffer.AsSpan(offset, count)) : throw new InvalidOperationException("The TLS transport reads asynchronously only.");
+        Buffered > 0 || Ended ? Take(buffer.AsSpan(offset, count)) : throw new InvalidOperationException("The TLS transport reads asynchronously only.");
 
     public override void Write(ReadOnlySpan<byte> buffer) => sink.Send(buffer);
 
@@ -130,12 +163,30 @@ internal sealed class TlsTransport(TlsTransport.ISink sink) : Stream, IValueTask
 
     private int Take(Span<byte> into)
     {
+        if (_count == 0)
+        {
+            // Only borrowed ciphertext: read from where the connection left it.
+            int b = Math.Min(into.Length, _borrowed.Count);
+            _borrowed.AsSpan(0, b).CopyTo(into);
+            _borrowed = _borrowed.Count == b ? default : _borrowed[b..];
+            return b;
+        }
+
         int n = Math.Min(into.Length, _count);
         _buffer.AsSpan(_start, n).CopyTo(into);
         _start += n;
         _count -= n;
-        if (_count == 0) _start = 0;
+        if (_count == 0) ReleaseBuffer();
         return n;
+    }
+
+    /// <summary>Copies what is left of borrowed ciphertext behind the kept, before newer ciphertext is kept.</summary>
+    private void KeepBorrowed()
+    {
+        if (_borrowed.Count == 0) return;
+        ArraySegment<byte> rest = _borrowed;
+        _borrowed = default;
+        Keep(rest);
     }
 
     private void Keep(ReadOnlySpan<byte> rest)
@@ -149,8 +200,9 @@ internal sealed class TlsTransport(TlsTransport.ISink sink) : Stream, IValueTask
             }
             else
             {
-                var grown = new byte[Math.Max(_count + rest.Length, _buffer.Length * 2)];
+                byte[] grown = ArrayPool<byte>.Shared.Rent(Math.Max(_count + rest.Length, _buffer.Length * 2));
                 _buffer.AsSpan(_start, _count).CopyTo(grown);
+                if (_buffer.Length > 0) ArrayPool<byte>.Shared.Return(_buffer);
                 _buffer = grown;
             }
 
@@ -159,5 +211,13 @@ internal sealed class TlsTransport(TlsTransport.ISink sink) : Stream, IValueTask
 
         rest.CopyTo(_buffer.AsSpan(_start + _count));
         _count += rest.Length;
+    }
+
+    private void ReleaseBuffer()
+    {
+        _start = 0;
+        if (_buffer.Length == 0) return;
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = [];
     }
 }
