@@ -137,6 +137,9 @@ internal sealed class IoManager : UntypedActor, IWithTimers
         switch (command)
         {
             case Tcp.Bind bind:
+                // Built here, once per settings, not by the first handshake on the loop (where it stalled every
+                // connection of that loop for about 130 ms: the chain, and the platform's TLS library loading).
+                _ = bind.Tls?.CertificateContext;
                 _listeners.Add(Context.ActorOf(TcpListener.Props(_pool, selector, _settings.Tcp, Sender, bind)));
                 break;
             case Tcp.Connect connect:
