@@ -456,6 +456,7 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
             _ssl.RemoteCertificate is { } remote ? remote as X509Certificate2 ?? new X509Certificate2(remote) : null,
             _ssl.NegotiatedApplicationProtocol,
             _server is not null ? _ssl.TargetHostName is { Length: > 0 } name ? name : null : _client!.TargetHost);
+        _handshake = null; // its task and state machine would stay with every idle connection
         LeaveGate();
         _selector.Metrics?.TlsHandshake("succeeded", _server is not null, Stopwatch.GetElapsedTime(_handshakeStarted).TotalSeconds);
         _state = StageState.AwaitingRegister;
