@@ -23,8 +23,6 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
 {
     private const int PlainChunk = 16 * 1024;
 
-    private static bool _segmentsReadable = true;
-
     /// <summary>
     /// Plaintext of small writes gathered for one record: under both TLS's 16 KiB record limit and the chunk
     /// <see cref="SslStream"/> splits a write into, so one gathered batch is one record.
@@ -193,6 +191,7 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
         }
 
         _ssl.Dispose();
+        _transport.ReleaseBorrowed();
         ReturnBuffers();
         if (_state is StageState.Open or StageState.Closing or StageState.AwaitingRegister && !_handler.IsNobody())
         {
@@ -299,9 +298,23 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
     private bool OnConnectionMessage(object message)
     {
         // Closed and waiting for Register: what the connection still says changes nothing.
-        if (_state == StageState.ClosedUnreported) return true;
+        if (_state == StageState.ClosedUnreported)
+        {
+            if (message is Tcp.LeasedReceived dropped) dropped.Return();
+            return true;
+        }
+
         switch (message)
         {
+            case Tcp.LeasedReceived lease:
+                // The connection reads ciphertext into pooled buffers; the transport gives each back once read out.
+                _transport.Feed(new ArraySegment<byte>(lease.Buffer, 0, lease.Count), lease);
+                AfterFeed();
+
+                // What the reads took came straight from the lease; the rest (a record's start, or all of it while the
+                // handler does not read) is copied and the lease goes back now.
+                _transport.KeepBorrowed();
+                return true;
             case Tcp.Received received:
                 Feed(received.Data);
                 return true;
@@ -335,7 +348,7 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
         _raw = Sender;
         _rawConnected = connected;
         // The idle timeout is the stage's, on plaintext (the user's Register or the configured default): none here.
-        _raw.Tell(new Tcp.Register(_self, keepOpenOnPeerClosed: true, useResumeWriting: false, idleTimeout: Tcp.IdleTimeout.Off), _self);
+        _raw.Tell(new Tcp.Register(_self, keepOpenOnPeerClosed: true, useResumeWriting: false, receiveMode: Tcp.ReceiveMode.Leased, idleTimeout: Tcp.IdleTimeout.Off), _self);
         _state = StageState.Handshaking;
         _handshakeStarted = Stopwatch.GetTimestamp();
         ScheduleTellSelf(HandshakeTimeout, HandshakeTimedOut.Instance);
@@ -348,34 +361,10 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
 
     private void Feed(ByteString data)
     {
-        // A connection's read is one array no one writes to again: the transport reads from it rather than copy it.
-        if (SingleSegment(data) is { } only) _transport.Feed(only);
-        else _transport.Feed(data.ToReadOnlySpan());
+        _transport.Feed(data.ToReadOnlySpan());
 
         AfterFeed();
     }
-
-    /// <summary>The one array segment behind <paramref name="data"/>, or null when it has several (or this Akka version
-    /// keeps them otherwise).</summary>
-    private static ArraySegment<byte>? SingleSegment(ByteString data)
-    {
-        if (!_segmentsReadable) return null;
-        try
-        {
-            ArraySegment<byte>[] segments = ByteStringSegments(data);
-            if (segments.Length != 1) return null;
-            return segments[0];
-        }
-        catch (MissingFieldException)
-        {
-            _segmentsReadable = false;
-            return null;
-        }
-    }
-
-    // ByteString's segments are internal to Akka; read only here, with the copying path as the fallback.
-    [System.Runtime.CompilerServices.UnsafeAccessor(System.Runtime.CompilerServices.UnsafeAccessorKind.Field, Name = "_buffers")]
-    private static extern ref ArraySegment<byte>[] ByteStringSegments(ByteString data);
 
     private void AfterFeed()
     {

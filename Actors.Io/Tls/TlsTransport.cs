@@ -19,6 +19,7 @@ internal sealed class TlsTransport(TlsTransport.ISink sink) : Stream, IValueTask
     private bool _readPending;
     private byte[] _buffer = [];
     private ArraySegment<byte> _borrowed;
+    private Tcp.LeasedReceived? _borrowedFrom;
     private int _start;
     private int _count;
 
@@ -69,30 +70,39 @@ internal sealed class TlsTransport(TlsTransport.ISink sink) : Stream, IValueTask
     }
 
     /// <summary>
-    /// Ciphertext in an array no one writes to again (a connection's read): what a waiting read does not take is read
-    /// from it later, not copied, unless older ciphertext is still kept or more comes first.
+    /// Ciphertext in an array no one writes to again until it is given back (a connection's read, leased or copied):
+    /// what a waiting read does not take is read from it later, not copied, unless older ciphertext is still kept or
+    /// more comes first. <paramref name="lease"/>, the read's buffer, goes back to its pool once nothing is read from it.
     /// </summary>
-    public void Feed(ArraySegment<byte> ciphertext)
+    public void Feed(ArraySegment<byte> ciphertext, Tcp.LeasedReceived? lease = null)
     {
         KeepBorrowed();
         if (_count > 0)
         {
             // Older ciphertext is still kept, so no read waits: this goes behind it.
             Keep(ciphertext);
+            lease?.Return();
             return;
         }
 
         if (!_readPending)
         {
-            _borrowed = ciphertext;
+            Borrow(ciphertext, lease);
             return;
         }
 
         // A zero-byte read takes nothing and is told that ciphertext came.
         int n = Math.Min(ciphertext.Count, _pendingBuffer.Length);
         ciphertext.AsSpan(0, n).CopyTo(_pendingBuffer.Span);
-        _borrowed = ciphertext[n..];
+        Borrow(ciphertext[n..], lease);
         Complete(n);
+    }
+
+    /// <summary>Gives back the lease borrowed ciphertext is read from, if any (its stage stopped).</summary>
+    public void ReleaseBorrowed()
+    {
+        _borrowed = default;
+        EndBorrow();
     }
 
     /// <summary>The connection's end of stream: a waiting read, and every later one once the buffer is empty, gets 0.</summary>
@@ -168,7 +178,16 @@ internal sealed class TlsTransport(TlsTransport.ISink sink) : Stream, IValueTask
             // Only borrowed ciphertext: read from where the connection left it.
             int b = Math.Min(into.Length, _borrowed.Count);
             _borrowed.AsSpan(0, b).CopyTo(into);
-            _borrowed = _borrowed.Count == b ? default : _borrowed[b..];
+            if (_borrowed.Count == b)
+            {
+                _borrowed = default;
+                EndBorrow();
+            }
+            else
+            {
+                _borrowed = _borrowed[b..];
+            }
+
             return b;
         }
 
@@ -180,13 +199,36 @@ internal sealed class TlsTransport(TlsTransport.ISink sink) : Stream, IValueTask
         return n;
     }
 
-    /// <summary>Copies what is left of borrowed ciphertext behind the kept, before newer ciphertext is kept.</summary>
-    private void KeepBorrowed()
+    /// <summary>
+    /// Copies what is left of borrowed ciphertext behind the kept and gives its lease back: before newer ciphertext is
+    /// kept, and when the stage will not read for now (a lease is the pool's, not a place to wait in).
+    /// </summary>
+    public void KeepBorrowed()
     {
         if (_borrowed.Count == 0) return;
         ArraySegment<byte> rest = _borrowed;
         _borrowed = default;
         Keep(rest);
+        EndBorrow();
+    }
+
+    private void Borrow(ArraySegment<byte> rest, Tcp.LeasedReceived? lease)
+    {
+        if (rest.Count == 0)
+        {
+            lease?.Return();
+            return;
+        }
+
+        _borrowed = rest;
+        _borrowedFrom = lease;
+    }
+
+    private void EndBorrow()
+    {
+        Tcp.LeasedReceived? lease = _borrowedFrom;
+        _borrowedFrom = null;
+        lease?.Return();
     }
 
     private void Keep(ReadOnlySpan<byte> rest)
