@@ -112,8 +112,8 @@ public sealed class TlsLeasedReceiveTests(ITestOutputHelper output)
         const int Total = 2 << 20;
         EndPoint server = BindTls(options: [new TcpMsg.SO.SendBufferSize(4096)]);
         (SslStream client, IActorRef connection) = await AcceptTlsAsync(server, bufferSize: 4096);
-        var nacks = new NackCount();
-        IActorRef handler = Sys.ActorOf(Props.Create(() => new LeasedEcho(connection, nacks)));
+        var nacks = new NackCounter();
+        IActorRef handler = Sys.ActorOf(Props.Create(() => new ResendingLeasedEcho(connection, nacks)));
         connection.Tell(new TcpMsg.Register(handler, receiveMode: TcpMsg.ReceiveMode.Leased));
 
         // Random pieces, sent before anything is read: the echo backs up, so writes are NACKed and resumed.
@@ -129,7 +129,7 @@ public sealed class TlsLeasedReceiveTests(ITestOutputHelper output)
                 at += n;
             }
         });
-        AwaitTrue(() => nacks.Count > 0, "a write is NACKed while the client does not read");
+        AwaitTrue(() => nacks.Nacks > 0, "a write is NACKed while the client does not read");
 
         byte[] echo = new byte[Total];
         await client.ReadExactlyAsync(echo).AsTask().WaitAsync(TimeSpan.FromSeconds(30));
@@ -162,58 +162,5 @@ public sealed class TlsLeasedReceiveTests(ITestOutputHelper output)
         ExpectTerminated(handler, TimeSpan.FromSeconds(10));
 
         AwaitTrue(() => Outstanding() == 0, "the NACKed leases and those read before the abort are back in their pool");
-    }
-
-    private sealed class NackCount
-    {
-        private int _count;
-
-        public int Count => Volatile.Read(ref _count);
-
-        public void Add() => Interlocked.Increment(ref _count);
-    }
-
-    /// <summary>
-    /// Echoes leases; on a NACK suspends reading, asks for ResumeWriting and keeps the refused writes in the order they
-    /// were refused (the order they were sent), with the leases that arrive meanwhile behind them; after WritingResumed
-    /// sends both, in that order. On its connection's close it gives back what it holds.
-    /// </summary>
-    private sealed class LeasedEcho : ReceiveActor
-    {
-        public LeasedEcho(IActorRef connection, NackCount nacks)
-        {
-            var refused = new Queue<TcpMsg.LeasedWrite>();
-            var waiting = new Queue<TcpMsg.LeasedWrite>();
-            bool resuming = false;
-            Receive<TcpMsg.LeasedReceived>(lease =>
-            {
-                if (resuming) waiting.Enqueue(lease.Write());
-                else connection.Tell(lease.Write());
-            });
-            Receive<TcpMsg.CommandFailed>(failed =>
-            {
-                nacks.Add();
-                if (!resuming)
-                {
-                    resuming = true;
-                    connection.Tell(TcpMsg.SuspendReading.Instance);
-                    connection.Tell(TcpMsg.ResumeWriting.Instance);
-                }
-
-                refused.Enqueue((TcpMsg.LeasedWrite)failed.Cmd);
-            });
-            Receive<TcpMsg.WritingResumed>(_ =>
-            {
-                resuming = false;
-                while (refused.TryDequeue(out TcpMsg.LeasedWrite? write)) connection.Tell(write);
-                while (waiting.TryDequeue(out TcpMsg.LeasedWrite? write)) connection.Tell(write);
-                connection.Tell(TcpMsg.ResumeReading.Instance);
-            });
-            Receive<TcpMsg.ConnectionClosed>(_ =>
-            {
-                foreach (TcpMsg.LeasedWrite write in refused.Concat(waiting)) write.Lease.Return();
-                Context.Stop(Self);
-            });
-        }
     }
 }
