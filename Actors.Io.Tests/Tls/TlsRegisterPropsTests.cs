@@ -1,6 +1,4 @@
-using System.Net;
 using System.Net.Security;
-using System.Net.Sockets;
 using Actors.Io.Tests.Support;
 using Akka.Actor;
 using Akka.TestKit;
@@ -10,26 +8,12 @@ using TcpMsg = Actors.Io.Tcp;
 namespace Actors.Io.Tests.Tls;
 
 /// <summary><c>Register(Props)</c> on a TLS connection: the TLS connection starts the handler, on its loop, as its child.</summary>
-public sealed class TlsRegisterPropsTests(ITestOutputHelper output) : LoopbackTestKit(output)
+public sealed class TlsRegisterPropsTests(ITestOutputHelper output) : TlsTestKit(output)
 {
-    private static readonly TimeSpan Handshake = TimeSpan.FromSeconds(15);
-
     [Fact]
     public async Task The_TLS_connection_starts_the_handler_on_its_loop_and_stops_it_after_the_final_event()
     {
-        TestProbe commander = CreateTestProbe();
-        Sys.Io().Tell(new TcpMsg.Bind(TestActor, new IPEndPoint(IPAddress.Loopback, 0), tls: new TcpMsg.TlsServerSettings(TestCertificates.Server)), commander);
-        var server = (IPEndPoint)commander.ExpectMsg<TcpMsg.Bound>(TestWaits.Expect).LocalAddress;
-        Socket socket = NewClient();
-        await socket.ConnectAsync(server);
-        using var client = new SslStream(new NetworkStream(socket, ownsSocket: false));
-        await client.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
-        {
-            TargetHost = "localhost",
-            RemoteCertificateValidationCallback = TestCertificates.TrustTestAuthority,
-        }).WaitAsync(Handshake);
-        ExpectMsg<TcpMsg.Connected>(Handshake);
-        IActorRef connection = LastSender;
+        (SslStream client, IActorRef connection) = await AcceptTlsAsync(BindTls());
         Watch(connection);
 
         TestProbe probe = CreateTestProbe();
@@ -39,9 +23,7 @@ public sealed class TlsRegisterPropsTests(ITestOutputHelper output) : LoopbackTe
         Assert.Equal(connection, parent);
 
         await client.WriteAsync("secret"u8.ToArray());
-        byte[] echoed = new byte[6];
-        await client.ReadExactlyAsync(echoed).AsTask().WaitAsync(TestWaits.Expect);
-        Assert.Equal("secret"u8.ToArray(), echoed);
+        Assert.Equal("secret", await ReadTextAsync(client, 6));
 
         await client.ShutdownAsync();
         probe.ExpectMsg<TcpMsg.PeerClosed>(TestWaits.Expect);
