@@ -70,7 +70,7 @@ internal sealed class TlsTransport(TlsTransport.ISink sink) : Stream, IValueTask
     }
 
     /// <summary>
-    /// Ciphertext in an array no one writes to again until it is given back (a connection's read, leased or copied):
+    /// Ciphertext in an array no one writes to again until it is given back (a connection's leased read):
     /// what a waiting read does not take is read from it later, not copied, unless older ciphertext is still kept or
     /// more comes first. <paramref name="lease"/>, the read's buffer, goes back to its pool once nothing is read from it.
     /// </summary>
