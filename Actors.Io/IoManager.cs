@@ -143,6 +143,8 @@ internal sealed class IoManager : UntypedActor, IWithTimers
                 _listeners.Add(Context.ActorOf(TcpListener.Props(_pool, selector, _settings.Tcp, Sender, bind)));
                 break;
             case Tcp.Connect connect:
+                if (connect.Tls is not null) Tls.TlsWarmUp.Once();
+
                 // A child of its selector, as the connections a listener accepts are.
                 selector.Actor.Tell(connect.Tls is { } tls
                     ? new SpawnChannel(TcpOutgoingConnection.Props(_settings.Tcp, selector, Sender, connect), null, Interest.None)
