@@ -315,9 +315,6 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
                 // handler does not read) is copied and the lease goes back now.
                 _transport.KeepBorrowed();
                 return true;
-            case Tcp.Received received:
-                Feed(received.Data);
-                return true;
             case CipherWritten:
                 OnCipherWritten();
                 return true;
@@ -357,13 +354,6 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
             : _ssl.AuthenticateAsClientAsync(ClientOptions(_client!), CancellationToken.None);
         WhenHandshakeDone();
         FlushCipher();
-    }
-
-    private void Feed(ByteString data)
-    {
-        _transport.Feed(data.ToReadOnlySpan());
-
-        AfterFeed();
     }
 
     private void AfterFeed()
