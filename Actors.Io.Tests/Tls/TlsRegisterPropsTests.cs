@@ -31,6 +31,31 @@ public sealed class TlsRegisterPropsTests(ITestOutputHelper output) : TlsTestKit
         ExpectTerminated(connection, TestWaits.Expect);
     }
 
+    [Fact]
+    public async Task The_TLS_connection_and_the_handler_it_starts_have_the_compact_mailbox()
+    {
+        (SslStream client, IActorRef connection) = await AcceptTlsAsync(BindTls());
+        using (client)
+        {
+            Assert.IsType<CompactMessageQueue>(QueueOf(connection));
+
+            TestProbe probe = CreateTestProbe();
+            connection.Tell(new TcpMsg.Register(Props.Create(() => new SelfReporter(probe.Ref))));
+            Assert.IsType<CompactMessageQueue>(QueueOf(probe.ExpectMsg<IActorRef>(TestWaits.Expect)));
+        }
+    }
+
+    private static object? QueueOf(IActorRef actor) => ((ActorCell)((ActorRefWithCell)actor).Underlying).Mailbox?.MessageQueue;
+
+    private sealed class SelfReporter(IActorRef probe) : UntypedActor
+    {
+        protected override void PreStart() => probe.Tell(Self);
+
+        protected override void OnReceive(object message)
+        {
+        }
+    }
+
     private sealed class PlainEcho(IActorRef probe) : UntypedActor
     {
         protected override void PreStart() => probe.Tell((Context.Props.Dispatcher, Context.Parent));

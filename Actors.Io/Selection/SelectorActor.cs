@@ -221,7 +221,7 @@ internal sealed class SelectorActor : UntypedActor
             Props props = spawn.Props;
             if (spawn is { Front: { } frontProps, Behind: { } behind })
             {
-                front = Context.ActorOf(frontProps.WithDispatcher(_loop.Id));
+                front = Context.ActorOf(frontProps is ChannelProps ? frontProps : frontProps.WithDispatcher(_loop.Id));
                 props = behind(front);
             }
 

@@ -123,10 +123,7 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
 
     public static Props Props(
         TcpSettings settings, Selector selector, Tcp.TlsServerSettings? server, Tcp.TlsClientSettings? client, IActorRef announceTo, Tcp.Connect? connect, bool pullMode, HandshakeGate? gate = null) =>
-        Akka.Actor.Props.Create(() => new TlsStage(settings, selector, server, client, announceTo, connect, pullMode, gate))
-            .WithDispatcher(selector.Loop.Id)
-            .WithMailbox(CompactMailbox.ConfigPath)
-            .WithDeploy(Deploy.Local);
+        new StageProps(settings, selector, server, client, announceTo, connect, pullMode, gate);
 
     void TlsTransport.ISink.Send(ReadOnlySpan<byte> ciphertext)
     {
@@ -1030,5 +1027,32 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
     private sealed class RegisterTimedOut : INoSerializationVerificationNeeded, IDeadLetterSuppression
     {
         public static readonly RegisterTimedOut Instance = new();
+    }
+
+    /// <summary>
+    /// The stage's props: the loop dispatcher and <see cref="CompactMailbox"/> from the selector's template (props made
+    /// with <c>Props.Create</c> and then <c>WithDeploy</c> had lost the mailbox), and the stage made without reflection.
+    /// </summary>
+    private sealed class StageProps : ChannelProps
+    {
+        private readonly TcpSettings _settings;
+        private readonly Selector _selector;
+        private readonly Tcp.TlsServerSettings? _server;
+        private readonly Tcp.TlsClientSettings? _client;
+        private readonly IActorRef _announceTo;
+        private readonly Tcp.Connect? _connect;
+        private readonly bool _pullMode;
+        private readonly HandshakeGate? _gate;
+
+        public StageProps(
+            TcpSettings settings, Selector selector, Tcp.TlsServerSettings? server, Tcp.TlsClientSettings? client, IActorRef announceTo, Tcp.Connect? connect, bool pullMode, HandshakeGate? gate)
+            : base(selector, typeof(TlsStage))
+        {
+            (_settings, _selector, _server, _client, _announceTo, _connect, _pullMode, _gate) = (settings, selector, server, client, announceTo, connect, pullMode, gate);
+        }
+
+#pragma warning disable AK1000 // Akka calls NewActor inside ActorOf: this is the props' factory.
+        public override ActorBase NewActor() => new TlsStage(_settings, _selector, _server, _client, _announceTo, _connect, _pullMode, _gate);
+#pragma warning restore AK1000
     }
 }
