@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Event;
 
 namespace Actors.Io.Channels;
 
@@ -7,7 +8,9 @@ namespace Actors.Io.Channels;
 /// event loop unless the props name a dispatcher, with <see cref="CompactMailbox"/> unless they name a mailbox. After the
 /// connection's final event the child is told <see cref="PoisonPill"/>, so it reads that event and then stops; the
 /// connection stops only once the child has (a parent that stops first stops its children before they read their
-/// mailboxes, and the handler would miss how its connection ended).
+/// mailboxes, and the handler would miss how its connection ended). The connection hears that the child stopped from
+/// its <see cref="Supervision"/> strategy (<see cref="Stopped"/>), not from a watch: watching makes Akka give both actors
+/// their death-watch collections, about 600 bytes per connection.
 /// </summary>
 internal struct OwnedHandler
 {
@@ -35,7 +38,7 @@ internal struct OwnedHandler
     }
 
     /// <summary>
-    /// Starts (and watches) the handler of <paramref name="register"/> and returns the registration naming it, or answers the
+    /// Starts the handler of <paramref name="register"/> and returns the registration naming it, or answers the
     /// registrant with <see cref="Tcp.CommandFailed"/> and returns null when it cannot be started.
     /// </summary>
     public Tcp.Register? Start(IUntypedActorContext context, Tcp.Register register, string loopDispatcher)
@@ -52,7 +55,6 @@ internal struct OwnedHandler
         }
 
         _child = child;
-        context.Watch(child);
         return register.Started(child);
     }
 
@@ -74,5 +76,32 @@ internal struct OwnedHandler
         Release(self);
         StopPending = true;
         return true;
+    }
+
+    /// <summary>Told to the connection, by its own <see cref="Supervision"/>, once its started handler has stopped.</summary>
+    internal sealed class Stopped : INoSerializationVerificationNeeded, IDeadLetterSuppression
+    {
+        public static readonly Stopped Instance = new();
+
+        private Stopped()
+        {
+        }
+    }
+
+    /// <summary>
+    /// The supervisor strategy of an actor that starts a handler: Akka's default (an exception restarts the handler),
+    /// and <see cref="Stopped"/> told to the actor when its child has stopped, after what the child sent it before.
+    /// </summary>
+    internal sealed class Supervision : OneForOneStrategy
+    {
+        public static readonly Supervision Instance = new();
+
+        private Supervision()
+            : base(DefaultDecider)
+        {
+        }
+
+        public override void HandleChildTerminated(IActorContext actorContext, IActorRef child, IEnumerable<IInternalActorRef> children) =>
+            actorContext.Self.Tell(Stopped.Instance, ActorRefs.NoSender);
     }
 }

@@ -75,6 +75,9 @@ internal abstract partial class TcpConnection : ChannelActor, IInlineReader
 
     private bool IsClosed => _state >= ConnectionState.ClosedUnreported;
 
+    /// <summary>Akka's default for the handler it starts, and <see cref="OwnedHandler.Stopped"/> when that stops.</summary>
+    protected override SupervisorStrategy SupervisorStrategy() => OwnedHandler.Supervision.Instance;
+
     protected override void OnReceive(object message)
     {
         switch (message)
@@ -102,7 +105,7 @@ internal abstract partial class TcpConnection : ChannelActor, IInlineReader
                 if (_owned.Start(Context, starting, Selector.Loop.Id) is not { } started) return;
                 message = started;
                 break;
-            case Terminated terminated when _owned.Is(terminated.ActorRef):
+            case OwnedHandler.Stopped when _owned.Owned:
                 _handlerStopped = true;
                 if (_owned.StopPending) Context.Stop(Self);
                 else if (!IsClosed) OnHandlerStopped();

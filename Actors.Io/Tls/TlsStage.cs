@@ -154,6 +154,9 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
         if (Context is ActorCell { Mailbox: { } mailbox }) _queue = mailbox.MessageQueue;
     }
 
+    /// <summary>Akka's default for the handler it starts, and <see cref="OwnedHandler.Stopped"/> when that stops.</summary>
+    protected override SupervisorStrategy SupervisorStrategy() => OwnedHandler.Supervision.Instance;
+
     protected override void OnReceive(object message)
     {
         _actorThread = Environment.CurrentManagedThreadId;
@@ -205,10 +208,10 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
                 if (_owned.Start(Context, starting, _selector.Loop.Id) is not { } started) return;
                 message = started;
                 break;
-            case Terminated terminated when _owned.Is(terminated.ActorRef):
+            case OwnedHandler.Stopped when _owned.Owned:
                 _handlerStopped = true;
-                if (!_owned.StopPending) break;
-                Context.Stop(_self);
+                if (_owned.StopPending) Context.Stop(_self);
+                else OnHandlerStopped();
                 return;
         }
 
@@ -275,12 +278,8 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
             case Tcp.CloseCommand close:
                 OnClose(close, Sender);
                 break;
-            case Terminated terminated when terminated.ActorRef.Equals(_handler) && _state != StageState.Finished && _closing is null:
-                Log.Warning("Handler {0} of the TLS connection to {1} stopped while the connection was open; aborting the connection", _handler, _rawConnected?.RemoteAddress);
-                _selector.Metrics?.ConnectionFailed(Streams.TcpConnection.HandlerTerminatedCause);
-                _raw.Tell(Tcp.Abort.Instance, _self);
-                _state = StageState.Finished;
-                Stop();
+            case Terminated terminated when terminated.ActorRef.Equals(_handler):
+                OnHandlerStopped();
                 break;
             case HandshakeTimedOut or RegisterTimedOut or Terminated:
                 break;
@@ -288,6 +287,16 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
                 Unhandled(message);
                 break;
         }
+    }
+
+    private void OnHandlerStopped()
+    {
+        if (_state == StageState.Finished || _closing is not null) return;
+        Log.Warning("Handler {0} of the TLS connection to {1} stopped while the connection was open; aborting the connection", _handler, _rawConnected?.RemoteAddress);
+        _selector.Metrics?.ConnectionFailed(Streams.TcpConnection.HandlerTerminatedCause);
+        _raw.Tell(Tcp.Abort.Instance, _self);
+        _state = StageState.Finished;
+        Stop();
     }
 
     // ------------------------------------------------------------------ the connection's side
@@ -508,7 +517,7 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
         _useResumeWriting = register.UseResumeWriting;
         if (register.ReceiveMode == Tcp.ReceiveMode.Leased) _leaseClass = _selector.ReceiveBuffers.FirstClass;
         _state = StageState.Open;
-        Context.Watch(_handler);
+        if (!_owned.Owned) Context.Watch(_handler);
         if ((register.IdleTimeout ?? _settings.IdleTimeout) is { IsOff: false } idleTimeout)
         {
             _idle = new IdleEntry(_self, idleTimeout);
