@@ -8,14 +8,14 @@ using Actors.Io.Benchmarks.Servers;
 
 // dotnet run -c Release --project Actors.Io.Benchmarks -- <command>
 //   echo [--quick] [options]          the side-by-side comparison of every echo server (docs/benchmarks.md)
-//   server <kind> [--port N]          one echo server: actors-io | actors-io-leased | akka-io | sockets | epoll | actors-io-tls | sockets-tls
+//   server <kind> [--port N]          one echo server: actors-io | actors-io-leased | akka-io | sockets | epoll | actors-io-tls | actors-io-tls-leased | actors-io-tls-readme | sockets-tls
 //   load --port N [options]           the load generator alone against a running server
 //   micro [BenchmarkDotNet args]      the micro benchmarks of the hot paths
 //   idle-cpu [options]                CPU time of idle connections with an idle timeout
 const string Usage = """
     usage: Actors.Io.Benchmarks <command>
       echo [--quick] [options]       compare actors-io, akka-io, sockets and epoll echo servers (echo --help)
-      server <kind> [--port N]       run one echo server (actors-io | actors-io-leased | akka-io | sockets | epoll | actors-io-tls | sockets-tls)
+      server <kind> [--port N]       run one echo server (actors-io | actors-io-leased | akka-io | sockets | epoll | actors-io-tls | actors-io-tls-leased | actors-io-tls-readme | sockets-tls)
       load --port N [--connections N] [--size B] [--depth D] [--rate MSG_PER_S] [--seconds S] [--warmup S] [--percentiles] [--tls]
       micro [BenchmarkDotNet args]   micro benchmarks of the selector, read and write paths
       idle-cpu [--connections N] [--seconds S] [--timeout DURATION|off]   CPU of idle connections with an idle timeout

@@ -488,6 +488,12 @@ internal static class EchoComparison
         {
             double? rate = RatioValue(closed, load.Name, Us, Them, m => m.Result.MessagesPerSecond);
             table.Add(">= 1.0 x sockets-tls msg/s", load.ToString(), rate is { } r ? $"{r:F2} x" : "-", Verdict(rate, x => x >= 1.0));
+            foreach ((string kind, string how) in (ReadOnlySpan<(string, string)>)[(EchoServers.ActorsIoTlsReadme, "README's way"), (EchoServers.ActorsIoTlsLeased, "leased receive")])
+            {
+                if (!options.Servers.Contains(kind)) continue;
+                double? other = RatioValue(closed, load.Name, kind, Them, m => m.Result.MessagesPerSecond);
+                table.Add($">= 1.0 x sockets-tls msg/s, {how} ({kind})", load.ToString(), other is { } o ? $"{o:F2} x" : "-", Verdict(other, x => x >= 1.0));
+            }
         }
 
         foreach (LoadSpec load in options.Loads)

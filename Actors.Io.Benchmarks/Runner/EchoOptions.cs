@@ -35,7 +35,7 @@ internal sealed class EchoOptions
           --handshake-concurrency N  connections the generator keeps handshaking at once (default 32)
           --servers a,b           subset of: actors-io, actors-io-leased, actors-io-readme, actors-io-ported, akka-io,
                                   sockets, epoll (the default: all seven), or the TLS servers actors-io-tls,
-                                  sockets-tls (named only)
+                                  actors-io-tls-leased, actors-io-tls-readme, sockets-tls (named only)
           --workloads a,b         subset of: 100x64x1, 100x64x16, 1000x64x1, 50x4Kx4
           --markdown FILE         also write the tables to FILE
           --no-pin                do not pin (server on CPU 0 with taskset, generator on CPU 1)

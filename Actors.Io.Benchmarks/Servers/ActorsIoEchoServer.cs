@@ -11,8 +11,10 @@ namespace Actors.Io.Benchmarks.Servers;
 /// core) with the compact mailbox; <c>actors-io-readme</c> registers its props, as the README's echo server does, and
 /// the connection starts it (the same placement); <c>actors-io-ported</c> makes it with <c>Context.ActorOf</c> on Akka's
 /// default dispatcher, as code ported from Akka.IO does. In leased receive the handler writes each lent buffer back.
+/// With <paramref name="tls"/> the Bind takes TLS (<see cref="BenchCertificate.Server"/>): <c>actors-io-tls</c>,
+/// <c>actors-io-tls-leased</c> and <c>actors-io-tls-readme</c>; the handler sees plaintext, the TLS stage does the rest.
 /// </summary>
-internal sealed class ActorsIoEchoServer(Tcp.ReceiveMode receive, HandlerPlacement placement = HandlerPlacement.LoopByHand) : IEchoServer
+internal sealed class ActorsIoEchoServer(Tcp.ReceiveMode receive, HandlerPlacement placement = HandlerPlacement.LoopByHand, bool tls = false) : IEchoServer
 {
     private ActorSystem? _system;
 
@@ -26,10 +28,10 @@ internal sealed class ActorsIoEchoServer(Tcp.ReceiveMode receive, HandlerPlaceme
 
     public int Start(int port)
     {
-        _system = ActorSystem.Create("actors-io-echo", Config);
+        _system = ActorSystem.Create(tls ? "actors-io-tls-echo" : "actors-io-echo", Config);
         string loop = ActorsIo.Get(_system).LoopDispatcherIds[0];
         var bound = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _system.ActorOf(Props.Create(() => new Listener(new IPEndPoint(IPAddress.Loopback, port), loop, receive, placement, bound)), "echo");
+        _system.ActorOf(Props.Create(() => new Listener(new IPEndPoint(IPAddress.Loopback, port), loop, receive, placement, tls ? new Tcp.TlsServerSettings(BenchCertificate.Server) : null, bound)), "echo");
         return bound.Task.WaitAsync(TimeSpan.FromSeconds(30)).GetAwaiter().GetResult();
     }
 
@@ -37,9 +39,9 @@ internal sealed class ActorsIoEchoServer(Tcp.ReceiveMode receive, HandlerPlaceme
 
     private sealed class Listener : ReceiveActor
     {
-        public Listener(EndPoint endpoint, string loopDispatcher, Tcp.ReceiveMode receive, HandlerPlacement placement, TaskCompletionSource<int> bound)
+        public Listener(EndPoint endpoint, string loopDispatcher, Tcp.ReceiveMode receive, HandlerPlacement placement, Tcp.TlsServerSettings? tls, TaskCompletionSource<int> bound)
         {
-            Context.System.Io().Tell(new Tcp.Bind(Self, endpoint, backlog: EchoServers.Backlog));
+            Context.System.Io().Tell(new Tcp.Bind(Self, endpoint, backlog: EchoServers.Backlog, tls: tls));
             Receive<Tcp.Bound>(b => bound.TrySetResult(((IPEndPoint)b.LocalAddress).Port));
             Receive<Tcp.CommandFailed>(f => bound.TrySetException(new InvalidOperationException($"Bind failed: {f.Cause?.Message}")));
             Receive<Tcp.Connected>(_ =>

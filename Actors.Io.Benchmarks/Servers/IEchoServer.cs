@@ -18,13 +18,15 @@ internal static class EchoServers
     public const string Sockets = "sockets";
     public const string Epoll = "epoll";
     public const string ActorsIoTls = "actors-io-tls";
+    public const string ActorsIoTlsLeased = "actors-io-tls-leased";
+    public const string ActorsIoTlsReadme = "actors-io-tls-readme";
     public const string SocketsTls = "sockets-tls";
 
     /// <summary>Every kind, in the order the tables list them.</summary>
     public static readonly IReadOnlyList<string> All = [ActorsIo, ActorsIoLeased, ActorsIoReadme, ActorsIoPorted, AkkaIo, Sockets, Epoll];
 
     /// <summary>The TLS servers: run only when named (<c>--servers actors-io-tls,sockets-tls</c>), against each other.</summary>
-    public static readonly IReadOnlyList<string> Tls = [ActorsIoTls, SocketsTls];
+    public static readonly IReadOnlyList<string> Tls = [ActorsIoTls, ActorsIoTlsLeased, ActorsIoTlsReadme, SocketsTls];
 
     /// <summary>Every kind a command may name.</summary>
     public static IEnumerable<string> Known => All.Concat(Tls);
@@ -51,7 +53,9 @@ internal static class EchoServers
         AkkaIo => new AkkaIoEchoServer(),
         Sockets => new SocketsEchoServer(),
         Epoll => new EpollEchoServer(),
-        ActorsIoTls => new ActorsIoTlsEchoServer(),
+        ActorsIoTls => new ActorsIoEchoServer(Tcp.ReceiveMode.Copied, tls: true),
+        ActorsIoTlsLeased => new ActorsIoEchoServer(Tcp.ReceiveMode.Leased, tls: true),
+        ActorsIoTlsReadme => new ActorsIoEchoServer(Tcp.ReceiveMode.Copied, HandlerPlacement.Props, tls: true),
         SocketsTls => new SocketsTlsEchoServer(),
         _ => throw new ArgumentException($"Unknown server kind '{kind}'; known: {string.Join(", ", Known)}."),
     };
