@@ -146,6 +146,47 @@ public sealed class TlsLoadTests(ITestOutputHelper output) : LoopbackTestKit(out
         });
     }
 
+    [Fact]
+    public async Task One_handler_of_two_TLS_connections_dying_ends_both_and_a_closed_one_is_forgotten()
+    {
+        IPEndPoint server = BindTls(TestActor);
+        TestProbe events = CreateTestProbe();
+        IActorRef handler = Sys.ActorOf(Props.Create(() => new Forwarder(events.Ref)));
+        var clients = new List<SslStream>();
+        try
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                clients.Add(await ConnectAsync(server));
+                ExpectMsg<TcpMsg.Connected>(TimeSpan.FromSeconds(15));
+                LastSender.Tell(new TcpMsg.Register(handler));
+            }
+
+            // The first one closes before the handler dies (its stage stops and asks the selector to forget it); the
+            // other two are still told.
+            clients[0].Dispose();
+            events.ExpectMsg<TcpMsg.ConnectionClosed>(TestWaits.Expect);
+            Sys.Stop(handler);
+
+            foreach (SslStream client in clients.Skip(1))
+            {
+                await Assert.ThrowsAnyAsync<IOException>(async () =>
+                {
+                    while (await client.ReadAsync(new byte[16]).AsTask().WaitAsync(TestWaits.Expect) > 0)
+                    {
+                        // Nothing is sent; the read ends in a reset.
+                    }
+
+                    throw new IOException("closed");
+                });
+            }
+        }
+        finally
+        {
+            foreach (SslStream client in clients) client.Dispose();
+        }
+    }
+
     private IPEndPoint BindTls(IActorRef handler, params TcpMsg.SocketOption[] options)
     {
         Sys.Io().Tell(new TcpMsg.Bind(handler, new IPEndPoint(IPAddress.Loopback, 0), options: options, tls: new TcpMsg.TlsServerSettings(TestCertificates.Server)), TestActor);
@@ -200,6 +241,11 @@ public sealed class TlsLoadTests(ITestOutputHelper output) : LoopbackTestKit(out
     private sealed class Silent : ReceiveActor
     {
         public Silent() => ReceiveAny(_ => { });
+    }
+
+    private sealed class Forwarder : ReceiveActor
+    {
+        public Forwarder(IActorRef to) => ReceiveAny(m => to.Forward(m));
     }
 
     private sealed class EchoStats

@@ -64,6 +64,9 @@ internal sealed class HandlerWatches
         return unwatch is not null;
     }
 
+    /// <summary>True while some channel's owner has <paramref name="handler"/> watched here.</summary>
+    public bool Watches(IActorRef handler) => _byHandler.ContainsKey(handler);
+
     /// <summary>
     /// <paramref name="handler"/> stopped: tells the owner of each channel that watched it <see cref="HandlerTerminated"/>
     /// and forgets them. Returns the owners told (0 for an actor that is not a watched handler).

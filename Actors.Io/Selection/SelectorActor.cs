@@ -24,6 +24,7 @@ internal sealed class SelectorActor : UntypedActor
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly RegistrationTable _table = new();
     private readonly HandlerWatches _watches = new();
+    private readonly StageWatches _stageWatches = new();
     private IPoller? _poller;
     private IRunnable? _selectAgain;
     private Exception? _failure;
@@ -122,8 +123,14 @@ internal sealed class SelectorActor : UntypedActor
             case WatchIdle watch:
                 _selector.IdleSweep.Add(watch.Entry, _loop, Self);
                 break;
+            case WatchHandler { WithoutChannel: true } watch:
+                if (_stageWatches.Add(watch.Handler, Sender) && !_watches.Watches(watch.Handler)) Context.Watch(watch.Handler);
+                break;
             case WatchHandler watch:
                 WatchHandlerFor(Sender, watch.Handler);
+                break;
+            case UnwatchHandler unwatch:
+                if (_stageWatches.Remove(unwatch.Handler, Sender) && !_watches.Watches(unwatch.Handler)) Context.Unwatch(unwatch.Handler);
                 break;
             case DrainChannels drain:
                 BeginDrain(drain);
@@ -133,6 +140,7 @@ internal sealed class SelectorActor : UntypedActor
                 break;
             case Terminated terminated:
                 _ = _watches.HandlerDied(terminated.ActorRef);
+                _ = _stageWatches.HandlerDied(terminated.ActorRef);
                 OwnerTerminated(terminated.ActorRef);
                 break;
             default:
@@ -281,12 +289,12 @@ internal sealed class SelectorActor : UntypedActor
             return;
         }
 
-        if (newHandler) Context.Watch(handler);
+        if (newHandler && !_stageWatches.Watches(handler)) Context.Watch(handler);
     }
 
     private void StopWatching(ChannelRegistration registration)
     {
-        if (_watches.Remove(registration, out IActorRef? handler)) Context.Unwatch(handler);
+        if (_watches.Remove(registration, out IActorRef? handler) && !_stageWatches.Watches(handler)) Context.Unwatch(handler);
     }
 
     private void OwnerTerminated(IActorRef owner)

@@ -52,6 +52,7 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
     private IActorRef _handler = ActorRefs.Nobody;
     private OwnedHandler _owned;
     private bool _handlerStopped;
+    private bool _handlerWatched;
     private IActorRef? _closer;
     private Tcp.CloseCommand? _closing;
     private Tcp.Connected? _rawConnected;
@@ -190,6 +191,7 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
             _selector.ReceiveBuffers.ReturnUnused(lease);
         }
 
+        if (_handlerWatched) _selector.Actor.Tell(new UnwatchHandler(_handler), _self);
         _ssl.Dispose();
         _transport.ReleaseBorrowed();
         ReturnBuffers();
@@ -278,10 +280,11 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
             case Tcp.CloseCommand close:
                 OnClose(close, Sender);
                 break;
-            case Terminated terminated when terminated.ActorRef.Equals(_handler):
+            case HandlerTerminated when _handlerWatched:
+                _handlerWatched = false;
                 OnHandlerStopped();
                 break;
-            case HandshakeTimedOut or RegisterTimedOut or Terminated:
+            case HandshakeTimedOut or RegisterTimedOut or HandlerTerminated:
                 break;
             default:
                 Unhandled(message);
@@ -517,7 +520,13 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
         _useResumeWriting = register.UseResumeWriting;
         if (register.ReceiveMode == Tcp.ReceiveMode.Leased) _leaseClass = _selector.ReceiveBuffers.FirstClass;
         _state = StageState.Open;
-        if (!_owned.Owned) Context.Watch(_handler);
+        if (!_owned.Owned)
+        {
+            // The selector watches the handler for the stage: a watch of its own would cost the stage Akka's death-watch
+            // collections (about 580 bytes per connection).
+            _selector.Actor.Tell(new WatchHandler(_handler, WithoutChannel: true), _self);
+            _handlerWatched = true;
+        }
         if ((register.IdleTimeout ?? _settings.IdleTimeout) is { IsOff: false } idleTimeout)
         {
             _idle = new IdleEntry(_self, idleTimeout);
