@@ -215,8 +215,9 @@ internal sealed class EventLoop : ExecutorService, ISelectorLoop
         while (true)
         {
             if (_timers.Count != 0) _ = FireDueTimers();
-            long stallTicks = _stalls?.ThresholdTicks ?? 0;
-            long started = stallTicks == 0 ? 0 : Stopwatch.GetTimestamp();
+            LoopStalls? stalls = _stalls;
+            long stallTicks = stalls?.ThresholdTicks ?? 0;
+            long started = stallTicks == 0 ? 0 : stalls!.Now();
             while (TryTakeNext(out IRunnable? run))
             {
                 try
@@ -231,8 +232,8 @@ internal sealed class EventLoop : ExecutorService, ISelectorLoop
                 if (stallTicks == 0) continue;
 
                 // One clock read per run: this run's end is the next one's start.
-                long ended = Stopwatch.GetTimestamp();
-                if (ended - started > stallTicks) _stalls!.Report(Id, run, ended - started, ended);
+                long ended = stalls!.Now();
+                if (ended - started > stallTicks) stalls.Report(Id, run, ended - started, ended);
                 started = ended;
             }
 
