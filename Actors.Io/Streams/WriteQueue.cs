@@ -268,7 +268,8 @@ internal sealed class WriteQueue(SelectorCounters counters)
 
     private void Complete(ref Entry entry, IActorRef self)
     {
-        if (entry.Ack is not null) entry.Commander.Tell(entry.Ack, self);
+        if (entry.Ack is IWriteCompletion completion) completion.Written();
+        else if (entry.Ack is not null) entry.Commander.Tell(entry.Ack, self);
         entry.Lease?.ReturnFromWrite();
         entry = default;
         _head = (_head + 1) % _entries.Length;
@@ -301,4 +302,15 @@ internal enum WriteDecision
 
     /// <summary>Refused (a NACK): the queue would pass <c>max-pending-write-bytes</c>.</summary>
     Full,
+}
+
+/// <summary>
+/// An ack the connection completes by a call instead of a message: the TLS stage's, whose bookkeeping for a written
+/// ciphertext batch (the pooled buffer back, the bytes in flight, the user acks it completes) then costs no run of the
+/// stage. Called on the connection's turn, on the loop the stage shares with it; it must not throw.
+/// </summary>
+internal interface IWriteCompletion
+{
+    /// <summary>The write this ack came with is wholly in the kernel.</summary>
+    void Written();
 }

@@ -53,6 +53,7 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
     private OwnedHandler _owned;
     private bool _handlerStopped;
     private bool _handlerWatched;
+    private CipherWritten? _cipherWritten;
     private IActorRef? _closer;
     private Tcp.CloseCommand? _closing;
     private Tcp.Connected? _rawConnected;
@@ -936,12 +937,12 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
         _inFlight += data.Count;
         _acks.Enqueue(new PendingAck(data.Count, _unsentAcks, user, sent));
         _unsentAcks = 0;
-        _raw.Tell(Tcp.Write.Create(data, CipherWritten.Instance), _self);
+        _raw.Tell(Tcp.Write.Create(data, _cipherWritten ??= new CipherWritten(this)), _self);
     }
 
     private void OnCipherWritten()
     {
-        PendingAck done = _acks.Dequeue();
+        if (!_acks.TryDequeue(out PendingAck done)) return;
         _inFlight -= done.Bytes;
         if (done.Buffer is { } written) ArrayPool<byte>.Shared.Return(written);
         if (done.User) _idle?.MarkWritten();
@@ -1022,9 +1023,13 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
 
     private readonly record struct UserAck(Tcp.Event Ack, IActorRef Commander);
 
-    private sealed class CipherWritten : Tcp.Event, INoSerializationVerificationNeeded, IDeadLetterSuppression
+    /// <summary>
+    /// The ack of the stage's connection writes, completed by the connection with a call (<see cref="Streams.IWriteCompletion"/>)
+    /// on the loop both share: the bookkeeping runs on the connection's turn, and the stage is not woken for it.
+    /// </summary>
+    private sealed class CipherWritten(TlsStage stage) : Tcp.Event, Streams.IWriteCompletion, INoSerializationVerificationNeeded, IDeadLetterSuppression
     {
-        public static readonly CipherWritten Instance = new();
+        public void Written() => stage.OnCipherWritten();
     }
 
     private sealed class HandshakeStep : INoSerializationVerificationNeeded
