@@ -423,6 +423,12 @@ public static partial class Tcp
         /// </summary>
         public IdleTimeout? IdleTimeout { get; }
 
+        /// <summary>
+        /// Leased receive only, from the TLS stage: the connection hands each read's lease to it by a call while its
+        /// mailbox is empty (<see cref="Streams.ILeaseReceiver"/>), instead of a message.
+        /// </summary>
+        internal Streams.ILeaseReceiver? LeaseReceiver { get; init; }
+
         /// <summary>This registration with <paramref name="handler"/>, the handler started from its props.</summary>
         internal Register Started(IActorRef handler) => new(handler, KeepOpenOnPeerClosed, UseResumeWriting, ReceiveMode, IdleTimeout);
     }

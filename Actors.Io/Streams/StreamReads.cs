@@ -57,7 +57,7 @@ internal static class StreamReads
     /// that gets nothing gives its buffer straight back, so an idle connection holds none.
     /// </summary>
     public static ReadEnd ReadLeased(
-        SafeHandle socket, ReceiveBufferPool pool, ref int sizeClass, int budget, bool pullMode, IActorRef handler, IActorRef self, SelectorCounters counters, out int errno)
+        SafeHandle socket, ReceiveBufferPool pool, ref int sizeClass, int budget, bool pullMode, IActorRef handler, IActorRef self, SelectorCounters counters, out int errno, ILeaseReceiver? receiver = null)
     {
         while (true)
         {
@@ -75,7 +75,7 @@ internal static class StreamReads
 
             sizeClass = pool.NextClass(sizeClass, n);
             lease.Lend(n);
-            handler.Tell(lease, self);
+            if (receiver is null || !receiver.TryTake(lease)) handler.Tell(lease, self);
             SelectorCounters.Add(ref counters.BytesRead, n);
             SelectorCounters.Add(ref counters.ReceivedMessages, 1);
             if (pullMode) return ReadEnd.Pulled;
@@ -136,4 +136,15 @@ internal enum ReadEnd
 
     /// <summary>An error other than EAGAIN or EINTR.</summary>
     Failed,
+}
+
+/// <summary>
+/// A handler a connection may give its leases to by a call: the TLS stage, on the same loop. Called on the selector's
+/// turn (an inline read); takes the lease and returns true, or returns false for the connection to send it as a message.
+/// Never throws.
+/// </summary>
+internal interface ILeaseReceiver
+{
+    /// <summary>Takes <paramref name="lease"/> now, or returns false (its mailbox is not empty, or it is not open).</summary>
+    bool TryTake(Tcp.LeasedReceived lease);
 }

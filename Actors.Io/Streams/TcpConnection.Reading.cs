@@ -38,7 +38,7 @@ internal abstract partial class TcpConnection
         try
         {
             int chunk = Settings.MaxReceivedMessageSize;
-            switch (ReadAvailable(chunk, _self!, out int errno))
+            switch (ReadAvailable(chunk, _self!, out int errno, _leaseReceiver))
             {
                 case ReadEnd.Drained or ReadEnd.BudgetSpent:
                     SelectorCounters.Add(ref Selector.Counters.InlineReads, 1);
@@ -110,10 +110,12 @@ internal abstract partial class TcpConnection
         }
     }
 
-    private ReadEnd ReadAvailable(int budget, IActorRef self, out int errno) =>
+    // The lease receiver takes leases only on the selector's turn (an inline read), where its code may run: on the
+    // connection's own turn the lease goes as a message.
+    private ReadEnd ReadAvailable(int budget, IActorRef self, out int errno, ILeaseReceiver? receiver = null) =>
         _leaseClass < 0
             ? StreamReads.ReadAvailable(Handle!, Settings.MaxReceivedMessageSize, budget, PullMode, _handler, self, Selector.Counters, out errno)
-            : StreamReads.ReadLeased(Handle!, Selector.ReceiveBuffers, ref _leaseClass, budget, PullMode, _handler, self, Selector.Counters, out errno);
+            : StreamReads.ReadLeased(Handle!, Selector.ReceiveBuffers, ref _leaseClass, budget, PullMode, _handler, self, Selector.Counters, out errno, receiver);
 
     private void ReadError(int errno) =>
         ErrorClose(Errno.ToSocketError(errno), $"Reading from {RemoteAddress} failed: {Errno.Describe(errno)}");

@@ -45,6 +45,7 @@ internal abstract partial class TcpConnection : ChannelActor, IInlineReader
     private IActorRef? _self;
     private IdleEntry? _idle;
     private OwnedHandler _owned;
+    private ILeaseReceiver? _leaseReceiver;
     private Akka.Dispatch.MessageQueues.IMessageQueue? _queue;
 
     protected TcpConnection(TcpSettings settings, Selector selector, bool placementHeld, bool pullMode, IReadOnlyList<Tcp.SocketOption> options)
@@ -305,7 +306,12 @@ internal abstract partial class TcpConnection : ChannelActor, IInlineReader
         _handler = register.Handler;
         _keepOpenOnPeerClosed = register.KeepOpenOnPeerClosed;
         _useResumeWriting = register.UseResumeWriting;
-        if (register.ReceiveMode == Tcp.ReceiveMode.Leased) _leaseClass = Selector.ReceiveBuffers.FirstClass;
+        if (register.ReceiveMode == Tcp.ReceiveMode.Leased)
+        {
+            _leaseClass = Selector.ReceiveBuffers.FirstClass;
+            _leaseReceiver = register.LeaseReceiver;
+        }
+
         if (_state == ConnectionState.AwaitingRegister) _state = ConnectionState.Open;
         if (!_owned.Owned) Selector.Actor.Tell(new WatchHandler(_handler), Self);
         if (Selector.Draining is not null) TellDraining();

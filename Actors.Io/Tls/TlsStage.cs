@@ -19,7 +19,7 @@ namespace Actors.Io.Tls;
 /// the transport, which completes the stream's waiting read inline, and whatever the stream writes goes out as one
 /// connection write per operation.
 /// </summary>
-internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
+internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink, Streams.ILeaseReceiver
 {
     private const int PlainChunk = 16 * 1024;
 
@@ -93,7 +93,8 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
     private bool _plainWaiting;
 
     // Made on first use: a logging adapter per connection is memory that most connections never log with.
-    private ILoggingAdapter Log => _logAdapter ??= Context.GetLogger();
+    // Not Context.GetLogger(): the stage also runs on its selector's turn (ILeaseReceiver), where Context is the selector's.
+    private ILoggingAdapter Log => _logAdapter ??= Logging.GetLogger(((ActorRefWithCell)_self).Underlying.System, _self);
 
     public TlsStage(
         TcpSettings settings, Selector selector, Tcp.TlsServerSettings? server, Tcp.TlsClientSettings? client, IActorRef announceTo, Tcp.Connect? connect, bool pullMode, HandshakeGate? gate)
@@ -165,12 +166,7 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
         try
         {
             Handle(message);
-
-            // The end of a round: nothing more in the mailbox, so the writes gathered so far go out as one record.
-            if ((_accepted > 0 || _unsentAcks > 0) && _state != StageState.Finished && _closing is not Tcp.Abort && (_queue is null || !_queue.HasMessages))
-            {
-                FlushCipher(always: true);
-            }
+            EndOfRound();
         }
         catch (Exception e) when (_state != StageState.Finished)
         {
@@ -184,6 +180,7 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
 
     protected override void PostStop()
     {
+        _queue = null; // the connection may still try an inline lease before it hears the stage stopped: refused
         LeaveGate();
         _idle?.Closed = true;
         if (_lease is { } lease)
@@ -199,6 +196,41 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
         if (_state is StageState.Open or StageState.Closing or StageState.AwaitingRegister && !_handler.IsNobody())
         {
             _handler.Tell(new Tcp.ErrorClosed("The TLS connection was stopped."), _self);
+        }
+    }
+
+    /// <summary>
+    /// A lease of ciphertext from the connection, taken on the selector's turn (the connection's inline read) when the
+    /// stage is open and has nothing waiting in its mailbox, so the order is the message path's: decrypted, delivered and
+    /// answered without a run of the stage. Uses <c>_self</c>, never <c>Self</c> or <c>Sender</c> (the selector's here).
+    /// </summary>
+    bool Streams.ILeaseReceiver.TryTake(Tcp.LeasedReceived lease)
+    {
+        if (_state != StageState.Open || _queue is null || _queue.HasMessages || _actorThread != -1) return false;
+        _actorThread = Environment.CurrentManagedThreadId;
+        try
+        {
+            _ = OnConnectionMessage(lease);
+            EndOfRound();
+        }
+        catch (Exception e) when (_state != StageState.Finished)
+        {
+            Fail($"TLS failed: {e.GetBaseException().Message}", e);
+        }
+        finally
+        {
+            _actorThread = -1;
+        }
+
+        return true;
+    }
+
+    /// <summary>The end of a round: nothing more in the mailbox, so the writes gathered so far go out as one record.</summary>
+    private void EndOfRound()
+    {
+        if ((_accepted > 0 || _unsentAcks > 0) && _state != StageState.Finished && _closing is not Tcp.Abort && (_queue is null || !_queue.HasMessages))
+        {
+            FlushCipher(always: true);
         }
     }
 
@@ -355,7 +387,7 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink
         _raw = Sender;
         _rawConnected = connected;
         // The idle timeout is the stage's, on plaintext (the user's Register or the configured default): none here.
-        _raw.Tell(new Tcp.Register(_self, keepOpenOnPeerClosed: true, useResumeWriting: false, receiveMode: Tcp.ReceiveMode.Leased, idleTimeout: Tcp.IdleTimeout.Off), _self);
+        _raw.Tell(new Tcp.Register(_self, keepOpenOnPeerClosed: true, useResumeWriting: false, receiveMode: Tcp.ReceiveMode.Leased, idleTimeout: Tcp.IdleTimeout.Off) { LeaseReceiver = this }, _self);
         _state = StageState.Handshaking;
         _handshakeStarted = Stopwatch.GetTimestamp();
         ScheduleTellSelf(HandshakeTimeout, HandshakeTimedOut.Instance);
