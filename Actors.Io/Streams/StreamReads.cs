@@ -61,6 +61,29 @@ internal static class StreamReads
     {
         while (true)
         {
+            if (receiver is not null && receiver.TryGetReadTarget(out Memory<byte> target))
+            {
+                int want0 = Math.Min(target.Length, budget);
+                int r = Receive(socket, target.Span[..want0], out errno);
+                if (r <= 0)
+                {
+                    // Nothing read: the target waits for the next event (a spurious wake-up), or the end and errors
+                    // take their usual way.
+                    if (r == 0) return ReadEnd.PeerClosed;
+                    if (errno == Errno.EAGAIN) return ReadEnd.Drained;
+                    if (errno == Errno.EINTR) continue;
+                    return ReadEnd.Failed;
+                }
+
+                receiver.Filled(r);
+                SelectorCounters.Add(ref counters.BytesRead, r);
+                SelectorCounters.Add(ref counters.ReceivedMessages, 1);
+                budget -= r;
+                if (r < want0) return ReadEnd.Drained;
+                if (budget <= 0) return ReadEnd.BudgetSpent;
+                continue;
+            }
+
             Tcp.LeasedReceived lease = pool.Rent(sizeClass);
             int want = Math.Min(lease.Buffer.Length, budget);
             int n = Receive(socket, lease.Buffer, want, out errno);
@@ -108,6 +131,16 @@ internal static class StreamReads
 
     private static byte[] ThreadBuffer(int size) => _threadBuffer is { } b && b.Length >= size ? b : _threadBuffer = new byte[size];
 
+    private static unsafe int Receive(SafeHandle socket, Span<byte> buffer, out int errno)
+    {
+        fixed (byte* p = buffer)
+        {
+            int n = (int)Libc.Read(socket, p, buffer.Length);
+            errno = n < 0 ? Errno.Last : 0;
+            return n;
+        }
+    }
+
     private static unsafe int Receive(SafeHandle socket, byte[] buffer, int count, out int errno)
     {
         fixed (byte* p = buffer)
@@ -147,4 +180,13 @@ internal interface ILeaseReceiver
 {
     /// <summary>Takes <paramref name="lease"/> now, or returns false (its mailbox is not empty, or it is not open).</summary>
     bool TryTake(Tcp.LeasedReceived lease);
+
+    /// <summary>
+    /// Memory to read the socket into directly, or false (then a lease as usual). After a read into it, exactly one
+    /// <see cref="Filled"/> with the count (more than 0) follows.
+    /// </summary>
+    bool TryGetReadTarget(out Memory<byte> target);
+
+    /// <summary><paramref name="n"/> bytes were read into the target.</summary>
+    void Filled(int n);
 }

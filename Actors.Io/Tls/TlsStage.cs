@@ -225,6 +225,40 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink, Strea
         return true;
     }
 
+    bool Streams.ILeaseReceiver.TryGetReadTarget(out Memory<byte> target)
+    {
+        target = default;
+        if (_state != StageState.Open || _queue is null || _queue.HasMessages || _actorThread != -1) return false;
+        _actorThread = Environment.CurrentManagedThreadId;
+        try
+        {
+            return _transport.TryGetReadTarget(out target);
+        }
+        finally
+        {
+            _actorThread = -1;
+        }
+    }
+
+    void Streams.ILeaseReceiver.Filled(int n)
+    {
+        _actorThread = Environment.CurrentManagedThreadId;
+        try
+        {
+            _transport.Filled(n);
+            AfterFeed();
+            EndOfRound();
+        }
+        catch (Exception e) when (_state != StageState.Finished)
+        {
+            Fail($"TLS failed: {e.GetBaseException().Message}", e);
+        }
+        finally
+        {
+            _actorThread = -1;
+        }
+    }
+
     /// <summary>The end of a round: nothing more in the mailbox, so the writes gathered so far go out as one record.</summary>
     private void EndOfRound()
     {

@@ -99,6 +99,23 @@ internal sealed class TlsTransport(TlsTransport.ISink sink) : Stream, IValueTask
     }
 
     /// <summary>Gives back the lease borrowed ciphertext is read from, if any (its stage stopped).</summary>
+    /// <summary>
+    /// The memory the stream waits to have ciphertext read into, when nothing is kept here: a zero-byte read is completed
+    /// first (the stream, continuing inline, rents its buffer and asks with its free space).
+    /// </summary>
+    public bool TryGetReadTarget(out Memory<byte> target)
+    {
+        target = default;
+        if (!_readPending || Buffered > 0 || Ended) return false;
+        if (_pendingBuffer.IsEmpty) Complete(0);
+        if (!_readPending || _pendingBuffer.IsEmpty) return false;
+        target = _pendingBuffer;
+        return true;
+    }
+
+    /// <summary>Ciphertext of <paramref name="n"/> bytes was read into the target: the stream's read completes with it.</summary>
+    public void Filled(int n) => Complete(n);
+
     public void ReleaseBorrowed()
     {
         _borrowed = default;
