@@ -189,4 +189,21 @@ internal interface ILeaseReceiver
 
     /// <summary><paramref name="n"/> bytes were read into the target.</summary>
     void Filled(int n);
+
+    /// <summary>The connection registered with it, which it may write to directly (<see cref="IDirectWriter"/>).</summary>
+    void Attach(IDirectWriter writer);
+}
+
+/// <summary>
+/// A connection that takes bytes by a call when nothing of its own is waiting to be written: the TLS stage's ciphertext
+/// goes to the kernel from <c>SslStream</c>'s buffer, with no copy and no run of the connection. Loop thread only.
+/// </summary>
+internal interface IDirectWriter
+{
+    /// <summary>
+    /// Writes what the kernel takes of <paramref name="data"/> now and returns the count: 0 when the connection is not
+    /// open, has writes or messages waiting, or the kernel takes nothing (an error included: the connection's own next
+    /// write meets it). The caller sends the rest the usual way.
+    /// </summary>
+    int TryWrite(ReadOnlySpan<byte> data);
 }

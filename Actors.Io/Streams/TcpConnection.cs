@@ -17,7 +17,7 @@ namespace Actors.Io.Streams;
 /// input until it closes) → Finished, or ClosedUnreported when it closed before anyone registered. Reading is suspended,
 /// pulled or free and writing suspended or not, independently of the state.
 /// </summary>
-internal abstract partial class TcpConnection : ChannelActor, IInlineReader
+internal abstract partial class TcpConnection : ChannelActor, IInlineReader, IDirectWriter
 {
     /// <summary>The failures metric's cause for a connection aborted because its handler stopped.</summary>
     internal const string HandlerTerminatedCause = "HandlerTerminated";
@@ -310,6 +310,7 @@ internal abstract partial class TcpConnection : ChannelActor, IInlineReader
         {
             _leaseClass = Selector.ReceiveBuffers.FirstClass;
             _leaseReceiver = register.LeaseReceiver;
+            _leaseReceiver?.Attach(this);
         }
 
         if (_state == ConnectionState.AwaitingRegister) _state = ConnectionState.Open;
@@ -469,6 +470,21 @@ internal abstract partial class TcpConnection : ChannelActor, IInlineReader
         {
             ErrorClose(error, $"Writing to {RemoteAddress} failed: {error}");
         }
+    }
+
+    unsafe int IDirectWriter.TryWrite(ReadOnlySpan<byte> data)
+    {
+        if (_state is not (ConnectionState.Open or ConnectionState.PeerClosed) || !_writes.IsEmpty || _queue is null || _queue.HasMessages) return 0;
+        if (Handle is not { IsClosed: false } handle || data.IsEmpty) return 0;
+        nint sent;
+        fixed (byte* p = data)
+        {
+            sent = Libc.Write(handle, p, data.Length);
+        }
+
+        if (sent <= 0) return 0;
+        SelectorCounters.Add(ref Selector.Counters.BytesWritten, sent);
+        return (int)sent;
     }
 
     private void OnClose(Tcp.CloseCommand close, IActorRef closer)

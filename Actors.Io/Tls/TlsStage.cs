@@ -54,6 +54,8 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink, Strea
     private bool _handlerStopped;
     private bool _handlerWatched;
     private CipherWritten? _cipherWritten;
+    private Streams.IDirectWriter? _writer;
+    private long _directBytes;
     private IActorRef? _closer;
     private Tcp.CloseCommand? _closing;
     private Tcp.Connected? _rawConnected;
@@ -128,10 +130,21 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink, Strea
         TcpSettings settings, Selector selector, Tcp.TlsServerSettings? server, Tcp.TlsClientSettings? client, IActorRef announceTo, Tcp.Connect? connect, bool pullMode, HandshakeGate? gate = null) =>
         new StageProps(settings, selector, server, client, announceTo, connect, pullMode, gate);
 
+    void Streams.ILeaseReceiver.Attach(Streams.IDirectWriter writer) => _writer = writer;
+
     void TlsTransport.ISink.Send(ReadOnlySpan<byte> ciphertext)
     {
         lock (_outGate)
         {
+            // Nothing of ours waits before it: what the kernel takes now goes from the stream's buffer, no copy.
+            if (_outCount == 0 && _writer is { } writer && _actorThread == Environment.CurrentManagedThreadId)
+            {
+                int taken = writer.TryWrite(ciphertext);
+                _directBytes += taken;
+                if (taken == ciphertext.Length) return;
+                ciphertext = ciphertext[taken..];
+            }
+
             if (_out is null || _outCount + ciphertext.Length > _out.Length)
             {
                 // Pooled, and given back at each flush: a stage that is not writing holds no output buffer.
@@ -994,6 +1007,13 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink, Strea
 
         bool user = _accepted > 0;
         _accepted = 0;
+        if (_directBytes > 0)
+        {
+            // Written straight to the kernel by the connection (ISink.Send): nothing of it is in flight.
+            if (user) _idle?.MarkWritten();
+            _directBytes = 0;
+        }
+
         if (data.IsEmpty && _unsentAcks == 0)
         {
             ResumeIfDrained();
