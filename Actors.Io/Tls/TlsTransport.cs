@@ -98,7 +98,6 @@ internal sealed class TlsTransport(TlsTransport.ISink sink) : Stream, IValueTask
         Complete(n);
     }
 
-    /// <summary>Gives back the lease borrowed ciphertext is read from, if any (its stage stopped).</summary>
     /// <summary>
     /// The memory the stream waits to have ciphertext read into, when nothing is kept here: a zero-byte read is completed
     /// first (the stream, continuing inline, rents its buffer and asks with its free space).
@@ -116,6 +115,7 @@ internal sealed class TlsTransport(TlsTransport.ISink sink) : Stream, IValueTask
     /// <summary>Ciphertext of <paramref name="n"/> bytes was read into the target: the stream's read completes with it.</summary>
     public void Filled(int n) => Complete(n);
 
+    /// <summary>Gives back the lease borrowed ciphertext is read from, if any (its stage stopped).</summary>
     public void ReleaseBorrowed()
     {
         _borrowed = default;
