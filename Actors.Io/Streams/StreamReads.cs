@@ -61,44 +61,37 @@ internal static class StreamReads
     {
         while (true)
         {
-            if (receiver is not null && receiver.TryGetReadTarget(out Memory<byte> target))
+            // The receiver's own buffer when it offers one (the TLS stage: SslStream's), else a lease.
+            Tcp.LeasedReceived? lease = null;
+            if (receiver is null || !receiver.TryGetReadTarget(out Memory<byte> target))
             {
-                int want0 = Math.Min(target.Length, budget);
-                int r = Receive(socket, target.Span[..want0], out errno);
-                if (r <= 0)
-                {
-                    // Nothing read: the target waits for the next event (a spurious wake-up), or the end and errors
-                    // take their usual way.
-                    if (r == 0) return ReadEnd.PeerClosed;
-                    if (errno == Errno.EAGAIN) return ReadEnd.Drained;
-                    if (errno == Errno.EINTR) continue;
-                    return ReadEnd.Failed;
-                }
-
-                receiver.Filled(r);
-                SelectorCounters.Add(ref counters.BytesRead, r);
-                SelectorCounters.Add(ref counters.ReceivedMessages, 1);
-                budget -= r;
-                if (r < want0) return ReadEnd.Drained;
-                if (budget <= 0) return ReadEnd.BudgetSpent;
-                continue;
+                lease = pool.Rent(sizeClass);
+                target = lease.Buffer;
             }
 
-            Tcp.LeasedReceived lease = pool.Rent(sizeClass);
-            int want = Math.Min(lease.Buffer.Length, budget);
-            int n = Receive(socket, lease.Buffer, want, out errno);
+            int want = Math.Min(target.Length, budget);
+            int n = Receive(socket, target.Span[..want], out errno);
             if (n <= 0)
             {
-                pool.ReturnUnused(lease);
+                // A target with nothing read waits for the next event (a spurious wake-up).
+                if (lease is not null) pool.ReturnUnused(lease);
                 if (n == 0) return ReadEnd.PeerClosed;
                 if (errno == Errno.EAGAIN) return ReadEnd.Drained;
                 if (errno == Errno.EINTR) continue;
                 return ReadEnd.Failed;
             }
 
-            sizeClass = pool.NextClass(sizeClass, n);
-            lease.Lend(n);
-            if (receiver is null || !receiver.TryTake(lease)) handler.Tell(lease, self);
+            if (lease is null)
+            {
+                receiver!.Filled(n);
+            }
+            else
+            {
+                sizeClass = pool.NextClass(sizeClass, n);
+                lease.Lend(n);
+                if (receiver is null || !receiver.TryTake(lease)) handler.Tell(lease, self);
+            }
+
             SelectorCounters.Add(ref counters.BytesRead, n);
             SelectorCounters.Add(ref counters.ReceivedMessages, 1);
             if (pullMode) return ReadEnd.Pulled;
@@ -141,15 +134,7 @@ internal static class StreamReads
         }
     }
 
-    private static unsafe int Receive(SafeHandle socket, byte[] buffer, int count, out int errno)
-    {
-        fixed (byte* p = buffer)
-        {
-            int n = (int)Libc.Read(socket, p, count);
-            errno = n < 0 ? Errno.Last : 0;
-            return n;
-        }
-    }
+    private static int Receive(SafeHandle socket, byte[] buffer, int count, out int errno) => Receive(socket, buffer.AsSpan(0, count), out errno);
 }
 
 /// <summary>How <see cref="StreamReads.ReadAvailable"/> ended.</summary>

@@ -55,7 +55,7 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink, Strea
     private bool _handlerWatched;
     private CipherWritten? _cipherWritten;
     private Streams.IDirectWriter? _writer;
-    private long _directBytes;
+    private bool _wroteDirect;
     private IActorRef? _closer;
     private Tcp.CloseCommand? _closing;
     private Tcp.Connected? _rawConnected;
@@ -140,7 +140,7 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink, Strea
             if (_outCount == 0 && _writer is { } writer && _actorThread == Environment.CurrentManagedThreadId)
             {
                 int taken = writer.TryWrite(ciphertext);
-                _directBytes += taken;
+                _wroteDirect |= taken > 0;
                 if (taken == ciphertext.Length) return;
                 ciphertext = ciphertext[taken..];
             }
@@ -219,29 +219,15 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink, Strea
     /// </summary>
     bool Streams.ILeaseReceiver.TryTake(Tcp.LeasedReceived lease)
     {
-        if (_state != StageState.Open || _queue is null || _queue.HasMessages || _actorThread != -1) return false;
-        _actorThread = Environment.CurrentManagedThreadId;
-        try
-        {
-            _ = OnConnectionMessage(lease);
-            EndOfRound();
-        }
-        catch (Exception e) when (_state != StageState.Finished)
-        {
-            Fail($"TLS failed: {e.GetBaseException().Message}", e);
-        }
-        finally
-        {
-            _actorThread = -1;
-        }
-
+        if (!CanRunInline) return false;
+        RunInline(lease, 0);
         return true;
     }
 
     bool Streams.ILeaseReceiver.TryGetReadTarget(out Memory<byte> target)
     {
         target = default;
-        if (_state != StageState.Open || _queue is null || _queue.HasMessages || _actorThread != -1) return false;
+        if (!CanRunInline) return false;
         _actorThread = Environment.CurrentManagedThreadId;
         try
         {
@@ -253,13 +239,31 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink, Strea
         }
     }
 
-    void Streams.ILeaseReceiver.Filled(int n)
+    void Streams.ILeaseReceiver.Filled(int n) => RunInline(null, n);
+
+    /// <summary>Open, nothing in the mailbox and not in a turn of its own: the connection's data may be taken by a call.</summary>
+    private bool CanRunInline => _state == StageState.Open && _queue is { HasMessages: false } && _actorThread == -1;
+
+    /// <summary>
+    /// Ciphertext from the connection on the selector's turn: a <paramref name="lease"/>, or <paramref name="filled"/>
+    /// bytes read into the stream's own buffer. Decrypted, delivered and answered as a message would be, without a run
+    /// of the stage.
+    /// </summary>
+    private void RunInline(Tcp.LeasedReceived? lease, int filled)
     {
         _actorThread = Environment.CurrentManagedThreadId;
         try
         {
-            _transport.Filled(n);
-            AfterFeed();
+            if (lease is not null)
+            {
+                _ = OnConnectionMessage(lease);
+            }
+            else
+            {
+                _transport.Filled(filled);
+                AfterFeed();
+            }
+
             EndOfRound();
         }
         catch (Exception e) when (_state != StageState.Finished)
@@ -1007,11 +1011,11 @@ internal sealed partial class TlsStage : UntypedActor, TlsTransport.ISink, Strea
 
         bool user = _accepted > 0;
         _accepted = 0;
-        if (_directBytes > 0)
+        if (_wroteDirect)
         {
             // Written straight to the kernel by the connection (ISink.Send): nothing of it is in flight.
             if (user) _idle?.MarkWritten();
-            _directBytes = 0;
+            _wroteDirect = false;
         }
 
         if (data.IsEmpty && _unsentAcks == 0)
